@@ -1,0 +1,170 @@
+#include <annp/core/atomic_file.hpp>
+#include <annp/core/elements.hpp>
+#include <annp/core/error.hpp>
+#include <annp/core/geometry.hpp>
+#include <annp/core/text.hpp>
+
+#include "test_support.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <sstream>
+
+using namespace annp;
+
+TEST_SUITE("core") {
+  TEST_CASE("error carries file and line") {
+    const error located("data/x.xyz", 14, "expected 7 columns, got 6");
+    CHECK(std::string(located.what()) == "data/x.xyz:14: expected 7 columns, got 6");
+    CHECK(located.file() == "data/x.xyz");
+    CHECK(located.line() == 14);
+    const error file_only("model.annp", 0, "cannot open");
+    CHECK(std::string(file_only.what()) == "model.annp: cannot open");
+    const error plain("bad cutoff");
+    CHECK(std::string(plain.what()) == "bad cutoff");
+    CHECK(plain.line() == 0);
+    // It is a std::runtime_error, so generic handlers catch it.
+    CHECK_THROWS_AS(throw error("x"), std::runtime_error);
+  }
+
+  TEST_CASE("element table: symbols, numbers and masses agree in both directions") {
+    for (int z = 1; z <= max_atomic_number; ++z) {
+      const auto& e = element(z);
+      CHECK(e.number == z);
+      CHECK(atomic_number(e.symbol) == z);
+      CHECK(e.mass > 0.0);
+      CHECK(!e.symbol.empty());
+      CHECK(std::isupper(static_cast<unsigned char>(e.symbol[0])));
+    }
+    CHECK(atomic_number("Al") == 13);
+    CHECK(atomic_number("Ti") == 22);
+    CHECK(atomic_number("O") == 8);
+    CHECK(symbol(94) == "Pu");
+    CHECK(atomic_mass(13) == doctest::Approx(26.9815385));
+    CHECK(atomic_mass(1) == doctest::Approx(1.008));
+    // Masses grow with Z apart from the known inversions (Ar/K, Co/Ni, Te/I, Th/Pa, U/Np, Pu/Am,
+    // and a few among the short-lived heavy elements).
+    std::vector<int> inversions;
+    for (int z = 2; z <= max_atomic_number; ++z)
+      if (atomic_mass(z) < atomic_mass(z - 1)) inversions.push_back(z);
+    CHECK(inversions.size() == 9);
+    CHECK(inversions.front() == 19); // K is lighter than Ar
+  }
+
+  TEST_CASE("unknown elements give clear errors") {
+    test::expect_error([] { (void)atomic_number("Xx"); }, {"unknown element symbol", "'Xx'"});
+    test::expect_error([] { (void)atomic_number("AL"); }, {"did you mean 'Al'"});
+    test::expect_error([] { (void)element(0); }, {"unknown atomic number 0"});
+    test::expect_error([] { (void)element(119); }, {"unknown atomic number 119"});
+    CHECK(find_atomic_number("Xx") == 0);
+  }
+
+  TEST_CASE("numbers parse strictly and reject non-finite values") {
+    double v = 0;
+    CHECK(try_parse_double("1.5", v));
+    CHECK(v == 1.5);
+    CHECK(try_parse_double("-2.25E+01", v));
+    CHECK(v == -22.5);
+    CHECK(try_parse_double("+3e-2", v));
+    CHECK(v == 0.03);
+    CHECK_FALSE(try_parse_double("nan", v));
+    CHECK_FALSE(try_parse_double("NaN", v));
+    CHECK_FALSE(try_parse_double("inf", v));
+    CHECK_FALSE(try_parse_double("-infinity", v));
+    CHECK_FALSE(try_parse_double("1e999", v));
+    CHECK_FALSE(try_parse_double("1.0x", v));
+    CHECK_FALSE(try_parse_double("", v));
+    CHECK_FALSE(try_parse_double("1.0D+00", v));
+    int i = 0;
+    CHECK(try_parse_integer("42", i));
+    CHECK(i == 42);
+    CHECK_FALSE(try_parse_integer("4.2", i));
+    CHECK_FALSE(try_parse_integer("99999999999", i));
+    std::size_t u = 0;
+    CHECK_FALSE(try_parse_integer("-3", u));
+    bool b = false;
+    CHECK(try_parse_bool("T", b));
+    CHECK(b);
+    CHECK(try_parse_bool("False", b));
+    CHECK_FALSE(b);
+    CHECK_FALSE(try_parse_bool("yes", b));
+  }
+
+  TEST_CASE("format_double round-trips every double bit-exactly") {
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<std::uint64_t> bits;
+    int checked = 0;
+    for (int k = 0; k < 200000; ++k) {
+      const std::uint64_t b = bits(rng);
+      double x = 0;
+      std::memcpy(&x, &b, sizeof x);
+      if (!std::isfinite(x)) continue;
+      double y = 0;
+      REQUIRE(try_parse_double(format_double(x), y));
+      std::uint64_t back = 0;
+      std::memcpy(&back, &y, sizeof y);
+      REQUIRE(back == b);
+      ++checked;
+    }
+    CHECK(checked > 190000);
+    for (double x : {0.0, -0.0, std::numeric_limits<double>::denorm_min(),
+                     std::numeric_limits<double>::max(), 0.1, 1.0 / 3.0}) {
+      double y = 1;
+      REQUIRE(try_parse_double(format_double(x), y));
+      CHECK(std::signbit(y) == std::signbit(x));
+      CHECK(y == x);
+    }
+  }
+
+  TEST_CASE("line_reader reports file and line") {
+    std::istringstream in("first\r\nsecond\n");
+    line_reader r(in, "demo.txt");
+    std::string line;
+    REQUIRE(r.next(line));
+    CHECK(line == "first");
+    REQUIRE(r.next(line));
+    CHECK(line == "second");
+    CHECK(r.location() == "demo.txt:2");
+    test::expect_error([&] { (void)r.parse_double("abc", "a position (Å)"); },
+                       {"demo.txt:2:", "expected a position (Å) as a finite number", "'abc'"});
+    CHECK_FALSE(r.next(line));
+  }
+
+  TEST_CASE("geometry: inverse, determinant, products") {
+    const mat3 m{{{2.0, 0.3, -0.1}, {0.5, 3.0, 0.2}, {-0.4, 0.7, 4.0}}};
+    const mat3 id = m * inverse(m);
+    for (std::size_t a = 0; a < 3; ++a)
+      for (std::size_t b = 0; b < 3; ++b) CHECK(id[a][b] == doctest::Approx(a == b ? 1.0 : 0.0));
+    CHECK(determinant(m) ==
+          doctest::Approx(2.0 * (12.0 - 0.14) - 0.3 * (2.0 + 0.08) - 0.1 * (0.35 + 1.2)));
+    const vec3 f{0.25, 0.5, 0.75};
+    const vec3 x = f * m;
+    CHECK(x[0] == doctest::Approx(0.25 * 2.0 + 0.5 * 0.5 - 0.75 * 0.4));
+    const vec3 back = x * inverse(m);
+    for (std::size_t k = 0; k < 3; ++k) CHECK(back[k] == doctest::Approx(f[k]));
+    CHECK(dot(cross(m[0], m[1]), m[0]) == doctest::Approx(0.0));
+  }
+
+  TEST_CASE("atomic writes replace the file whole and leave nothing behind on failure") {
+    const std::string dir = test::scratch_dir("atomic");
+    const std::string path = dir + "/model.txt";
+    write_file_atomically(path, "first version\n");
+    write_file_atomically(path, "second version\n");
+    std::ifstream in(path);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(content == "second version\n");
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      (void)entry;
+      ++files;
+    }
+    CHECK(files == 1); // no temporary files left
+    test::expect_error([&] { write_file_atomically(dir + "/missing/sub/model.txt", "x"); },
+                       {"missing/sub/model.txt", "cannot create"});
+    test::expect_error([] { (void)open_input_file("/nonexistent/file.xyz"); },
+                       {"/nonexistent/file.xyz", "cannot open"});
+  }
+}
