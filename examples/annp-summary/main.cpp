@@ -1,0 +1,94 @@
+// annp-summary: what is in a data set, per config_type.
+//
+//   annp-summary [--cutoff 6.0] data.xyz|input.data ...
+//
+// For every config_type: structures, atoms, the range of energy per atom (eV/atom), and the
+// neighbour count per atom within the cutoff (min / mean / max).
+
+#include <annp/annp.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct summary {
+  std::size_t structures = 0, atoms = 0, labelled = 0;
+  double e_min = std::numeric_limits<double>::infinity();
+  double e_max = -std::numeric_limits<double>::infinity();
+  std::size_t n_min = std::numeric_limits<std::size_t>::max(), n_max = 0;
+  double n_sum = 0.0;
+};
+
+int usage(const char* prog) {
+  std::cerr << "usage: " << prog << " [--cutoff R] FILE...\n"
+            << "  FILE: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n";
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  double cutoff = 6.0;
+  std::vector<std::string> files;
+  for (int k = 1; k < argc; ++k) {
+    const std::string arg = argv[k];
+    if (arg == "--cutoff" && k + 1 < argc) {
+      if (!annp::try_parse_double(argv[++k], cutoff) || cutoff <= 0.0) return usage(argv[0]);
+    } else if (arg == "-h" || arg == "--help") {
+      return usage(argv[0]);
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.empty()) return usage(argv[0]);
+
+  try {
+    std::map<std::string, summary> by_type;
+    summary total;
+    annp::neighbor_list nl;
+    for (const auto& file : files) {
+      for (const auto& s : annp::read_structures(file)) {
+        nl.build(s, annp::neighbor_list_options{cutoff});
+        const std::string type = s.config_type.empty() ? "(none)" : s.config_type;
+        for (summary* sum : {&by_type[type], &total}) {
+          ++sum->structures;
+          sum->atoms += s.size();
+          if (s.energy && s.size() > 0) {
+            const double e = *s.energy / static_cast<double>(s.size());
+            sum->e_min = std::min(sum->e_min, e);
+            sum->e_max = std::max(sum->e_max, e);
+            ++sum->labelled;
+          }
+          for (std::size_t i = 0; i < s.size(); ++i) {
+            sum->n_min = std::min(sum->n_min, nl.count(i));
+            sum->n_max = std::max(sum->n_max, nl.count(i));
+            sum->n_sum += static_cast<double>(nl.count(i));
+          }
+        }
+      }
+    }
+    std::printf("%-24s %6s %6s %23s   %s\n", "config_type", "struct", "atoms", "E/atom range (eV)",
+                "neighbours within cutoff (min/mean/max)");
+    const auto row = [](const std::string& name, const summary& s) {
+      char energy[64] = "          (unlabelled)";
+      if (s.labelled > 0)
+        std::snprintf(energy, sizeof energy, "%10.4f ... %9.4f", s.e_min, s.e_max);
+      std::printf("%-24s %6zu %6zu %23s   %3zu / %6.1f / %3zu\n", name.c_str(), s.structures,
+                  s.atoms, energy, s.atoms ? s.n_min : 0,
+                  s.atoms ? s.n_sum / static_cast<double>(s.atoms) : 0.0, s.n_max);
+    };
+    for (const auto& [name, s] : by_type) row(name, s);
+    row("total", total);
+    std::printf("cutoff %.3f Å\n", cutoff);
+  } catch (const annp::error& e) {
+    std::cerr << "annp-summary: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
