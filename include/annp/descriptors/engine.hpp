@@ -1,0 +1,798 @@
+#pragma once
+// descriptor_engine<Cutoff>: evaluates any list of symmetry functions per element, with exact
+// derivatives, fast.
+//
+// How it is fast:
+//  - Functions are grouped by (kind family, neighbour elements, r_c). Within a group, per
+//    neighbour quantities (r, f_c, the Gaussian factors exp(-eta (r - r_s)^2) per distinct
+//    (eta, r_s)) are computed once, and per triplet quantities (cos t, r_jk, (1 + lambda cos)^zeta
+//    per distinct (zeta, lambda)) once per triplet, then combined for every member function.
+//  - The Gaussian of a narrow angular function factorises,
+//    exp(-eta [(r_ij-r_s)^2 + (r_ik-r_s)^2 + (r_jk-r_s)^2]) = E(r_ij) E(r_ik) E(r_jk), so only
+//    E(r_jk) costs an exponential per triplet; wide angular functions cost none.
+//  - The neighbours of an atom are gathered into structure-of-arrays segments per element, each
+//    aligned to the SIMD width and padded with weight-0 dummies, and the pair and triplet loops run
+//    over SIMD batches (xsimd) of neighbours k for each neighbour j.
+//
+// Output for one atom: the values G[m] and, on request, the Jacobian
+// J(m, d, slot) = dG[m] / d(r_slot)_d, the derivative with respect to the displacement vector
+// r_slot = r_neighbour - r_centre of each gathered neighbour slot; the derivative with respect to
+// the central atom is -sum_slot J(m, ., slot). workspace::source(slot) maps a slot back to the
+// caller's neighbour index.
+//
+// The engine is immutable after construction and safe to use from several threads, each with its
+// own workspace.
+
+#include <annp/core/error.hpp>
+#include <annp/core/geometry.hpp>
+#include <annp/core/simd.hpp>
+#include <annp/descriptors/cutoff.hpp>
+#include <annp/descriptors/symmetry_function.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace annp {
+
+/// aenet's per-element "type spins" for weighted Chebyshev functions: for n elements the integers
+/// -n/2 ... n/2, skipping 0 when n is even (n = 2: {-1, 1}; n = 3: {-1, 0, 1}); {1} for one
+/// element.
+[[nodiscard]] inline std::vector<double> default_element_spins(std::size_t n) {
+  if (n == 1) return {1.0};
+  std::vector<double> out;
+  long s = -static_cast<long>(n / 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s == 0 && n % 2 == 0) ++s;
+    out.push_back(static_cast<double>(s));
+    ++s;
+  }
+  return out;
+}
+
+namespace detail {
+
+enum class leg_family { gaussian, compact, chebyshev, cutoff_only };
+enum class angle_family { none, cos_power, compact, chebyshev };
+enum class weighting { none, atomic_number, spin };
+
+struct gaussian_leg {
+  double eta, rs;
+  friend bool operator==(const gaussian_leg&, const gaussian_leg&) = default;
+};
+struct compact_leg {
+  double rl;
+  core_function core;
+  friend bool operator==(const compact_leg&, const compact_leg&) = default;
+};
+struct cos_power {
+  double zeta, lambda;
+  double prefactor = 0.0; // 2^(1 - zeta)
+  int integer_zeta = -1;  // zeta when it is a small integer, else -1
+  cos_power() = default;
+  cos_power(double z, double l)
+      : zeta(z), lambda(l), prefactor(std::pow(2.0, 1.0 - z)),
+        integer_zeta(z == std::floor(z) && z <= 64.0 ? static_cast<int>(z) : -1) {}
+  friend bool operator==(const cos_power& a, const cos_power& b) {
+    return a.zeta == b.zeta && a.lambda == b.lambda;
+  }
+};
+struct compact_angle {
+  double left, right; // radians
+  core_function core;
+  friend bool operator==(const compact_angle&, const compact_angle&) = default;
+};
+
+struct member {
+  std::size_t out;   // index in the element's descriptor vector
+  std::size_t leg;   // index into the group's leg list
+  std::size_t angle; // index into the group's angle list (angular groups)
+};
+
+struct function_group {
+  bool angular = false;
+  bool narrow = false;
+  leg_family legs = leg_family::gaussian;
+  angle_family angles = angle_family::none;
+  weighting weight = weighting::none;
+  int e1 = -1, e2 = -1; // neighbour element indices; -1: all elements
+  double rc = 0.0;
+  std::vector<gaussian_leg> gaussians;
+  std::vector<compact_leg> compacts;
+  std::vector<cos_power> powers;
+  std::vector<compact_angle> compact_angles;
+  int max_order = 0; // Chebyshev
+  std::vector<member> members;
+
+  [[nodiscard]] std::size_t leg_count() const noexcept {
+    switch (legs) {
+    case leg_family::gaussian: return gaussians.size();
+    case leg_family::compact: return compacts.size();
+    case leg_family::chebyshev: return static_cast<std::size_t>(max_order) + 1;
+    default: return 1;
+    }
+  }
+  [[nodiscard]] std::size_t angle_count() const noexcept {
+    switch (angles) {
+    case angle_family::cos_power: return powers.size();
+    case angle_family::compact: return compact_angles.size();
+    case angle_family::chebyshev: return static_cast<std::size_t>(max_order) + 1;
+    default: return 0;
+    }
+  }
+};
+
+template <class V> std::size_t index_of(std::vector<V>& list, const V& value) {
+  for (std::size_t k = 0; k < list.size(); ++k)
+    if (list[k] == value) return k;
+  list.push_back(value);
+  return list.size() - 1;
+}
+
+// Integer power by repeated multiplication for small integer exponents (n >= 0).
+template <class T> T pow_int(const T& b, int n) {
+  T out(1.0);
+  for (int k = 0; k < n; ++k) out *= b;
+  return out;
+}
+
+} // namespace detail
+
+template <cutoff_function Cutoff> class descriptor_engine {
+ public:
+  using cutoff_type = Cutoff;
+  static constexpr std::size_t W = simd::width;
+
+  /// Per-thread scratch: the gathered neighbourhood of one atom, the Jacobian and temporaries.
+  class workspace {
+   public:
+    /// Number of gathered slots (neighbours plus padding); Jacobian columns.
+    [[nodiscard]] std::size_t slots() const noexcept { return m_slots; }
+    /// Caller's neighbour index for a slot, or -1 for padding.
+    [[nodiscard]] std::int64_t source(std::size_t slot) const noexcept { return m_source[slot]; }
+    /// Displacement of a slot (padding slots are far away).
+    [[nodiscard]] double x(std::size_t s) const noexcept { return m_x[s]; }
+    [[nodiscard]] double y(std::size_t s) const noexcept { return m_y[s]; }
+    [[nodiscard]] double z(std::size_t s) const noexcept { return m_z[s]; }
+    /// J(m, d, slot) after compute(..., derivatives = true).
+    [[nodiscard]] double jacobian(std::size_t m, std::size_t d, std::size_t slot) const noexcept {
+      return m_jac[(m * 3 + d) * m_ld + slot];
+    }
+    [[nodiscard]] const double* jacobian_row(std::size_t m, std::size_t d) const noexcept {
+      return m_jac.data() + (m * 3 + d) * m_ld;
+    }
+    /// Contracted derivative sum_m weight[m] dG_m/d(r_slot), after compute_contracted().
+    [[nodiscard]] vec3 contracted(std::size_t slot) const noexcept {
+      return {m_fx[slot], m_fy[slot], m_fz[slot]};
+    }
+    /// Leading dimension of the Jacobian rows (>= slots()).
+    [[nodiscard]] std::size_t leading_dimension() const noexcept { return m_ld; }
+    /// The real (non-padding) slots in slot order.
+    [[nodiscard]] const std::vector<std::uint32_t>& real_slots() const noexcept { return m_real; }
+
+   private:
+    friend class descriptor_engine;
+    std::size_t m_slots = 0, m_ld = 0;
+    std::vector<double> m_x, m_y, m_z, m_r, m_one, m_zw, m_sw;
+    std::vector<std::int64_t> m_source;
+    std::vector<std::uint32_t> m_real;
+    std::vector<std::size_t> m_seg_begin, m_seg_real_end, m_seg_end, m_count;
+    std::vector<double> m_jac;
+    std::vector<double> m_fx, m_fy, m_fz;
+    std::vector<double> m_leg, m_dleg; // [leg * ld + slot], dleg holds dR/dr / r
+    std::vector<simd::batch> m_gacc, m_acc, m_tmp;
+  };
+
+  descriptor_engine() = default;
+
+  /// elements: atomic numbers of the model's elements (their order defines element indices);
+  /// functions: all symmetry functions; each element's descriptor vector lists its functions in
+  /// the given order. cutoff_alpha: inner cutoff fraction (n2p2's cutoff_type second argument).
+  /// spins: per-element weights of weighted Chebyshev functions (default: aenet's type spins).
+  descriptor_engine(std::vector<int> elements, const std::vector<symmetry_function>& functions,
+                    double cutoff_alpha = 0.0, std::vector<double> spins = {})
+      : m_elements(std::move(elements)), m_alpha(cutoff_alpha), m_spins(std::move(spins)) {
+    if (m_elements.empty()) throw error("a descriptor set needs at least one element");
+    for (std::size_t e = 0; e < m_elements.size(); ++e) {
+      if (!is_atomic_number(m_elements[e]))
+        throw error("unknown atomic number " + std::to_string(m_elements[e]) +
+                    " in the element list");
+      for (std::size_t f = 0; f < e; ++f)
+        if (m_elements[f] == m_elements[e])
+          throw error(std::string("element ") + std::string(symbol(m_elements[e])) +
+                      " is listed twice");
+    }
+    if (m_spins.empty()) m_spins = default_element_spins(m_elements.size());
+    if (m_spins.size() != m_elements.size())
+      throw error("expected one element spin per element, got " + std::to_string(m_spins.size()));
+    m_index.fill(-1);
+    for (std::size_t e = 0; e < m_elements.size(); ++e)
+      m_index[static_cast<std::size_t>(m_elements[e])] = static_cast<int>(e);
+    m_functions.resize(m_elements.size());
+    for (const auto& f : functions) {
+      f.validate();
+      const int ec = element_index(f.center);
+      if (ec < 0) throw error(f.describe() + ": central element is not among the model's elements");
+      if (is_element_resolved(f.kind) &&
+          (element_index(f.e1) < 0 || (is_angular(f.kind) && element_index(f.e2) < 0)))
+        throw error(f.describe() + ": neighbour element is not among the model's elements");
+      m_functions[static_cast<std::size_t>(ec)].push_back(f);
+    }
+    m_groups.resize(m_elements.size());
+    m_max_rc.assign(m_elements.size(), 0.0);
+    for (std::size_t e = 0; e < m_elements.size(); ++e) {
+      if (m_functions[e].empty())
+        throw error(std::string("element ") + std::string(symbol(m_elements[e])) +
+                    " has no descriptor functions");
+      build_groups(e);
+    }
+    // Cutoff policies are constructed (and their parameters checked) once per group.
+    m_cutoffs.resize(m_groups.size());
+    for (std::size_t e = 0; e < m_groups.size(); ++e)
+      for (auto& g : m_groups[e]) {
+        m_cutoffs[e].emplace_back(g.rc, m_alpha);
+        m_max_rc_all = std::max(m_max_rc_all, g.rc);
+      }
+  }
+
+  [[nodiscard]] std::size_t element_count() const noexcept { return m_elements.size(); }
+  [[nodiscard]] const std::vector<int>& elements() const noexcept { return m_elements; }
+  /// Index of an element in the model, or -1.
+  [[nodiscard]] int element_index(int z) const noexcept {
+    return is_atomic_number(z) ? m_index[static_cast<std::size_t>(z)] : -1;
+  }
+  /// Number of descriptor values of element e.
+  [[nodiscard]] std::size_t size(std::size_t e) const noexcept { return m_functions[e].size(); }
+  [[nodiscard]] std::size_t max_size() const noexcept {
+    std::size_t m = 0;
+    for (const auto& f : m_functions) m = std::max(m, f.size());
+    return m;
+  }
+  [[nodiscard]] const std::vector<symmetry_function>& functions(std::size_t e) const noexcept {
+    return m_functions[e];
+  }
+  /// Largest cutoff among element e's functions, and among all.
+  [[nodiscard]] double cutoff(std::size_t e) const noexcept { return m_max_rc[e]; }
+  [[nodiscard]] double max_cutoff() const noexcept { return m_max_rc_all; }
+  [[nodiscard]] double cutoff_alpha() const noexcept { return m_alpha; }
+  [[nodiscard]] const std::vector<double>& spins() const noexcept { return m_spins; }
+
+  /// Gathers the neighbourhood of one atom of element `centre` into ws. The arrays describe the
+  /// caller's neighbours (displacements r_j - r_i in Å, distances, element indices); neighbours
+  /// beyond the element's cutoff are skipped.
+  void gather(workspace& ws, std::size_t centre, std::size_t n, const double* dx, const double* dy,
+              const double* dz, const double* r, const int* element) const {
+    const std::size_t ne = m_elements.size();
+    const double rc = m_max_rc[centre];
+    ws.m_count.assign(ne, 0);
+    for (std::size_t k = 0; k < n; ++k)
+      if (r[k] < rc) ++ws.m_count[static_cast<std::size_t>(element[k])];
+    // Segments: aligned starts; room for a full batch read starting at the last real slot.
+    ws.m_seg_begin.resize(ne);
+    ws.m_seg_real_end.resize(ne);
+    ws.m_seg_end.resize(ne);
+    std::size_t at = 0;
+    for (std::size_t e = 0; e < ne; ++e) {
+      ws.m_seg_begin[e] = at;
+      ws.m_seg_real_end[e] = at + ws.m_count[e];
+      at += ws.m_count[e] == 0 ? 0 : simd::round_up(ws.m_count[e] + W - 1);
+      ws.m_seg_end[e] = at;
+    }
+    ws.m_slots = at;
+    ws.m_ld = at + W; // one spare batch for reads starting near the end
+    const std::size_t cap = ws.m_ld;
+    for (auto* v : {&ws.m_x, &ws.m_y, &ws.m_z, &ws.m_r, &ws.m_one, &ws.m_zw, &ws.m_sw})
+      v->assign(cap, 0.0);
+    ws.m_source.assign(cap, -1);
+    // Padding: far away (r = 1e4 Å, beyond any cutoff) with weight 0.
+    std::fill(ws.m_x.begin(), ws.m_x.end(), 1.0e4);
+    std::fill(ws.m_r.begin(), ws.m_r.end(), 1.0e4);
+    ws.m_real.clear();
+    std::vector<std::size_t>& fill = ws.m_count; // reuse as fill pointers
+    for (std::size_t e = 0; e < ne; ++e) fill[e] = ws.m_seg_begin[e];
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!(r[k] < rc)) continue;
+      const auto e = static_cast<std::size_t>(element[k]);
+      const std::size_t s = fill[e]++;
+      ws.m_x[s] = dx[k];
+      ws.m_y[s] = dy[k];
+      ws.m_z[s] = dz[k];
+      ws.m_r[s] = r[k];
+      ws.m_one[s] = 1.0;
+      ws.m_zw[s] = static_cast<double>(m_elements[e]);
+      ws.m_sw[s] = m_spins[e];
+      ws.m_source[s] = static_cast<std::int64_t>(k);
+    }
+    for (std::size_t e = 0; e < ne; ++e)
+      for (std::size_t s = ws.m_seg_begin[e]; s < ws.m_seg_real_end[e]; ++s)
+        ws.m_real.push_back(static_cast<std::uint32_t>(s));
+  }
+
+  /// Computes the descriptor values of the gathered atom (element `centre`) into G (size(centre)
+  /// values) and, when derivatives is true, the full Jacobian J(m, d, slot) into ws.
+  void compute(workspace& ws, std::size_t centre, double* G, bool derivatives) const {
+    if (derivatives)
+      run<mode::jacobian>(ws, centre, G, nullptr);
+    else
+      run<mode::values>(ws, centre, G, nullptr);
+  }
+
+  /// Computes the values into G and the contracted derivative
+  ///   F(slot) = sum_m weight[m] dG_m / d(r_slot)
+  /// (read with workspace::contracted); with weight = dE/dG this is what forces need, without
+  /// forming the Jacobian.
+  void compute_contracted(workspace& ws, std::size_t centre, const double* weight,
+                          double* G) const {
+    run<mode::contracted>(ws, centre, G, weight);
+  }
+
+ private:
+  enum class mode { values, jacobian, contracted };
+
+  template <mode M>
+  void run(workspace& ws, std::size_t centre, double* G, const double* weight) const {
+    const std::size_t nf = m_functions[centre].size();
+    std::fill(G, G + nf, 0.0);
+    ws.m_gacc.assign(nf, simd::batch(0.0));
+    if constexpr (M == mode::jacobian) ws.m_jac.assign(nf * 3 * ws.m_ld, 0.0);
+    if constexpr (M == mode::contracted)
+      for (auto* v : {&ws.m_fx, &ws.m_fy, &ws.m_fz}) v->assign(ws.m_ld, 0.0);
+    for (std::size_t k = 0; k < m_groups[centre].size(); ++k)
+      run_group<M>(ws, m_groups[centre][k], m_cutoffs[centre][k], weight);
+    for (std::size_t m = 0; m < nf; ++m) G[m] += simd::reduce_add(ws.m_gacc[m]);
+  }
+
+  // ---- setup -------------------------------------------------------------------------------
+
+  void build_groups(std::size_t e) {
+    auto& groups = m_groups[e];
+    const auto& fs = m_functions[e];
+    for (std::size_t m = 0; m < fs.size(); ++m) {
+      const auto& f = fs[m];
+      m_max_rc[e] = std::max(m_max_rc[e], f.rc);
+      detail::function_group key;
+      key.angular = is_angular(f.kind);
+      key.narrow = is_narrow(f.kind);
+      key.rc = f.rc;
+      key.weight = is_z_weighted(f.kind)                  ? detail::weighting::atomic_number
+                   : (is_chebyshev(f.kind) && f.weighted) ? detail::weighting::spin
+                                                          : detail::weighting::none;
+      if (is_element_resolved(f.kind)) {
+        key.e1 = element_index(f.e1);
+        key.e2 = key.angular ? element_index(f.e2) : -1;
+        if (key.e2 >= 0 && key.e2 < key.e1) std::swap(key.e1, key.e2);
+      }
+      if (is_chebyshev(f.kind)) {
+        key.legs = key.angular ? detail::leg_family::cutoff_only : detail::leg_family::chebyshev;
+        key.angles = key.angular ? detail::angle_family::chebyshev : detail::angle_family::none;
+      } else if (is_compact(f.kind)) {
+        key.legs = detail::leg_family::compact;
+        key.angles = key.angular ? detail::angle_family::compact : detail::angle_family::none;
+      } else {
+        key.legs = detail::leg_family::gaussian;
+        key.angles = key.angular ? detail::angle_family::cos_power : detail::angle_family::none;
+      }
+      detail::function_group* g = nullptr;
+      for (auto& candidate : groups)
+        if (candidate.angular == key.angular && candidate.narrow == key.narrow &&
+            candidate.legs == key.legs && candidate.angles == key.angles &&
+            candidate.weight == key.weight && candidate.e1 == key.e1 && candidate.e2 == key.e2 &&
+            candidate.rc == key.rc)
+          g = &candidate;
+      if (!g) {
+        groups.push_back(key);
+        g = &groups.back();
+      }
+      detail::member mem{m, 0, 0};
+      switch (g->legs) {
+      case detail::leg_family::gaussian:
+        mem.leg = detail::index_of(g->gaussians, detail::gaussian_leg{f.eta, f.rs});
+        break;
+      case detail::leg_family::compact:
+        mem.leg = detail::index_of(g->compacts, detail::compact_leg{f.rl, f.core});
+        break;
+      case detail::leg_family::chebyshev:
+        mem.leg = static_cast<std::size_t>(f.order);
+        g->max_order = std::max(g->max_order, f.order);
+        break;
+      case detail::leg_family::cutoff_only: mem.leg = 0; break;
+      }
+      switch (g->angles) {
+      case detail::angle_family::cos_power:
+        mem.angle = detail::index_of(g->powers, detail::cos_power{f.zeta, f.lambda});
+        break;
+      case detail::angle_family::compact:
+        mem.angle = detail::index_of(g->compact_angles,
+                                     detail::compact_angle{f.angle_left * std::numbers::pi / 180.0,
+                                                           f.angle_right * std::numbers::pi / 180.0,
+                                                           f.core});
+        break;
+      case detail::angle_family::chebyshev:
+        mem.angle = static_cast<std::size_t>(f.order);
+        g->max_order = std::max(g->max_order, f.order);
+        break;
+      case detail::angle_family::none: break;
+      }
+      g->members.push_back(mem);
+    }
+  }
+
+  // ---- leg and angle families ----------------------------------------------------------------
+
+  // Radial factors R_p(r) (and, with Deriv, dR_p/dr) of every leg of a group at one batch of
+  // distances.
+  template <bool Deriv, class T>
+  static void legs_at(const detail::function_group& g, const Cutoff& fc, const T& r, T* R, T* dR) {
+    using std::exp;
+    using std::min;
+    using xsimd::exp;
+    using xsimd::min;
+    switch (g.legs) {
+    case detail::leg_family::gaussian: {
+      T f, df;
+      fc.evaluate(r, f, df);
+      for (std::size_t p = 0; p < g.gaussians.size(); ++p) {
+        const T d = r - g.gaussians[p].rs;
+        const T e = exp(-g.gaussians[p].eta * d * d);
+        R[p] = e * f;
+        if constexpr (Deriv) dR[p] = e * (df - 2.0 * g.gaussians[p].eta * d * f);
+      }
+      break;
+    }
+    case detail::leg_family::compact: {
+      for (std::size_t p = 0; p < g.compacts.size(); ++p) {
+        const compact_function c(g.compacts[p].rl, g.rc, g.compacts[p].core);
+        T v, dv;
+        c.evaluate(r, v, dv);
+        const auto inside = (r > T(g.compacts[p].rl)) && (r < T(g.rc));
+        R[p] = select(inside, v, T(0.0));
+        if constexpr (Deriv) dR[p] = select(inside, dv, T(0.0));
+      }
+      break;
+    }
+    case detail::leg_family::chebyshev: {
+      T f, df;
+      fc.evaluate(r, f, df);
+      const T x = min(2.0 * r / g.rc - 1.0, T(1.0));
+      chebyshev(x, g.max_order, R, dR);
+      for (int a = 0; a <= g.max_order; ++a) {
+        const auto k = static_cast<std::size_t>(a);
+        const T t = R[k];
+        R[k] = t * f;
+        if constexpr (Deriv) dR[k] = (2.0 / g.rc) * dR[k] * f + t * df;
+      }
+      break;
+    }
+    case detail::leg_family::cutoff_only: fc.evaluate(r, R[0], dR[0]); break;
+    }
+  }
+
+  // T_a(x) and T_a'(x) for a = 0 ... order.
+  template <class T> static void chebyshev(const T& x, int order, T* t, T* dt) {
+    t[0] = T(1.0);
+    dt[0] = T(0.0);
+    if (order >= 1) {
+      t[1] = x;
+      dt[1] = T(1.0);
+    }
+    for (int a = 2; a <= order; ++a) {
+      const auto k = static_cast<std::size_t>(a);
+      t[k] = 2.0 * x * t[k - 1] - t[k - 2];
+      dt[k] = 2.0 * t[k - 1] + 2.0 * x * dt[k - 1] - dt[k - 2];
+    }
+  }
+
+  // Angular factors A_q(cos) and (with Deriv) dA_q/dcos.
+  template <bool Deriv, class T>
+  static void angles_at(const detail::function_group& g, const T& c, T* A, T* dA) {
+    using std::abs;
+    using std::acos;
+    using std::exp;
+    using std::log;
+    using std::max;
+    using std::min;
+    using std::sqrt;
+    using xsimd::abs;
+    using xsimd::acos;
+    using xsimd::exp;
+    using xsimd::log;
+    using xsimd::max;
+    using xsimd::min;
+    using xsimd::sqrt;
+    switch (g.angles) {
+    case detail::angle_family::cos_power:
+      for (std::size_t q = 0; q < g.powers.size(); ++q) {
+        const auto& cp = g.powers[q];
+        const T base = 1.0 + cp.lambda * c;
+        const auto positive = base > T(0.0);
+        const T b = select(positive, base, T(0.0));
+        T bz1; // b^(zeta - 1)
+        if (cp.integer_zeta >= 1) {
+          bz1 = detail::pow_int(b, cp.integer_zeta - 1);
+        } else {
+          bz1 = select(positive, exp((cp.zeta - 1.0) * log(select(positive, b, T(1.0)))), T(0.0));
+        }
+        A[q] = cp.prefactor * bz1 * b;
+        if constexpr (Deriv) dA[q] = (cp.prefactor * cp.zeta * cp.lambda) * bz1;
+      }
+      break;
+    case detail::angle_family::compact: {
+      const T cc = min(max(c, T(-1.0)), T(1.0));
+      const T theta = acos(cc);
+      const auto interior = abs(c) < T(1.0);
+      const T dtheta = -1.0 / sqrt(max(1.0 - cc * cc, T(1e-300)));
+      for (std::size_t q = 0; q < g.compact_angles.size(); ++q) {
+        const auto& ca = g.compact_angles[q];
+        const compact_function cf(ca.left, ca.right, ca.core);
+        T v, dv;
+        cf.evaluate(theta, v, dv);
+        const auto inside = interior && (theta >= T(ca.left)) && (theta <= T(ca.right));
+        A[q] = select(inside, v, T(0.0));
+        if constexpr (Deriv) dA[q] = select(inside, dv * dtheta, T(0.0));
+      }
+      break;
+    }
+    case detail::angle_family::chebyshev: {
+      const T cc = min(max(c, T(-1.0)), T(1.0));
+      chebyshev(cc, g.max_order, A, dA);
+      break;
+    }
+    case detail::angle_family::none: break;
+    }
+  }
+
+  // ---- kernels -------------------------------------------------------------------------------
+
+  static const std::vector<double>& weights_of(const workspace& ws, detail::weighting w) {
+    switch (w) {
+    case detail::weighting::atomic_number: return ws.m_zw;
+    case detail::weighting::spin: return ws.m_sw;
+    default: return ws.m_one;
+    }
+  }
+
+  template <mode M>
+  void run_group(workspace& ws, const detail::function_group& g, const Cutoff& fc,
+                 const double* w) const {
+    if (!g.angular)
+      radial_kernel<M>(ws, g, fc, w);
+    else if (g.narrow)
+      angular_kernel<M, true>(ws, g, fc, w);
+    else
+      angular_kernel<M, false>(ws, g, fc, w);
+  }
+
+  // Pair terms: G_m += sum_j w_j R_p(r_j); dG_m/dr_j = w_j R_p'(r_j) r_j / r_j.
+  template <mode M>
+  void radial_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
+                     const double* wm) const {
+    using B = simd::batch;
+    constexpr bool deriv = M != mode::values;
+    const std::size_t begin = g.e1 >= 0 ? ws.m_seg_begin[static_cast<std::size_t>(g.e1)] : 0;
+    const std::size_t end = g.e1 >= 0 ? ws.m_seg_end[static_cast<std::size_t>(g.e1)] : ws.m_slots;
+    const std::size_t nl = g.leg_count(), ld = ws.m_ld;
+    ws.m_tmp.resize(2 * nl);
+    B* __restrict R = ws.m_tmp.data();
+    B* __restrict dR = R + nl;
+    const double* __restrict weight = weights_of(ws, g.weight).data();
+    B* __restrict gacc = ws.m_gacc.data();
+    double* __restrict jac = ws.m_jac.data();
+    double* __restrict fx = ws.m_fx.data();
+    double* __restrict fy = ws.m_fy.data();
+    double* __restrict fz = ws.m_fz.data();
+    for (std::size_t s = begin; s < end; s += W) {
+      const B r = simd::load(ws.m_r.data() + s);
+      legs_at<deriv>(g, fc, r, R, dR);
+      const B w = simd::load(weight + s);
+      B t(0.0);
+      for (const auto& mem : g.members) {
+        gacc[mem.out] += w * R[mem.leg];
+        if constexpr (M == mode::jacobian) {
+          const B x = simd::load(ws.m_x.data() + s), y = simd::load(ws.m_y.data() + s),
+                  z = simd::load(ws.m_z.data() + s);
+          const B tm = (w / r) * dR[mem.leg];
+          double* jx = jac + (mem.out * 3) * ld + s;
+          simd::store(jx, simd::load(jx) + tm * x);
+          simd::store(jx + ld, simd::load(jx + ld) + tm * y);
+          simd::store(jx + 2 * ld, simd::load(jx + 2 * ld) + tm * z);
+        }
+        if constexpr (M == mode::contracted) t += wm[mem.out] * dR[mem.leg];
+      }
+      if constexpr (M == mode::contracted) {
+        t *= w / r;
+        simd::store(fx + s, simd::load(fx + s) + t * simd::load(ws.m_x.data() + s));
+        simd::store(fy + s, simd::load(fy + s) + t * simd::load(ws.m_y.data() + s));
+        simd::store(fz + s, simd::load(fz + s) + t * simd::load(ws.m_z.data() + s));
+      }
+    }
+  }
+
+  // Triplet terms. With u = r_ij, v = r_ik, w = v - u, a = |u|, b = |v|, c = |w| and a term
+  // T = A(cos) S, S = R_ij R_ik [R_jk] w_j w_k:
+  //   dT/du = ca u + cb v,  dT/dv = cb u + cc v, with
+  //   ca = A (R'_ij/a R_ik R_jk + R_ij R_ik R'_jk/c) w - A' S cos/a^2
+  //   cb = A' S/(a b) - A R_ij R_ik R'_jk/c w
+  //   cc = A (R_ij R'_ik/b R_jk + R_ij R_ik R'_jk/c) w - A' S cos/b^2
+  // Neighbour j is scalar, neighbours k a SIMD batch.
+  template <mode M, bool Narrow>
+  void angular_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
+                      const double* wm) const {
+    using B = simd::batch;
+    constexpr bool deriv = M != mode::values;
+    const std::size_t nl = g.leg_count(), na = g.angle_count(), nm = g.members.size();
+    const std::size_t ld = ws.m_ld;
+    // Radial legs at every slot (vector computation, scalar storage).
+    ws.m_leg.resize(nl * ld);
+    ws.m_dleg.resize(nl * ld);
+    ws.m_tmp.resize(9 * nl + 2 * na);
+    B* __restrict R = ws.m_tmp.data();
+    B* __restrict dR = R + nl;
+    double* __restrict leg = ws.m_leg.data();
+    double* __restrict dleg = ws.m_dleg.data();
+    for (std::size_t s = 0; s < ws.m_slots; s += W) {
+      const B r = simd::load(ws.m_r.data() + s);
+      legs_at<deriv>(g, fc, r, R, dR);
+      for (std::size_t p = 0; p < nl; ++p) {
+        simd::store(leg + p * ld + s, R[p]);
+        if constexpr (deriv) simd::store(dleg + p * ld + s, dR[p] / r);
+      }
+    }
+    B* __restrict A = dR + nl;
+    B* __restrict dA = A + na;
+    B* __restrict S = dA + na;  // per leg: R_ij R_ik R_jk w
+    B* __restrict T1 = S + nl;  // (R'_ij/a R_ik R_jk + R_ij R_ik R'_jk/c) w
+    B* __restrict T2 = T1 + nl; // (R_ij R'_ik/b R_jk + R_ij R_ik R'_jk/c) w
+    B* __restrict Sc = T2 + nl; // R_ij R_ik R'_jk/c w
+    B* __restrict P1 = Sc + nl; // S cos / a^2
+    B* __restrict P2 = P1 + nl; // S / (a b)
+    B* __restrict P3 = P2 + nl; // S cos / b^2
+    B* __restrict Rjk = R;      // R, dR are reused for the r_jk legs
+    B* __restrict dRjk = dR;
+    ws.m_acc.resize(4 * nm);
+    B* __restrict acc = ws.m_acc.data();
+    B* __restrict gacc = ws.m_gacc.data();
+    const double* __restrict weight = weights_of(ws, g.weight).data();
+    const double* __restrict px = ws.m_x.data();
+    const double* __restrict py = ws.m_y.data();
+    const double* __restrict pz = ws.m_z.data();
+    const double* __restrict pr = ws.m_r.data();
+    double* __restrict jac = ws.m_jac.data();
+    double* __restrict fx = ws.m_fx.data();
+    double* __restrict fy = ws.m_fy.data();
+    double* __restrict fz = ws.m_fz.data();
+
+    const auto run_j = [&](std::size_t j, std::size_t kbegin, std::size_t kend) {
+      const double a = pr[j];
+      if (!(a < g.rc) || kbegin >= kend) return;
+      const double ux = px[j], uy = py[j], uz = pz[j];
+      const double wj = weight[j];
+      const double inv_a = 1.0 / a, inv_a2 = inv_a * inv_a;
+      if constexpr (M == mode::jacobian) std::fill(acc, acc + 4 * nm, B(0.0));
+      B ja(0.0), jbx(0.0), jby(0.0), jbz(0.0); // contracted accumulators for j
+      for (std::size_t k = kbegin; k < kend; k += W) {
+        const B vx = simd::load(px + k), vy = simd::load(py + k), vz = simd::load(pz + k);
+        const B b = simd::load(pr + k);
+        const B inv_b = 1.0 / b;
+        const B cos = (ux * vx + uy * vy + uz * vz) * (inv_a * inv_b);
+        const B w = wj * simd::load(weight + k);
+        B inv_c(1.0);
+        if constexpr (Narrow) {
+          const B wx = vx - ux, wy = vy - uy, wz = vz - uz;
+          const B c = xsimd::sqrt(wx * wx + wy * wy + wz * wz);
+          inv_c = 1.0 / c;
+          legs_at<deriv>(g, fc, c, Rjk, dRjk);
+        }
+        angles_at<deriv>(g, cos, A, dA);
+        const B inv_ab = inv_a * inv_b;
+        const B f1 = cos * inv_a2, f3 = cos * (inv_b * inv_b);
+        for (std::size_t p = 0; p < nl; ++p) {
+          const B rik = simd::load(leg + p * ld + k);
+          const double rij = leg[p * ld + j];
+          B wjk = w;
+          if constexpr (Narrow) wjk *= Rjk[p];
+          S[p] = (rij * rik) * wjk;
+          if constexpr (deriv) {
+            const B sa = (dleg[p * ld + j] * rik) * wjk;
+            const B sb = (rij * wjk) * simd::load(dleg + p * ld + k);
+            B sc(0.0);
+            if constexpr (Narrow) sc = ((rij * w) * rik) * (dRjk[p] * inv_c);
+            Sc[p] = sc;
+            T1[p] = sa + sc;
+            T2[p] = sb + sc;
+            P1[p] = S[p] * f1;
+            P2[p] = S[p] * inv_ab;
+            P3[p] = S[p] * f3;
+          }
+        }
+        B CA(0.0), CB(0.0), CC(0.0);
+        for (std::size_t mi = 0; mi < nm; ++mi) {
+          const auto& mem = g.members[mi];
+          const B X = A[mem.angle];
+          gacc[mem.out] += X * S[mem.leg];
+          if constexpr (deriv) {
+            const B Y = dA[mem.angle];
+            const std::size_t p = mem.leg;
+            const B ca = X * T1[p] - Y * P1[p];
+            const B cb = Y * P2[p] - X * Sc[p];
+            const B cc = X * T2[p] - Y * P3[p];
+            if constexpr (M == mode::jacobian) {
+              double* jx = jac + (mem.out * 3) * ld + k;
+              simd::store(jx, simd::load(jx) + cb * ux + cc * vx);
+              simd::store(jx + ld, simd::load(jx + ld) + cb * uy + cc * vy);
+              simd::store(jx + 2 * ld, simd::load(jx + 2 * ld) + cb * uz + cc * vz);
+              B* am = acc + 4 * mi;
+              am[0] += ca;
+              am[1] += cb * vx;
+              am[2] += cb * vy;
+              am[3] += cb * vz;
+            } else {
+              const double wt = wm[mem.out];
+              CA += wt * ca;
+              CB += wt * cb;
+              CC += wt * cc;
+            }
+          }
+        }
+        if constexpr (M == mode::contracted) {
+          simd::store(fx + k, simd::load(fx + k) + CB * ux + CC * vx);
+          simd::store(fy + k, simd::load(fy + k) + CB * uy + CC * vy);
+          simd::store(fz + k, simd::load(fz + k) + CB * uz + CC * vz);
+          ja += CA;
+          jbx += CB * vx;
+          jby += CB * vy;
+          jbz += CB * vz;
+        }
+      }
+      if constexpr (M == mode::jacobian) {
+        for (std::size_t mi = 0; mi < nm; ++mi) {
+          const B* am = acc + 4 * mi;
+          const double sa = simd::reduce_add(am[0]);
+          double* jj = jac + (g.members[mi].out * 3) * ld + j;
+          jj[0] += sa * ux + simd::reduce_add(am[1]);
+          jj[ld] += sa * uy + simd::reduce_add(am[2]);
+          jj[2 * ld] += sa * uz + simd::reduce_add(am[3]);
+        }
+      }
+      if constexpr (M == mode::contracted) {
+        const double sa = simd::reduce_add(ja);
+        fx[j] += sa * ux + simd::reduce_add(jbx);
+        fy[j] += sa * uy + simd::reduce_add(jby);
+        fz[j] += sa * uz + simd::reduce_add(jbz);
+      }
+    };
+
+    if (g.e1 < 0) {
+      // Every unordered pair of real neighbours once: k runs over the slots after j (padding in
+      // between has weight 0); reads stay within the allocated spare batch.
+      std::size_t last_real = 0;
+      for (auto sl : ws.m_real) last_real = sl + 1;
+      for (auto j : ws.m_real) run_j(j, j + 1, last_real);
+    } else if (g.e1 == g.e2) {
+      const auto e = static_cast<std::size_t>(g.e1);
+      for (std::size_t j = ws.m_seg_begin[e]; j < ws.m_seg_real_end[e]; ++j)
+        run_j(j, j + 1, ws.m_seg_real_end[e]);
+    } else {
+      const auto e1 = static_cast<std::size_t>(g.e1), e2 = static_cast<std::size_t>(g.e2);
+      for (std::size_t j = ws.m_seg_begin[e1]; j < ws.m_seg_real_end[e1]; ++j)
+        run_j(j, ws.m_seg_begin[e2], ws.m_seg_real_end[e2]);
+    }
+  }
+
+  std::vector<int> m_elements;
+  double m_alpha = 0.0;
+  std::vector<double> m_spins;
+  std::array<int, max_atomic_number + 1> m_index{};
+  std::vector<std::vector<symmetry_function>> m_functions;
+  std::vector<std::vector<detail::function_group>> m_groups;
+  std::vector<std::vector<Cutoff>> m_cutoffs;
+  std::vector<double> m_max_rc;
+  double m_max_rc_all = 0.0;
+};
+
+} // namespace annp
