@@ -1,0 +1,480 @@
+#pragma once
+// Feed-forward networks: dense layers with activation policies.
+//
+//   using net = annp::network<24, annp::dense<20, annp::act::tanh>,
+//                                 annp::dense<20, annp::act::tanh>,
+//                                 annp::dense<1, annp::act::linear>>;
+//   static_assert(net::input_size == 24 && net::parameter_count == 941);
+//   annp::network<annp::dynamic> d({{24, 20, tanh}, {20, 20, tanh}, {20, 1, linear}});
+//
+// Layer sizes and activations are part of the static type (checked by concepts: a layer needs at
+// least one neuron and an activation policy); network<dynamic> has the same API with the shape
+// chosen at run time (model files). Both run the same code, so they give identical numbers.
+//
+// Parameters are one flat vector (what optimisers see): for each layer, W (out x in, row-major),
+// then b (out). parameters() is a view of it, not a copy.
+//
+// Evaluation: a plain per-atom path (evaluate) and a block path over many atoms of one element
+// (energies, energies_and_input_gradients, parameter_gradient) built on the SIMD kernels of
+// kernels.hpp. Derivatives are exact:
+//   dE/dG                          input gradient (forces)
+//   dE/dtheta                      energy training
+//   d/dtheta [ dE/dG . U ]         force training (U = dG/dr . dL/dF): forward-over-reverse,
+//                                  exact, no finite differences
+// For a structure's Kalman-filter Jacobian rows use parameter_gradient on its atoms.
+
+#include <annp/core/concepts.hpp>
+#include <annp/core/error.hpp>
+#include <annp/core/simd.hpp>
+#include <annp/descriptors/descriptor_set.hpp>
+#include <annp/network/activations.hpp>
+#include <annp/network/kernels.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace annp {
+
+struct layer_shape {
+  std::size_t in = 0, out = 0;
+  activation_kind activation = activation_kind::linear;
+  friend bool operator==(const layer_shape&, const layer_shape&) = default;
+};
+
+/// A dense layer of Out neurons with activation Act (static networks).
+template <std::size_t Out, class Act> struct dense {
+  static_assert(Out > 0, "annp::dense<Out, Act>: a layer needs at least one neuron (Out > 0)");
+  static_assert(activation_function<Act>,
+                "annp::dense<Out, Act>: Act must be an activation policy such as "
+                "annp::act::tanh (see annp/network/activations.hpp)");
+  static constexpr std::size_t out = Out;
+  using activation = Act;
+};
+
+template <class L>
+concept dense_layer = requires {
+  { L::out } -> std::convertible_to<std::size_t>;
+  typename L::activation;
+}
+&&activation_function<typename L::activation> && (L::out > 0);
+
+/// Per-thread scratch for the block path.
+class network_workspace {
+ public:
+  network_workspace() = default;
+
+ private:
+  friend class network_core;
+  std::size_t m_nbp = 0;
+  std::vector<std::vector<double>> m_a, m_d1, m_d2, m_tz, m_t; // per layer, feature-major
+  std::vector<double> m_z, m_adj_a, m_adj_t, m_next_a, m_next_t, m_gz, m_gtz;
+};
+
+/// Shape-agnostic implementation shared by static and dynamic networks.
+class network_core {
+ public:
+  /// Atoms per internal block of the block path.
+  static constexpr std::size_t block = 32;
+
+  network_core() = default;
+
+  explicit network_core(std::vector<layer_shape> layers) : m_layers(std::move(layers)) {
+    if (m_layers.empty()) throw error("a network needs at least one layer");
+    std::size_t offset = 0;
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+      const auto& s = m_layers[l];
+      if (s.in == 0 || s.out == 0)
+        throw error("network layer " + std::to_string(l) + " has a zero size (" +
+                    std::to_string(s.in) + " -> " + std::to_string(s.out) + ")");
+      if (l > 0 && s.in != m_layers[l - 1].out)
+        throw error("network layer " + std::to_string(l) + " takes " + std::to_string(s.in) +
+                    " inputs but layer " + std::to_string(l - 1) + " has " +
+                    std::to_string(m_layers[l - 1].out) + " neurons");
+      m_offset.push_back(offset);
+      offset += s.in * s.out + s.out;
+    }
+    if (m_layers.back().out != 1)
+      throw error("the output layer of an atomic-energy network must have 1 neuron, got " +
+                  std::to_string(m_layers.back().out));
+    m_params.assign(offset, 0.0);
+  }
+
+  [[nodiscard]] std::size_t input_count() const noexcept { return m_layers.front().in; }
+  [[nodiscard]] std::size_t layer_count() const noexcept { return m_layers.size(); }
+  [[nodiscard]] const std::vector<layer_shape>& layers() const noexcept { return m_layers; }
+  [[nodiscard]] std::size_t parameter_size() const noexcept { return m_params.size(); }
+
+  /// All weights and biases as one flat vector (a view, not a copy).
+  [[nodiscard]] std::span<double> parameters() noexcept { return m_params; }
+  [[nodiscard]] std::span<const double> parameters() const noexcept { return m_params; }
+  /// W of layer l (out x in, row-major) and b (out), views into parameters().
+  [[nodiscard]] std::span<double> weights(std::size_t l) noexcept {
+    return {m_params.data() + m_offset[l], m_layers[l].in * m_layers[l].out};
+  }
+  [[nodiscard]] std::span<const double> weights(std::size_t l) const noexcept {
+    return {m_params.data() + m_offset[l], m_layers[l].in * m_layers[l].out};
+  }
+  [[nodiscard]] std::span<double> bias(std::size_t l) noexcept {
+    return {m_params.data() + m_offset[l] + m_layers[l].in * m_layers[l].out, m_layers[l].out};
+  }
+  [[nodiscard]] std::span<const double> bias(std::size_t l) const noexcept {
+    return {m_params.data() + m_offset[l] + m_layers[l].in * m_layers[l].out, m_layers[l].out};
+  }
+  /// Offset of layer l's weights in parameters().
+  [[nodiscard]] std::size_t parameter_offset(std::size_t l) const noexcept { return m_offset[l]; }
+
+  /// "32-20-20-1 t t l" style description.
+  [[nodiscard]] std::string describe() const {
+    std::string s = std::to_string(input_count());
+    for (const auto& l : m_layers) s += "-" + std::to_string(l.out);
+    for (const auto& l : m_layers) s += " " + std::string(activation_name(l.activation));
+    return s;
+  }
+
+  // ---- plain per-atom path -----------------------------------------------------------------
+
+  /// Output for one input vector g.
+  [[nodiscard]] double evaluate(const double* g) const {
+    std::vector<double> a(g, g + input_count()), next;
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+      layer_values(l, a, next, nullptr, nullptr);
+      a.swap(next);
+    }
+    return a[0];
+  }
+
+  /// Output and input gradient dE/dG (input_count values) for one input vector.
+  double evaluate(const double* g, double* dEdG) const {
+    std::vector<std::vector<double>> a(m_layers.size() + 1), d1(m_layers.size());
+    a[0].assign(g, g + input_count());
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+      layer_values(l, a[l], a[l + 1], &d1[l], nullptr);
+    std::vector<double> grad{1.0}, gz;
+    for (std::size_t l = m_layers.size(); l-- > 0;) {
+      const auto& s = m_layers[l];
+      gz.resize(s.out);
+      for (std::size_t o = 0; o < s.out; ++o) gz[o] = grad[o] * d1[l][o];
+      grad.assign(s.in, 0.0);
+      const auto W = weights(l);
+      for (std::size_t i = 0; i < s.in; ++i) {
+        double y = 0.0;
+        for (std::size_t o = 0; o < s.out; ++o) y = std::fma(W[o * s.in + i], gz[o], y);
+        grad[i] = y;
+      }
+    }
+    std::copy(grad.begin(), grad.end(), dEdG);
+    return a.back()[0];
+  }
+
+  /// grad += ce dE/dtheta + cf d/dtheta (dE/dG . u) for one input vector (u may be null).
+  void parameter_gradient(const double* g, double ce, const double* u, double cf,
+                          double* grad) const {
+    const std::size_t L = m_layers.size();
+    std::vector<std::vector<double>> a(L + 1), d1(L), d2(L), tz(L), t(L + 1);
+    a[0].assign(g, g + input_count());
+    for (std::size_t l = 0; l < L; ++l) layer_values(l, a[l], a[l + 1], &d1[l], &d2[l]);
+    if (u) {
+      t[0].assign(u, u + input_count());
+      for (std::size_t l = 0; l < L; ++l) {
+        const auto& s = m_layers[l];
+        const auto W = weights(l);
+        tz[l].assign(s.out, 0.0);
+        t[l + 1].assign(s.out, 0.0);
+        for (std::size_t o = 0; o < s.out; ++o) {
+          double z = 0.0;
+          for (std::size_t i = 0; i < s.in; ++i) z = std::fma(W[o * s.in + i], t[l][i], z);
+          tz[l][o] = z;
+          t[l + 1][o] = d1[l][o] * z;
+        }
+      }
+    }
+    std::vector<double> adj_a{ce}, adj_t{u ? cf : 0.0};
+    for (std::size_t l = L; l-- > 0;) {
+      const auto& s = m_layers[l];
+      const auto W = weights(l);
+      std::vector<double> gz(s.out), gtz(s.out);
+      for (std::size_t o = 0; o < s.out; ++o) {
+        gtz[o] = adj_t[o] * d1[l][o];
+        gz[o] = adj_a[o] * d1[l][o] + (u ? adj_t[o] * tz[l][o] * d2[l][o] : 0.0);
+      }
+      double* gW = grad + m_offset[l];
+      double* gb = gW + s.in * s.out;
+      for (std::size_t o = 0; o < s.out; ++o) {
+        gb[o] += gz[o];
+        for (std::size_t i = 0; i < s.in; ++i)
+          gW[o * s.in + i] += gz[o] * a[l][i] + (u ? gtz[o] * t[l][i] : 0.0);
+      }
+      if (l == 0) break;
+      std::vector<double> na(s.in, 0.0), nt(s.in, 0.0);
+      for (std::size_t i = 0; i < s.in; ++i)
+        for (std::size_t o = 0; o < s.out; ++o) {
+          na[i] = std::fma(W[o * s.in + i], gz[o], na[i]);
+          nt[i] = std::fma(W[o * s.in + i], gtz[o], nt[i]);
+        }
+      adj_a.swap(na);
+      adj_t.swap(nt);
+    }
+  }
+
+  // ---- block path --------------------------------------------------------------------------
+
+  /// Outputs E[a] for n input vectors X[a * ldx + i].
+  void energies(network_workspace& ws, const double* X, std::size_t n, std::size_t ldx,
+                double* E) const {
+    for (std::size_t a0 = 0; a0 < n; a0 += block) {
+      const std::size_t nb = std::min(block, n - a0);
+      forward_block(ws, X + a0 * ldx, nb, ldx, false, false);
+      const double* out = ws.m_a.back().data();
+      std::copy(out, out + nb, E + a0);
+    }
+  }
+
+  /// Outputs and input gradients dEdG[a * ldd + i].
+  void energies_and_input_gradients(network_workspace& ws, const double* X, std::size_t n,
+                                    std::size_t ldx, double* E, double* dEdG,
+                                    std::size_t ldd) const {
+    for (std::size_t a0 = 0; a0 < n; a0 += block) {
+      const std::size_t nb = std::min(block, n - a0);
+      forward_block(ws, X + a0 * ldx, nb, ldx, true, false);
+      const double* out = ws.m_a.back().data();
+      if (E) std::copy(out, out + nb, E + a0);
+      // Back-propagate d(output)/d(a_l): start with 1 at the output.
+      const std::size_t nbp = ws.m_nbp;
+      std::vector<double>& adj = ws.m_adj_a;
+      adj.assign(nbp, 1.0);
+      for (std::size_t l = m_layers.size(); l-- > 0;) {
+        const auto& s = m_layers[l];
+        ws.m_gz.resize(s.out * nbp);
+        for (std::size_t k = 0; k < s.out * nbp; ++k) ws.m_gz[k] = adj[k] * ws.m_d1[l][k];
+        ws.m_next_a.resize(s.in * nbp);
+        kernels::dense_backward(weights(l).data(), s.in, s.out, ws.m_gz.data(), nbp,
+                                ws.m_next_a.data(), nbp, nbp);
+        adj.swap(ws.m_next_a);
+      }
+      for (std::size_t a = 0; a < nb; ++a)
+        for (std::size_t i = 0; i < input_count(); ++i) dEdG[(a0 + a) * ldd + i] = adj[i * nbp + a];
+    }
+  }
+
+  /// grad += sum_a ce[a] dE_a/dtheta + sum_a cf[a] d/dtheta (dE_a/dG . U_a), the block version of
+  /// the per-atom parameter_gradient. U[a * ldu + i] and cf may be null (energy terms only);
+  /// ce may be null (force terms only).
+  void parameter_gradient(network_workspace& ws, const double* X, std::size_t n, std::size_t ldx,
+                          const double* ce, const double* U, std::size_t ldu, const double* cf,
+                          double* grad) const {
+    const bool dir = U != nullptr && cf != nullptr;
+    for (std::size_t a0 = 0; a0 < n; a0 += block) {
+      const std::size_t nb = std::min(block, n - a0);
+      forward_block(ws, X + a0 * ldx, nb, ldx, true, dir);
+      const std::size_t nbp = ws.m_nbp;
+      const std::size_t L = m_layers.size();
+      if (dir) tangent_block(ws, U + a0 * ldu, nb, ldu);
+      ws.m_adj_a.assign(nbp, 0.0);
+      ws.m_adj_t.assign(nbp, 0.0);
+      for (std::size_t a = 0; a < nb; ++a) {
+        if (ce) ws.m_adj_a[a] = ce[a0 + a];
+        if (dir) ws.m_adj_t[a] = cf[a0 + a];
+      }
+      for (std::size_t l = L; l-- > 0;) {
+        const auto& s = m_layers[l];
+        const std::size_t m = s.out * nbp;
+        ws.m_gz.resize(m);
+        ws.m_gtz.resize(dir ? m : 0);
+        for (std::size_t k = 0; k < m; ++k) {
+          double gz = ws.m_adj_a[k] * ws.m_d1[l][k];
+          if (dir) {
+            ws.m_gtz[k] = ws.m_adj_t[k] * ws.m_d1[l][k];
+            gz += ws.m_adj_t[k] * ws.m_tz[l][k] * ws.m_d2[l][k];
+          }
+          ws.m_gz[k] = gz;
+        }
+        double* gW = grad + m_offset[l];
+        double* gb = gW + s.in * s.out;
+        kernels::dense_outer(ws.m_gz.data(), nbp, ws.m_a[l].data(), nbp, s.in, s.out, nbp, gW, gb);
+        if (dir) {
+          kernels::dense_outer(ws.m_gtz.data(), nbp, ws.m_t[l].data(), nbp, s.in, s.out, nbp, gW,
+                               nullptr);
+        }
+        if (l == 0) break;
+        ws.m_next_a.resize(s.in * nbp);
+        kernels::dense_backward(weights(l).data(), s.in, s.out, ws.m_gz.data(), nbp,
+                                ws.m_next_a.data(), nbp, nbp);
+        ws.m_adj_a.swap(ws.m_next_a);
+        if (dir) {
+          ws.m_next_t.resize(s.in * nbp);
+          kernels::dense_backward(weights(l).data(), s.in, s.out, ws.m_gtz.data(), nbp,
+                                  ws.m_next_t.data(), nbp, nbp);
+          ws.m_adj_t.swap(ws.m_next_t);
+        }
+      }
+    }
+  }
+
+  friend bool operator==(const network_core& a, const network_core& b) {
+    return a.m_layers == b.m_layers && a.m_params == b.m_params;
+  }
+
+ protected:
+  // One layer on one input vector (per-atom path); d1, d2 receive f' and f'' when non-null.
+  void layer_values(std::size_t l, const std::vector<double>& in, std::vector<double>& out,
+                    std::vector<double>* d1, std::vector<double>* d2) const {
+    const auto& s = m_layers[l];
+    const auto W = weights(l);
+    const auto b = bias(l);
+    out.resize(s.out);
+    if (d1) d1->resize(s.out);
+    if (d2) d2->resize(s.out);
+    with_activation(s.activation, [&](auto act) {
+      using A = decltype(act);
+      for (std::size_t o = 0; o < s.out; ++o) {
+        double z = b[o];
+        for (std::size_t i = 0; i < s.in; ++i) z = std::fma(W[o * s.in + i], in[i], z);
+        double f = 0, df = 0, ddf = 0;
+        A::evaluate(z, f, df, ddf);
+        out[o] = f;
+        if (d1) (*d1)[o] = df;
+        if (d2) (*d2)[o] = ddf;
+      }
+    });
+  }
+
+  void forward_block(network_workspace& ws, const double* X, std::size_t nb, std::size_t ldx,
+                     bool derivatives, bool second) const {
+    const std::size_t L = m_layers.size();
+    const std::size_t nbp = (nb + kernels::tile - 1) / kernels::tile * kernels::tile;
+    ws.m_nbp = nbp;
+    ws.m_a.resize(L + 1);
+    ws.m_d1.resize(L);
+    ws.m_d2.resize(L);
+    ws.m_a[0].resize(input_count() * nbp);
+    kernels::to_feature_major(X, nb, ldx, input_count(), ws.m_a[0].data(), nbp);
+    for (std::size_t l = 0; l < L; ++l) {
+      const auto& s = m_layers[l];
+      ws.m_a[l + 1].resize(s.out * nbp);
+      if (derivatives) ws.m_d1[l].resize(s.out * nbp);
+      if (second) ws.m_d2[l].resize(s.out * nbp);
+      with_activation(s.activation, [&](auto act) {
+        kernels::dense_forward_activate<decltype(act)>(
+            weights(l).data(), bias(l).data(), s.in, s.out, ws.m_a[l].data(), nbp,
+            ws.m_a[l + 1].data(), derivatives ? ws.m_d1[l].data() : nullptr,
+            second ? ws.m_d2[l].data() : nullptr, nbp, nbp);
+      });
+    }
+  }
+
+  // Tangent (forward-mode) sweep along U: t_0 = U, tz_l = W_l t_l, t_{l+1} = f'_l tz_l.
+  void tangent_block(network_workspace& ws, const double* U, std::size_t nb,
+                     std::size_t ldu) const {
+    const std::size_t L = m_layers.size(), nbp = ws.m_nbp;
+    ws.m_tz.resize(L);
+    ws.m_t.resize(L + 1);
+    ws.m_t[0].resize(input_count() * nbp);
+    kernels::to_feature_major(U, nb, ldu, input_count(), ws.m_t[0].data(), nbp);
+    for (std::size_t l = 0; l < L; ++l) {
+      const auto& s = m_layers[l];
+      const std::size_t m = s.out * nbp;
+      ws.m_tz[l].resize(m);
+      ws.m_t[l + 1].resize(m);
+      kernels::dense_forward(weights(l).data(), nullptr, s.in, s.out, ws.m_t[l].data(), nbp,
+                             ws.m_tz[l].data(), nbp, nbp);
+      for (std::size_t k = 0; k < m; ++k) ws.m_t[l + 1][k] = ws.m_d1[l][k] * ws.m_tz[l][k];
+    }
+  }
+
+  std::vector<layer_shape> m_layers;
+  std::vector<std::size_t> m_offset;
+  std::vector<double> m_params;
+};
+
+namespace detail {
+template <std::size_t In, class... Layers> constexpr auto static_shapes() {
+  std::array<layer_shape, sizeof...(Layers)> out{};
+  std::size_t in = In, k = 0;
+  ((out[k++] = layer_shape{in, Layers::out, Layers::activation::kind}, in = Layers::out), ...);
+  return out;
+}
+template <std::size_t In, class... Layers> constexpr std::size_t static_parameter_count() {
+  std::size_t n = 0;
+  for (const auto& s : static_shapes<In, Layers...>()) n += s.in * s.out + s.out;
+  return n;
+}
+template <class... Layers> constexpr std::size_t last_out() {
+  std::size_t out = 0;
+  ((out = Layers::out), ...);
+  return out;
+}
+} // namespace detail
+
+/// A network with compile-time shape: In inputs, then Layers (dense<Out, Act>...).
+template <std::size_t In, class... Layers> class network : public network_core {
+  static_assert(In != dynamic || sizeof...(Layers) == 0,
+                "annp::network<annp::dynamic> takes no layer types: give the shape at run time");
+  static_assert(In > 0, "annp::network<In, ...>: the input size must be positive");
+  static_assert(sizeof...(Layers) > 0, "annp::network<In, Layers...>: give at least one layer");
+  static_assert((dense_layer<Layers> && ...),
+                "annp::network<In, Layers...>: every layer must be annp::dense<Out, Activation>");
+  static_assert(detail::last_out<Layers...>() == 1,
+                "annp::network<In, Layers...>: the output layer of an atomic-energy network must "
+                "have one neuron (dense<1, ...>)");
+
+ public:
+  static constexpr bool is_dynamic = false;
+  static constexpr std::size_t input_size = In;
+  static constexpr std::size_t output_size = 1;
+  static constexpr std::size_t layer_count_v = sizeof...(Layers);
+  static constexpr std::size_t parameter_count = detail::static_parameter_count<In, Layers...>();
+  static constexpr auto shapes = detail::static_shapes<In, Layers...>();
+
+  network() : network_core(std::vector<layer_shape>(shapes.begin(), shapes.end())) {}
+
+  /// Copies a network of the same shape (e.g. a dynamic one read from a file); throws
+  /// annp::error saying precisely what differs.
+  explicit network(const network_core& other) : network() {
+    if (other.layers().size() != shapes.size())
+      throw error("network shape mismatch: expected " + std::to_string(shapes.size()) +
+                  " layers (" + describe() + "), got " + std::to_string(other.layers().size()) +
+                  " (" + other.describe() + ")");
+    for (std::size_t l = 0; l < shapes.size(); ++l) {
+      const auto& a = shapes[l];
+      const auto& b = other.layers()[l];
+      if (a.in != b.in || a.out != b.out)
+        throw error("network shape mismatch in layer " + std::to_string(l) + ": expected " +
+                    std::to_string(a.in) + " -> " + std::to_string(a.out) + ", got " +
+                    std::to_string(b.in) + " -> " + std::to_string(b.out));
+      if (a.activation != b.activation)
+        throw error("network shape mismatch in layer " + std::to_string(l) + ": expected " +
+                    "activation " + std::string(activation_name(a.activation)) + ", got " +
+                    std::string(activation_name(b.activation)));
+    }
+    std::copy(other.parameters().begin(), other.parameters().end(), parameters().begin());
+  }
+};
+
+/// A network whose shape is chosen at run time (models loaded from files).
+template <> class network<dynamic> : public network_core {
+ public:
+  static constexpr bool is_dynamic = true;
+  static constexpr std::size_t input_size = dynamic;
+  static constexpr std::size_t output_size = 1;
+
+  network() = default;
+  explicit network(std::vector<layer_shape> layers) : network_core(std::move(layers)) {}
+  explicit network(const network_core& other) : network_core(other) {}
+};
+
+using dynamic_network = network<dynamic>;
+
+template <class N>
+concept network_type = std::derived_from<N, network_core> && requires {
+  { N::input_size } -> std::convertible_to<std::size_t>;
+  { N::is_dynamic } -> std::convertible_to<bool>;
+};
+
+static_assert(network_type<dynamic_network>);
+
+} // namespace annp
