@@ -684,7 +684,11 @@ template <cutoff_function Cutoff> class descriptor_engine {
         B inv_c(1.0);
         if constexpr (Narrow) {
           const B wx = vx - ux, wy = vy - uy, wz = vz - uz;
-          const B c = xsimd::sqrt(wx * wx + wy * wy + wz * wz);
+          const B c2 = wx * wx + wy * wy + wz * wz;
+          // Narrow terms vanish for r_jk >= r_c: skip batches entirely beyond it (about one in
+          // six for fcc at r_c = 6 Å; 56 % of all (j, k) lanes are beyond r_c).
+          if (xsimd::all(c2 >= B(g.rc * g.rc))) continue;
+          const B c = xsimd::sqrt(c2);
           inv_c = 1.0 / c;
           legs_at<deriv>(g, fc, c, Rjk, dRjk);
         }
