@@ -32,3 +32,13 @@
 #include <annp/potential/potential.hpp>
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
+#include <annp/training/dataset.hpp>
+#include <annp/training/objective.hpp>
+#include <annp/training/optimizer.hpp>
+#include <annp/training/optimizers/annealing.hpp>
+#include <annp/training/optimizers/conjugate_gradient.hpp>
+#include <annp/training/optimizers/kalman.hpp>
+#include <annp/training/optimizers/levenberg_marquardt.hpp>
+#include <annp/training/optimizers/stochastic.hpp>
+#include <annp/training/plots.hpp>
+#include <annp/training/trainer.hpp>

@@ -1,0 +1,260 @@
+#pragma once
+// The extended Kalman filter as n2p2 trains with it (Blank & Brown 1994; Singraber et al., JCTC
+// 15, 3075 (2019)): weights are the state, every energy or force label an observation.
+//
+// One update with observation error xi = (y_ref - y) and H = dy/dtheta (y: energy per atom or a
+// force component, both divided by the potential's energy scale):
+//   X = P H,   a = H^T X + 1/eta (standard)  or  H^T X + lambda (fading memory)
+//   theta += X xi / a,   P -= X X^T / a,
+//   standard: P += q I;  fading memory: P /= lambda, lambda <- nu lambda + 1 - nu
+// with eta(t) = min(eta_max, eta_0 exp(t / tau_eta)) and q(t) = max(q_min, q_0 exp(-t / tau_q)),
+// t the epoch. Element-decoupled (`decoupled`): P is block-diagonal with one block per element
+// network; a is shared by the blocks (Puskorius & Feldkamp's decoupled filter). One step = one
+// epoch: as many energy updates as training structures with energies and force_energy_ratio
+// times as many force updates, interleaved in a seeded random order. Observations are picked at
+// random (each energy structure once per epoch; force components uniformly) or, with
+// `threshold` > 0, only when their error exceeds threshold x the running RMSE of the epoch
+// (up to `max_trials` candidates, else the worst one seen).
+
+#include <annp/core/parallel.hpp>
+#include <annp/training/optimizer.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+namespace annp {
+
+/// An objective that provides single observations for the Kalman filter.
+template <class F>
+concept kalman_objective = loss_objective<F> &&
+    requires(F f, std::size_t s, std::span<double> row, double& e, std::vector<double>& fe) {
+  { f.sample_count() } -> std::convertible_to<std::size_t>;
+  { f.element_count() } -> std::convertible_to<std::size_t>;
+  { f.group_begin(s) } -> std::convertible_to<std::size_t>;
+  { f.has_energy(s) } -> std::convertible_to<bool>;
+  { f.force_components(s) } -> std::convertible_to<std::size_t>;
+  { f.energy_observation(s, row) } -> std::convertible_to<double>;
+  { f.force_observation(s, s, row) } -> std::convertible_to<double>;
+  f.sample_errors(s, e, fe);
+};
+
+} // namespace annp
+
+namespace annp::optim {
+
+struct kalman_filter {
+  static constexpr std::string_view name = "kalman_filter";
+  enum class variant { standard, fading_memory };
+  variant type = variant::standard;
+  bool decoupled = false;                            ///< one covariance block per element network
+  double epsilon = 0.01;                             ///< P_0 = I / epsilon
+  double eta = 0.01, eta_max = 1.0, eta_tau = 2.302; ///< standard filter
+  double q = 0.01, q_min = 1e-6, q_tau = 2.302;      ///< process noise
+  double lambda = 0.96, nu = 0.9995;                 ///< fading memory
+  double force_energy_ratio = 1.0; ///< force updates per energy update (0: energies only)
+  bool use_forces = true;          ///< false: energies only even when forces are labelled
+  double threshold = 0.0;          ///< 0: random selection, else error / RMSE to accept
+  std::size_t max_trials = 20;
+
+  template <kalman_objective F> step_report step(F& f, std::mt19937_64& rng) {
+    const std::size_t np = f.size();
+    if (m_blocks.empty()) initialise(f);
+    const double t = static_cast<double>(m_epoch);
+    const double eta_t = std::min(eta_max, eta * std::exp(t / eta_tau));
+    const double q_t = std::max(q_min, q * std::exp(-t / q_tau));
+    // The epoch's observations.
+    std::vector<std::size_t> energy_samples, force_offset(1, 0), force_samples;
+    for (std::size_t s = 0; s < f.sample_count(); ++s) {
+      if (f.has_energy(s)) energy_samples.push_back(s);
+      if (const std::size_t c = f.force_components(s); c > 0) {
+        force_samples.push_back(s);
+        force_offset.push_back(force_offset.back() + c);
+      }
+    }
+    const bool forces = use_forces && force_energy_ratio > 0.0 && !force_samples.empty();
+    const std::size_t ne = energy_samples.size();
+    const std::size_t nf =
+        forces ? static_cast<std::size_t>(std::lround(force_energy_ratio * static_cast<double>(ne)))
+               : 0;
+    std::vector<char> kind(ne + nf, 0);
+    std::fill(kind.begin() + static_cast<std::ptrdiff_t>(ne), kind.end(), 1);
+    shuffle(kind, rng);
+    shuffle(energy_samples, rng);
+    std::vector<double> H(np);
+    std::vector<double> fe;
+    std::size_t next_energy = 0;
+    double sum_e = 0.0, sum_f = 0.0;
+    std::size_t count_e = 0, count_f = 0;
+    step_report r;
+    for (char k : kind) {
+      double xi = 0.0;
+      if (k == 0) {
+        std::size_t s = energy_samples[next_energy++ % ne];
+        if (threshold > 0.0) {
+          double worst = -1.0;
+          std::size_t pick = s;
+          for (std::size_t trial = 0; trial < max_trials; ++trial) {
+            const std::size_t c = trial == 0 ? s : energy_samples[rng() % ne];
+            double e = 0.0;
+            f.sample_errors(c, e, fe);
+            sum_e += e * e;
+            ++count_e;
+            if (e > worst) {
+              worst = e;
+              pick = c;
+            }
+            if (count_e >= 10 &&
+                e * e >= threshold * threshold * sum_e / static_cast<double>(count_e))
+              break;
+          }
+          s = pick;
+        }
+        xi = f.energy_observation(s, H);
+      } else {
+        const std::size_t total = force_offset.back();
+        std::size_t comp = rng() % total;
+        std::size_t idx = static_cast<std::size_t>(
+            std::upper_bound(force_offset.begin(), force_offset.end(), comp) -
+            force_offset.begin() - 1);
+        std::size_t s = force_samples[idx], c = comp - force_offset[idx];
+        if (threshold > 0.0) {
+          double worst = -1.0;
+          for (std::size_t trial = 0; trial < max_trials; ++trial) {
+            if (trial > 0) {
+              comp = rng() % total;
+              idx = static_cast<std::size_t>(
+                  std::upper_bound(force_offset.begin(), force_offset.end(), comp) -
+                  force_offset.begin() - 1);
+            }
+            const std::size_t cs = force_samples[idx], cc = comp - force_offset[idx];
+            double e = 0.0;
+            f.sample_errors(cs, e, fe);
+            const double err = fe[cc];
+            sum_f += err * err;
+            ++count_f;
+            if (err > worst) {
+              worst = err;
+              s = cs;
+              c = cc;
+            }
+            if (count_f >= 10 &&
+                err * err >= threshold * threshold * sum_f / static_cast<double>(count_f))
+              break;
+          }
+        }
+        xi = f.force_observation(s, c, H);
+      }
+      update(f, H, xi, eta_t, q_t);
+      ++r.evaluations;
+    }
+    ++m_epoch;
+    r.loss = f.value();
+    r.note = "eta=" + format_double(eta_t) + " q=" + format_double(q_t) +
+             (type == variant::fading_memory ? " lambda=" + format_double(m_lambda) : "");
+    return r;
+  }
+
+  void save_state(std::ostream& os) const {
+    ::annp::detail::put(os, "epoch", static_cast<double>(m_epoch));
+    ::annp::detail::put(os, "lambda", m_lambda);
+    ::annp::detail::put(os, "blocks", static_cast<double>(m_blocks.size()));
+    for (const auto& b : m_blocks) {
+      ::annp::detail::put(os, "begin", static_cast<double>(b.begin));
+      ::annp::detail::put(os, "P", b.P);
+    }
+  }
+  void load_state(std::istream& is) {
+    m_epoch = static_cast<std::size_t>(::annp::detail::get_double(is, "epoch"));
+    m_lambda = ::annp::detail::get_double(is, "lambda");
+    const auto n = static_cast<std::size_t>(::annp::detail::get_double(is, "blocks"));
+    m_blocks.assign(n, {});
+    for (auto& b : m_blocks) {
+      b.begin = static_cast<std::size_t>(::annp::detail::get_double(is, "begin"));
+      b.P = ::annp::detail::get_vector(is, "P");
+      b.size = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(b.P.size()))));
+      if (b.size * b.size != b.P.size())
+        throw error("kalman state: covariance block is not square");
+    }
+  }
+
+ private:
+  struct block {
+    std::size_t begin = 0, size = 0;
+    std::vector<double> P; // size x size, row-major
+  };
+
+  template <class F> void initialise(F& f) {
+    const std::size_t np = f.size();
+    std::vector<std::size_t> bounds = {0, np};
+    if (decoupled) {
+      bounds.clear();
+      for (std::size_t e = 0; e <= f.element_count(); ++e) bounds.push_back(f.group_begin(e));
+    }
+    for (std::size_t g = 0; g + 1 < bounds.size(); ++g) {
+      block b;
+      b.begin = bounds[g];
+      b.size = bounds[g + 1] - bounds[g];
+      b.P.assign(b.size * b.size, 0.0);
+      for (std::size_t i = 0; i < b.size; ++i) b.P[i * b.size + i] = 1.0 / epsilon;
+      m_blocks.push_back(std::move(b));
+    }
+    m_lambda = lambda;
+  }
+
+  template <class V> static void shuffle(V& v, std::mt19937_64& rng) {
+    for (std::size_t k = v.size(); k > 1; --k) std::swap(v[k - 1], v[rng() % k]);
+  }
+
+  template <class F>
+  void update(F& f, const std::vector<double>& H, double xi, double eta_t, double q_t) {
+    auto w = f.parameters();
+    double a = type == variant::standard ? 1.0 / eta_t : m_lambda;
+    std::vector<std::vector<double>> X(m_blocks.size());
+    for (std::size_t g = 0; g < m_blocks.size(); ++g) {
+      const auto& b = m_blocks[g];
+      const double* h = H.data() + b.begin;
+      X[g].assign(b.size, 0.0);
+      if (std::all_of(h, h + b.size, [](double v) { return v == 0.0; })) continue;
+      const auto n = static_cast<std::ptrdiff_t>(b.size);
+      double* x = X[g].data();
+      ANNP_OMP(omp parallel for schedule(static))
+      for (std::ptrdiff_t ii = 0; ii < n; ++ii) {
+        const auto i = static_cast<std::size_t>(ii);
+        const double* p = b.P.data() + i * b.size;
+        double s = 0.0;
+        for (std::size_t j = 0; j < b.size; ++j) s += p[j] * h[j];
+        x[i] = s;
+      }
+      for (std::size_t i = 0; i < b.size; ++i) a += h[i] * x[i];
+    }
+    const double inv_a = 1.0 / a;
+    for (std::size_t g = 0; g < m_blocks.size(); ++g) {
+      auto& b = m_blocks[g];
+      const double* x = X[g].data();
+      const auto n = static_cast<std::ptrdiff_t>(b.size);
+      const bool fading = type == variant::fading_memory;
+      const double inv_lambda = 1.0 / m_lambda;
+      ANNP_OMP(omp parallel for schedule(static))
+      for (std::ptrdiff_t ii = 0; ii < n; ++ii) {
+        const auto i = static_cast<std::size_t>(ii);
+        double* p = b.P.data() + i * b.size;
+        const double xi_a = x[i] * inv_a;
+        for (std::size_t j = 0; j < b.size; ++j) p[j] -= xi_a * x[j];
+        if (fading)
+          for (std::size_t j = 0; j < b.size; ++j) p[j] *= inv_lambda;
+        else
+          p[i] += q_t;
+      }
+      for (std::size_t i = 0; i < b.size; ++i) w[b.begin + i] += x[i] * inv_a * xi;
+    }
+    if (type == variant::fading_memory) m_lambda = nu * m_lambda + 1.0 - nu;
+  }
+
+  std::vector<block> m_blocks;
+  std::size_t m_epoch = 0;
+  double m_lambda = 0.0;
+};
+
+} // namespace annp::optim

@@ -1,0 +1,144 @@
+#pragma once
+// Levenberg-Marquardt for least-squares objectives (L = |r|^2).
+//
+// One step: residuals r and Jacobian J at x, then the damped Gauss-Newton system
+//   (J^T J + mu D) delta = -J^T r,   D = diag(J^T J) (Marquardt) or I,
+// solved by Cholesky. A step that lowers the loss is taken and mu shrinks by `decrease`; one that
+// does not is undone and mu grows by `increase` (up to `max_tries` times per step). J^T J is
+// built column pair by column pair in a fixed order, so the result does not depend on the
+// number of threads. Memory: the Jacobian (residuals x parameters) and two parameters^2 matrices.
+
+#include <annp/core/parallel.hpp>
+#include <annp/training/optimizer.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace annp::optim {
+
+namespace detail {
+/// In-place Cholesky factorisation A = L L^T of a symmetric n x n matrix (row-major; the lower
+/// triangle is overwritten with L). Returns false when A is not positive definite.
+inline bool cholesky(std::vector<double>& a, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) {
+    double d = a[j * n + j];
+    for (std::size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 0.0) || !std::isfinite(d)) return false;
+    const double ljj = std::sqrt(d);
+    a[j * n + j] = ljj;
+    const auto nn = static_cast<std::ptrdiff_t>(n);
+    ANNP_OMP(omp parallel for schedule(static) if (n - j > 256))
+    for (std::ptrdiff_t ii = static_cast<std::ptrdiff_t>(j) + 1; ii < nn; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      double s = a[i * n + j];
+      for (std::size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / ljj;
+    }
+  }
+  return true;
+}
+/// Solves L L^T x = b with the factor from cholesky(); b is overwritten with x.
+inline void cholesky_solve(const std::vector<double>& l, std::size_t n, std::vector<double>& b) {
+  for (std::size_t i = 0; i < n; ++i) {
+    double s = b[i];
+    for (std::size_t k = 0; k < i; ++k) s -= l[i * n + k] * b[k];
+    b[i] = s / l[i * n + i];
+  }
+  for (std::size_t i = n; i-- > 0;) {
+    double s = b[i];
+    for (std::size_t k = i + 1; k < n; ++k) s -= l[k * n + i] * b[k];
+    b[i] = s / l[i * n + i];
+  }
+}
+} // namespace detail
+
+struct levenberg_marquardt {
+  static constexpr std::string_view name = "levenberg_marquardt";
+  double mu = 1e-2; ///< initial damping
+  double increase = 10.0, decrease = 0.3;
+  double min_mu = 1e-12, max_mu = 1e12;
+  bool marquardt_scaling = true; ///< D = diag(J^T J) (true) or I
+  std::size_t max_tries = 12;
+  double tolerance = 1e-7; ///< relative decrease counted as a stall
+  std::size_t patience = 5;
+
+  template <least_squares_objective F> step_report step(F& f, std::mt19937_64&) {
+    const std::size_t np = f.size(), nr = f.residual_count();
+    if (m_mu <= 0.0) m_mu = mu;
+    step_report r;
+    std::vector<double> res(nr), jt(np * nr);
+    {
+      std::vector<double> J(nr * np);
+      f.residuals(res, J.data());
+      ++r.evaluations;
+      for (std::size_t i = 0; i < nr; ++i)
+        for (std::size_t a = 0; a < np; ++a) jt[a * nr + i] = J[i * np + a];
+    }
+    const double before = vec::dot(res, res);
+    // Normal equations: A = J^T J (lower triangle is what Cholesky reads), g = J^T r.
+    std::vector<double> A(np * np, 0.0), g(np, 0.0);
+    const auto npp = static_cast<std::ptrdiff_t>(np);
+    ANNP_OMP(omp parallel for schedule(dynamic, 8))
+    for (std::ptrdiff_t aa = 0; aa < npp; ++aa) {
+      const auto a = static_cast<std::size_t>(aa);
+      const double* ja = jt.data() + a * nr;
+      for (std::size_t b = 0; b <= a; ++b) {
+        const double* jb = jt.data() + b * nr;
+        double s = 0.0;
+        for (std::size_t i = 0; i < nr; ++i) s += ja[i] * jb[i];
+        A[a * np + b] = s;
+      }
+      double s = 0.0;
+      for (std::size_t i = 0; i < nr; ++i) s += ja[i] * res[i];
+      g[a] = s;
+    }
+    const std::vector<double> x0(f.parameters().begin(), f.parameters().end());
+    auto x = f.parameters();
+    double after = before;
+    bool taken = false;
+    for (std::size_t t = 0; t < max_tries && !taken; ++t) {
+      std::vector<double> M = A;
+      for (std::size_t a = 0; a < np; ++a)
+        M[a * np + a] += m_mu * (marquardt_scaling ? std::max(A[a * np + a], 1e-12) : 1.0);
+      if (!detail::cholesky(M, np)) {
+        m_mu = std::min(max_mu, m_mu * increase);
+        continue;
+      }
+      std::vector<double> delta = g;
+      detail::cholesky_solve(M, np, delta);
+      for (std::size_t a = 0; a < np; ++a) x[a] = x0[a] - delta[a];
+      const double trial = f.value();
+      ++r.evaluations;
+      if (std::isfinite(trial) && trial < before) {
+        after = trial;
+        taken = true;
+        m_mu = std::max(min_mu, m_mu * decrease);
+      } else {
+        vec::copy(x0, x);
+        m_mu = std::min(max_mu, m_mu * increase);
+      }
+    }
+    const double rel = (before - after) / std::max(before, 1e-300);
+    m_stalled = rel < tolerance ? m_stalled + 1 : 0;
+    r.loss = after;
+    r.converged = m_stalled >= patience || m_mu >= max_mu;
+    r.note = "mu=" + format_double(m_mu) + (taken ? "" : " no step");
+    return r;
+  }
+
+  void save_state(std::ostream& os) const {
+    ::annp::detail::put(os, "mu", m_mu);
+    ::annp::detail::put(os, "stalled", static_cast<double>(m_stalled));
+  }
+  void load_state(std::istream& is) {
+    m_mu = ::annp::detail::get_double(is, "mu");
+    m_stalled = static_cast<std::size_t>(::annp::detail::get_double(is, "stalled"));
+  }
+
+ private:
+  double m_mu = 0.0;
+  std::size_t m_stalled = 0;
+};
+
+} // namespace annp::optim

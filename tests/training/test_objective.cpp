@@ -1,0 +1,232 @@
+// Training data, splits, reference energies and the loss: predictions equal the potential's,
+// gradients and Jacobians equal finite differences, results do not depend on the thread count.
+
+#include <annp/core/parallel.hpp>
+#include <annp/training/optimizer.hpp>
+
+#include "training/training_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+using namespace annp;
+using namespace annp::test;
+
+namespace {
+
+template <class F> double central_difference(F& f, std::size_t k, double h, auto&& value) {
+  auto x = f.parameters();
+  const double x0 = x[k];
+  x[k] = x0 + h;
+  const double fp = value();
+  x[k] = x0 - h;
+  const double fm = value();
+  x[k] = x0;
+  return (fp - fm) / (2.0 * h);
+}
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0.0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+} // namespace
+
+TEST_SUITE("training") {
+  TEST_CASE("split: seeded, by structure, stratified by config_type, disjoint and complete") {
+    std::vector<structure> s(100);
+    for (std::size_t k = 0; k < s.size(); ++k)
+      s[k].config_type = k < 80 ? "bulk" : (k < 95 ? "surface" : "dimer");
+    const auto a = split_dataset(s, {0.2, 0.1}, 7);
+    const auto b = split_dataset(s, {0.2, 0.1}, 7);
+    const auto c = split_dataset(s, {0.2, 0.1}, 8);
+    CHECK(a.train == b.train);
+    CHECK(a.validation == b.validation);
+    CHECK(a.train != c.train);
+    std::set<std::size_t> seen;
+    for (const auto* v : {&a.train, &a.validation, &a.test})
+      for (auto k : *v) CHECK(seen.insert(k).second);
+    CHECK(seen.size() == s.size());
+    const auto count = [&](const std::vector<std::size_t>& v, const std::string& t) {
+      return std::count_if(v.begin(), v.end(),
+                           [&](std::size_t k) { return s[k].config_type == t; });
+    };
+    CHECK(count(a.validation, "bulk") == 16);
+    CHECK(count(a.test, "bulk") == 8);
+    CHECK(count(a.validation, "surface") == 3);
+    CHECK(count(a.validation, "dimer") == 1); // at least one of a small category
+    CHECK(count(a.test, "dimer") == 1);
+    CHECK_THROWS_AS((void)split_dataset(s, {0.6, 0.5}, 1), annp::error);
+  }
+
+  TEST_CASE("reference energies: least squares recovers per-element energies exactly") {
+    std::mt19937_64 rng(3);
+    std::vector<structure> s;
+    for (int k = 0; k < 12; ++k) {
+      structure t;
+      const int na = 1 + k % 5, no = (k * 7) % 4;
+      for (int i = 0; i < na; ++i) t.numbers.push_back(13);
+      for (int i = 0; i < no; ++i) t.numbers.push_back(8);
+      t.positions = xt::zeros<double>({t.numbers.size(), std::size_t{3}});
+      t.energy = -3.25 * na - 4.5 * no;
+      s.push_back(t);
+    }
+    const auto mu = fit_reference_energies(s, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, {13, 8, 29});
+    REQUIRE(mu.size() == 3);
+    CHECK(mu[0] == doctest::Approx(-3.25).epsilon(1e-12));
+    CHECK(mu[1] == doctest::Approx(-4.5).epsilon(1e-12));
+    CHECK(mu[2] == 0.0); // absent element
+    // Only one composition ratio: not determined.
+    std::vector<structure> same(2, s[0]);
+    same[1].numbers.insert(same[1].numbers.end(), s[0].numbers.begin(), s[0].numbers.end());
+    same[1].positions = xt::zeros<double>({same[1].numbers.size(), std::size_t{3}});
+    if (std::count(s[0].numbers.begin(), s[0].numbers.end(), 8) > 0)
+      CHECK_THROWS_AS((void)fit_reference_energies(same, {0, 1}, {13, 8}), annp::error);
+  }
+
+  TEST_CASE("objective predictions equal the potential's energies, forces and stress") {
+    test_potential pot(make_test_model(11));
+    const auto s = labelled_structures(5, 8);
+    const auto data = scaled_data(pot, s);
+    training_objective obj(pot, data, loss_weights{1.0, 1.0, 1.0});
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const auto p = obj.predict(k);
+      const auto r = pot.compute(s[k]);
+      CHECK(p.energy == doctest::Approx(r.energy).epsilon(1e-12));
+      for (std::size_t c = 0; c < 3 * s[k].size(); ++c)
+        CHECK(p.forces[c] == doctest::Approx(r.forces(c / 3, c % 3)).epsilon(1e-10).scale(1.0));
+      REQUIRE(p.stress.has_value() == r.stress.has_value());
+      if (p.stress)
+        for (std::size_t ab = 0; ab < 9; ++ab)
+          CHECK((*p.stress)[ab / 3][ab % 3] ==
+                doctest::Approx((*r.stress)[ab / 3][ab % 3]).epsilon(1e-10).scale(1.0));
+    }
+  }
+
+  TEST_CASE("loss gradient equals central differences (energy, forces, stress terms)") {
+    test_potential pot(make_test_model(12));
+    const auto s = labelled_structures(6, 8);
+    const auto data = scaled_data(pot, s);
+    for (const loss_weights w : {loss_weights{1, 0, 0}, loss_weights{0, 1, 0},
+                                 loss_weights{0, 0, 1}, loss_weights{1.0, 0.3, 10.0}}) {
+      training_objective obj(pot, data, w);
+      std::vector<double> g(obj.size());
+      const double l = obj.value_and_gradient(g);
+      CHECK(l == doctest::Approx(obj.value()).epsilon(1e-14));
+      std::mt19937_64 rng(1);
+      double worst = 0.0;
+      for (int t = 0; t < 40; ++t) {
+        const std::size_t k = rng() % obj.size();
+        const double fd = central_difference(obj, k, 1e-5, [&] { return obj.value(); });
+        worst = std::max(worst,
+                         std::abs(fd - g[k]) / std::max(1e-3 * vec::norm(g) / 10, std::abs(g[k])));
+      }
+      CAPTURE(w.energy);
+      CAPTURE(w.forces);
+      CAPTURE(w.stress);
+      CHECK(worst < 1e-6);
+    }
+  }
+
+  TEST_CASE("mini-batch loss normalises by the batch's labels and sums to the full loss") {
+    test_potential pot(make_test_model(13));
+    const auto s = labelled_structures(7, 6);
+    const auto data = scaled_data(pot, s);
+    training_objective obj(pot, data, loss_weights{1.0, 0.5, 2.0});
+    std::vector<double> g_full(obj.size()), g_one(obj.size());
+    const std::vector<std::size_t> all = {0, 1, 2, 3, 4, 5};
+    const double full = obj.value_and_gradient(g_full);
+    const double batch = obj.value_and_gradient(all, g_one);
+    CHECK(full == batch);
+    CHECK(g_full == g_one);
+    // A single energy-only structure: its squared per-atom error.
+    training_objective eonly(pot, data, loss_weights{1.0, 0.0, 0.0});
+    const std::vector<std::size_t> one = {2};
+    std::vector<double> g(obj.size());
+    const double l = eonly.value_and_gradient(one, g);
+    const double de = (eonly.predict(2).energy - *s[2].energy) / static_cast<double>(s[2].size());
+    CHECK(l == doctest::Approx(de * de).epsilon(1e-13));
+  }
+
+  TEST_CASE("residuals: |r|^2 is the loss and the Jacobian equals central differences") {
+    test_potential pot(make_test_model(14));
+    const auto s = labelled_structures(8, 4);
+    const auto data = scaled_data(pot, s);
+    training_objective obj(pot, data, loss_weights{1.0, 0.7, 3.0});
+    const std::size_t nr = obj.residual_count(), np = obj.size();
+    std::vector<double> r(nr), J(nr * np), rp(nr), rm(nr);
+    obj.residuals(r, J.data());
+    CHECK(vec::dot(r, r) == doctest::Approx(obj.value()).epsilon(1e-12));
+    std::mt19937_64 rng(2);
+    double worst = 0.0, jmax = 0.0;
+    for (double v : J) jmax = std::max(jmax, std::abs(v));
+    for (int t = 0; t < 15; ++t) {
+      const std::size_t k = rng() % np;
+      auto x = obj.parameters();
+      const double x0 = x[k], h = 1e-5;
+      x[k] = x0 + h;
+      obj.residuals(rp, nullptr);
+      x[k] = x0 - h;
+      obj.residuals(rm, nullptr);
+      x[k] = x0;
+      for (std::size_t i = 0; i < nr; ++i)
+        worst = std::max(worst, std::abs((rp[i] - rm[i]) / (2 * h) - J[i * np + k]) / jmax);
+    }
+    CHECK(worst < 1e-7);
+  }
+
+  TEST_CASE("Kalman observations: errors and derivatives match the prediction and differences") {
+    test_potential pot(make_test_model(15));
+    const auto s = labelled_structures(9, 4);
+    const auto data = scaled_data(pot, s);
+    training_objective obj(pot, data, loss_weights{1.0, 1.0, 0.0});
+    std::vector<double> row(obj.size());
+    const double scale = pot.energy_scale();
+    const auto n0 = static_cast<double>(s[1].size());
+    const double xi = obj.energy_observation(1, row);
+    CHECK(xi ==
+          doctest::Approx((*s[1].energy - obj.predict(1).energy) / (n0 * scale)).epsilon(1e-12));
+    for (std::size_t k : {std::size_t{0}, obj.size() / 2, obj.size() - 1}) {
+      const double fd =
+          central_difference(obj, k, 1e-5, [&] { return obj.predict(1).energy / (n0 * scale); });
+      CHECK(std::abs(row[k] - fd) < 1e-7 * max_abs(row));
+    }
+    const std::size_t c = 4; // atom 1, y
+    const double xf = obj.force_observation(1, c, row);
+    CHECK(
+        xf ==
+        doctest::Approx(((*s[1].forces)(1, 1) - obj.predict(1).forces[c]) / scale).epsilon(1e-12));
+    for (std::size_t k : {std::size_t{1}, obj.size() / 3, obj.size() - 2}) {
+      const double fd =
+          central_difference(obj, k, 1e-5, [&] { return obj.predict(1).forces[c] / scale; });
+      CHECK(std::abs(row[k] - fd) < 1e-7 * max_abs(row));
+    }
+  }
+
+  TEST_CASE("loss and gradient are bit-identical for 1 and 2 threads") {
+    test_potential pot(make_test_model(16));
+    const auto s = labelled_structures(10, 20);
+    const auto data = scaled_data(pot, s);
+    training_objective obj(pot, data, loss_weights{1.0, 1.0, 1.0});
+    std::vector<double> g1(obj.size()), g2(obj.size());
+    const int before = max_threads();
+    set_threads(1);
+    const double l1 = obj.value_and_gradient(g1);
+    set_threads(2);
+    const double l2 = obj.value_and_gradient(g2);
+    set_threads(before);
+    CHECK(l1 == l2);
+    CHECK(g1 == g2);
+  }
+
+  TEST_CASE("force training refuses data without derivatives") {
+    test_potential pot(make_test_model(17));
+    const auto s = labelled_structures(11, 2);
+    const auto data = scaled_data(pot, s, false);
+    CHECK_THROWS_AS(training_objective(pot, data, loss_weights{1.0, 1.0, 0.0}), annp::error);
+    training_objective eonly(pot, data, loss_weights{1.0, 0.0, 0.0});
+    CHECK(std::isfinite(eonly.value()));
+  }
+}
