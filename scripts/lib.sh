@@ -52,6 +52,14 @@ annp_configure() {
     }
 }
 
+# annp_build_targets DIR TARGET...: builds the named targets of a configured DIR.
+annp_build_targets() {
+  local dir="$1"
+  shift
+  annp_log "building $* in $dir ($annp_jobs jobs)"
+  cmake --build "$dir" -j "$annp_jobs" --target "$@"
+}
+
 # annp_build DIR [cmake options...]: configures and builds everything.
 annp_build() {
   annp_configure "$@"

@@ -45,10 +45,14 @@ int main(int argc, char** argv) {
       atomic = true;
     } else if (a == "--extrapolation" && k + 1 < argc) {
       const std::string m = argv[++k];
-      if (m == "count") options.extrapolation = annp::extrapolation_policy::count;
-      else if (m == "warn") options.extrapolation = annp::extrapolation_policy::warn;
-      else if (m == "error") options.extrapolation = annp::extrapolation_policy::error;
-      else return usage(argv[0]);
+      if (m == "count")
+        options.extrapolation = annp::extrapolation_policy::count;
+      else if (m == "warn")
+        options.extrapolation = annp::extrapolation_policy::warn;
+      else if (m == "error")
+        options.extrapolation = annp::extrapolation_policy::error;
+      else
+        return usage(argv[0]);
     } else if (a == "--threads" && k + 1 < argc) {
       int n = 0;
       if (!annp::try_parse_integer(argv[++k], n) || n < 1) return usage(argv[0]);

@@ -2,21 +2,21 @@
 // annp: atomic neural-network potentials. Umbrella header: includes the whole library.
 
 #include <annp/core/atomic_file.hpp>
+#include <annp/core/concepts.hpp>
 #include <annp/core/elements.hpp>
 #include <annp/core/error.hpp>
 #include <annp/core/geometry.hpp>
-#include <annp/core/text.hpp>
-#include <annp/core/units.hpp>
-#include <annp/io/extxyz.hpp>
-#include <annp/core/concepts.hpp>
 #include <annp/core/parallel.hpp>
 #include <annp/core/simd.hpp>
+#include <annp/core/text.hpp>
+#include <annp/core/units.hpp>
 #include <annp/descriptors/cutoff.hpp>
 #include <annp/descriptors/descriptor_set.hpp>
 #include <annp/descriptors/engine.hpp>
 #include <annp/descriptors/parameter_grid.hpp>
 #include <annp/descriptors/scaling.hpp>
 #include <annp/descriptors/symmetry_function.hpp>
+#include <annp/io/extxyz.hpp>
 #include <annp/io/n2p2_data.hpp>
 #include <annp/io/n2p2_model.hpp>
 #include <annp/io/n2p2_symfunction.hpp>
@@ -33,6 +33,7 @@
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
 #include <annp/training/dataset.hpp>
+#include <annp/training/network_set.hpp>
 #include <annp/training/objective.hpp>
 #include <annp/training/optimizer.hpp>
 #include <annp/training/optimizers/annealing.hpp>
@@ -41,4 +42,5 @@
 #include <annp/training/optimizers/levenberg_marquardt.hpp>
 #include <annp/training/optimizers/stochastic.hpp>
 #include <annp/training/plots.hpp>
+#include <annp/training/setup.hpp>
 #include <annp/training/trainer.hpp>

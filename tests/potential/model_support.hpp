@@ -92,8 +92,8 @@ inline model make_test_model(std::uint64_t seed, cutoff_kind ck = cutoff_kind::c
     }
     return 0;
   });
-  m.scaling = descriptor_scaling(scaling_mode::scale_sigma, -1.0, 1.0,
-                                 {stats.result(0), stats.result(1)});
+  m.scaling =
+      descriptor_scaling(scaling_mode::scale_sigma, -1.0, 1.0, {stats.result(0), stats.result(1)});
   m.metadata.emplace_back("purpose", "test model with random weights");
   return m;
 }

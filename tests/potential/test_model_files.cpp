@@ -24,7 +24,9 @@ std::string edit(std::string text, const std::string& from, const std::string& t
 std::size_t line_of(const std::string& text, const std::string& needle) {
   const auto at = text.find(needle);
   REQUIRE(at != std::string::npos);
-  return static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n')) + 1;
+  return static_cast<std::size_t>(
+             std::count(text.begin(), text.begin() + static_cast<long>(at), '\n')) +
+         1;
 }
 
 void expect_model_error(const std::string& text, std::size_t line,
@@ -37,7 +39,8 @@ void expect_model_error(const std::string& text, std::size_t line,
     INFO("message: ", std::string(e.what()));
     CHECK(e.file() == "bad.annp");
     if (line > 0) CHECK(e.line() == line);
-    for (const auto& n : needles) CHECK_MESSAGE(std::string(e.what()).find(n) != std::string::npos, n);
+    for (const auto& n : needles)
+      CHECK_MESSAGE(std::string(e.what()).find(n) != std::string::npos, n);
   }
 }
 
@@ -60,7 +63,8 @@ TEST_SUITE("model_files") {
     expect_model_error(edit(good, "sf radial e1=Al", "sf radial e1=Xx"),
                        line_of(good, "sf radial e1=Al"), {"unknown element symbol 'Xx'"});
     expect_model_error(edit(good, "sf radial e1=Al rc=", "sf radial e1=Al zeta=1 rc="),
-                       line_of(good, "sf radial e1=Al"), {"key 'zeta' does not belong to a radial"});
+                       line_of(good, "sf radial e1=Al"),
+                       {"key 'zeta' does not belong to a radial"});
     expect_model_error(edit(good, "sf radial e1=Al rc=4.6 ", "sf radial e1=Al "),
                        line_of(good, "sf radial e1=Al"), {"needs rc=<value>"});
     expect_model_error(edit(good, "layer 9 7 tanh", "layer 9 7 swish"), line_of(good, "layer 9 7"),
@@ -69,8 +73,8 @@ TEST_SUITE("model_files") {
     expect_model_error(edit(good, "layer 9 7 tanh", "layer 9 6 tanh"),
                        line_of(good, "layer 9 7") + 1,
                        {"layer 2 takes 7 inputs but layer 1 has 6 neurons"});
-    expect_model_error(edit(good, "parameters 204", "parameters 203"), line_of(good, "parameters 204"),
-                       {"has 204 parameters, the file says 203"});
+    expect_model_error(edit(good, "parameters 204", "parameters 203"),
+                       line_of(good, "parameters 204"), {"has 204 parameters, the file says 203"});
     expect_model_error(edit(good, "elements Al O", "elements Al O\nfrobnicate 3"),
                        line_of(good, "elements Al O") + 1, {"unknown keyword 'frobnicate'"});
     expect_model_error(edit(good, "atomic_energy O -4.7\n", ""), 0, {"no 'atomic_energy O"});
@@ -83,7 +87,8 @@ TEST_SUITE("model_files") {
   TEST_CASE("malformed n2p2 model directories") {
     const std::string dir = test::scratch_dir("n2p2bad");
     const std::string ref = test::source_path("tests/data/n2p2-al/");
-    const auto copy_with = [&](const std::string& name, const std::string& from, const std::string& to) {
+    const auto copy_with = [&](const std::string& name, const std::string& from,
+                               const std::string& to) {
       for (const char* f : {"input.nn", "scaling.data", "weights.013.data"}) {
         std::ifstream in(ref + f);
         std::stringstream ss;
@@ -94,15 +99,21 @@ TEST_SUITE("model_files") {
       }
     };
     copy_with("input.nn", "global_activation_short         t t l", "global_activation_short t q l");
-    test::expect_error([&] { (void)read_n2p2_model(dir); }, {"input.nn", "unknown n2p2 activation letter 'q'"});
+    test::expect_error([&] { (void)read_n2p2_model(dir); },
+                       {"input.nn", "unknown n2p2 activation letter 'q'"});
     copy_with("input.nn", "cutoff_type                     1", "normalize_nodes\ncutoff_type 1");
-    test::expect_error([&] { (void)read_n2p2_model(dir); }, {"normalize_nodes", "does not support"});
+    test::expect_error([&] { (void)read_n2p2_model(dir); },
+                       {"normalize_nodes", "does not support"});
     copy_with("scaling.data", "         1         32", "         1         33");
     test::expect_error([&] { (void)read_n2p2_model(dir); },
                        {"scaling.data", "symmetry-function index 33 out of range"});
-    copy_with("weights.013.data", " -2.2990177901067618E-01 a         1", " -2.2990177901067618E-01 x         1");
-    test::expect_error([&] { (void)read_n2p2_model(dir); }, {"weights.013.data", "expected '<value> a"});
-    copy_with("input.nn", "symfunction_short Al 2 Al 0.001    0.0 6.0", "symfunction_short Al 2 Al 0.001 6.0");
-    test::expect_error([&] { (void)read_n2p2_model(dir); }, {"input.nn", "expected '<centre> 2 <e1>"});
+    copy_with("weights.013.data", " -2.2990177901067618E-01 a         1",
+              " -2.2990177901067618E-01 x         1");
+    test::expect_error([&] { (void)read_n2p2_model(dir); },
+                       {"weights.013.data", "expected '<value> a"});
+    copy_with("input.nn", "symfunction_short Al 2 Al 0.001    0.0 6.0",
+              "symfunction_short Al 2 Al 0.001 6.0");
+    test::expect_error([&] { (void)read_n2p2_model(dir); },
+                       {"input.nn", "expected '<centre> 2 <e1>"});
   }
 }

@@ -8,9 +8,9 @@
 
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <set>
 #include <tuple>
-#include <random>
 
 using namespace annp;
 
@@ -88,7 +88,8 @@ TEST_SUITE("potential") {
     // The virial is symmetric.
     for (std::size_t a = 0; a < 3; ++a)
       for (std::size_t b = 0; b < 3; ++b)
-        CHECK(std::abs(r.virial[a][b] - r.virial[b][a]) < 1e-10 * std::max(1.0, std::abs(r.virial[a][b])));
+        CHECK(std::abs(r.virial[a][b] - r.virial[b][a]) <
+              1e-10 * std::max(1.0, std::abs(r.virial[a][b])));
   }
 
   TEST_CASE("energy is invariant and forces covariant under rotation and translation") {
@@ -96,7 +97,7 @@ TEST_SUITE("potential") {
     std::mt19937_64 rng(9);
     const structure s = test::random_al_o(rng, 6);
     const auto r = pot.compute(s);
-    const mat3 rot = test::random_cell(rng, 1.0, 1.0, 0.0);  // orthonormal
+    const mat3 rot = test::random_cell(rng, 1.0, 1.0, 0.0); // orthonormal
     structure t = s;
     t.cell = s.cell * transpose(rot);
     for (std::size_t i = 0; i < s.size(); ++i)
@@ -214,7 +215,7 @@ TEST_SUITE("potential") {
         if (t[i] == "ATOM:") REQUIRE(try_parse_integer(t[i + 1], a));
         if (t[i] == "SYMFUNC:") REQUIRE(try_parse_integer(t[i + 1], f));
       }
-      theirs.insert({s, a, f - 1});  // n2p2 numbers symmetry functions from 1
+      theirs.insert({s, a, f - 1}); // n2p2 numbers symmetry functions from 1
     }
     CHECK(theirs.size() == 12);
     CHECK(ours == theirs);
@@ -326,7 +327,7 @@ TEST_SUITE("potential") {
     h.positions = pos.data();
     h.element = elem.data();
     h.contributing = s.size();
-    h.neighbours = [&](std::size_t, int& n, const int*& list) {  // everything: filtered by r
+    h.neighbours = [&](std::size_t, int& n, const int*& list) { // everything: filtered by r
       n = static_cast<int>(np);
       list = all.data();
     };
@@ -339,12 +340,14 @@ TEST_SUITE("potential") {
         folded[3 * static_cast<std::size_t>(owner[k]) + d] += hr.forces[3 * k + d];
     for (std::size_t i = 0; i < s.size(); ++i) {
       for (std::size_t d = 0; d < 3; ++d)
-        CHECK(std::abs(folded[3 * i + d] - ref.forces(i, d)) < 1e-12 * std::max(1.0, max_abs(ref.forces)));
+        CHECK(std::abs(folded[3 * i + d] - ref.forces(i, d)) <
+              1e-12 * std::max(1.0, max_abs(ref.forces)));
       CHECK(hr.atomic_energies[i] == doctest::Approx(ref.atomic_energies[i]).epsilon(1e-13));
     }
     for (std::size_t a = 0; a < 3; ++a)
       for (std::size_t b = 0; b < 3; ++b)
-        CHECK(std::abs(hr.virial[a][b] - ref.virial[a][b]) < 1e-10 * std::max(1.0, std::abs(ref.virial[a][b])));
+        CHECK(std::abs(hr.virial[a][b] - ref.virial[a][b]) <
+              1e-10 * std::max(1.0, std::abs(ref.virial[a][b])));
     // Per-atom virials sum to the virial.
     std::array<double, 6> sum{};
     for (const auto& v : ref.atomic_virials)

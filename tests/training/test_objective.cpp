@@ -110,7 +110,7 @@ TEST_SUITE("training") {
     const auto s = labelled_structures(6, 8);
     const auto data = scaled_data(pot, s);
     for (const loss_weights w : {loss_weights{1, 0, 0}, loss_weights{0, 1, 0},
-                                 loss_weights{0, 0, 1}, loss_weights{1.0, 0.3, 10.0}}) {
+                                 loss_weights{0, 0, 1}, loss_weights{1.0, 0.3, 10.0, 0.5}}) {
       training_objective obj(pot, data, w);
       std::vector<double> g(obj.size());
       const double l = obj.value_and_gradient(g);
@@ -154,7 +154,7 @@ TEST_SUITE("training") {
     test_potential pot(make_test_model(14));
     const auto s = labelled_structures(8, 4);
     const auto data = scaled_data(pot, s);
-    training_objective obj(pot, data, loss_weights{1.0, 0.7, 3.0});
+    training_objective obj(pot, data, loss_weights{1.0, 0.7, 3.0, 0.2});
     const std::size_t nr = obj.residual_count(), np = obj.size();
     std::vector<double> r(nr), J(nr * np), rp(nr), rm(nr);
     obj.residuals(r, J.data());
@@ -229,4 +229,25 @@ TEST_SUITE("training") {
     training_objective eonly(pot, data, loss_weights{1.0, 0.0, 0.0});
     CHECK(std::isfinite(eonly.value()));
   }
+}
+
+TEST_CASE("a network_set trains exactly like the potential it came from and stores back") {
+  const model m = make_test_model(18);
+  test_potential pot(m);
+  network_set<> nets(m);
+  const auto s = labelled_structures(12, 6);
+  const auto data = scaled_data(pot, s);
+  training_objective a(pot, data, loss_weights{1.0, 1.0, 1.0});
+  training_objective b(nets, data, loss_weights{1.0, 1.0, 1.0});
+  std::vector<double> ga(a.size()), gb(b.size());
+  CHECK(a.value_and_gradient(ga) == b.value_and_gradient(gb));
+  CHECK(ga == gb);
+  for (double& x : b.parameters()) x *= 0.5;
+  b.sync();
+  model out = m;
+  nets.store(out);
+  CHECK(test_potential(out).compute(s[0]).energy != pot.compute(s[0]).energy);
+  for (double& x : a.parameters()) x *= 0.5;
+  a.sync();
+  CHECK(test_potential(out).compute(s[0]).energy == pot.compute(s[0]).energy);
 }

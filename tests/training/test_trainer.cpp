@@ -19,8 +19,8 @@ struct setup {
   model start = make_test_model(23);
   dataset_split split = split_dataset(structures, {0.25, 0.0}, 3);
   test_potential pot{start};
-  training_data<test_potential::engine_type> train{pot.engine(), structures, split.train};
-  training_data<test_potential::engine_type> validation{pot.engine(), structures, split.validation};
+  training_data train{pot.engine(), structures, split.train};
+  training_data validation{pot.engine(), structures, split.validation};
   setup() {
     train.apply_scaling(pot.scaling());
     validation.apply_scaling(pot.scaling());

@@ -37,12 +37,11 @@ inline std::vector<structure> labelled_structures(std::uint64_t seed, std::size_
 
 /// Training data of every structure, scaled with the potential's scaling.
 template <class Potential>
-training_data<typename Potential::engine_type>
-scaled_data(const Potential& pot, const std::vector<structure>& s, bool derivatives = true) {
+training_data scaled_data(const Potential& pot, const std::vector<structure>& s,
+                          bool derivatives = true) {
   std::vector<std::size_t> all(s.size());
   for (std::size_t k = 0; k < s.size(); ++k) all[k] = k;
-  training_data<typename Potential::engine_type> d(pot.engine(), s, all,
-                                                   training_data_options{derivatives});
+  training_data d(pot.engine(), s, all, training_data_options{derivatives});
   d.apply_scaling(pot.scaling());
   return d;
 }

@@ -69,7 +69,7 @@ inline bool n2p2_unsupported(std::string_view k) {
   std::vector<char> activations;
   std::map<int, std::vector<std::size_t>> element_nodes;
   std::map<int, std::vector<char>> element_activations;
-  std::vector<std::pair<symmetry_function, std::size_t>> functions;  // with their line
+  std::vector<std::pair<symmetry_function, std::size_t>> functions; // with their line
   const auto guarded = [&](auto&& f) {
     try {
       return f();
@@ -87,7 +87,8 @@ inline bool n2p2_unsupported(std::string_view k) {
     };
     if (detail::n2p2_unsupported(k)) {
       if (k == "nnp_type" && t.size() >= 2 && t[1] == "2") continue;
-      in.fail("keyword '" + std::string(k) + "' describes a model feature annp does not support "
+      in.fail("keyword '" + std::string(k) +
+              "' describes a model feature annp does not support "
               "(annp imports short-range 2G HDNNPs)");
     } else if (k == "number_of_elements") {
       need(2, "number_of_elements <n>");
@@ -129,7 +130,8 @@ inline bool n2p2_unsupported(std::string_view k) {
     } else if (k == "global_activation_short") {
       need(2, "global_activation_short <letter> ...");
       for (std::size_t i = 1; i < t.size(); ++i) {
-        if (t[i].size() != 1) in.fail("expected one-letter activations, got " + detail::quote_token(t[i]));
+        if (t[i].size() != 1)
+          in.fail("expected one-letter activations, got " + detail::quote_token(t[i]));
         activations.push_back(t[i][0]);
       }
     } else if (k == "element_nodes_short") {
@@ -152,7 +154,7 @@ inline bool n2p2_unsupported(std::string_view k) {
       conv_energy = in.parse_double(t[1], "conv_energy");
     } else if (k == "conv_length") {
       need(2, "conv_length <value>");
-      (void)in.parse_double(t[1], "conv_length");  // descriptors and forces are unit-free here
+      (void)in.parse_double(t[1], "conv_length"); // descriptors and forces are unit-free here
     }
     // Every other keyword configures training or output and does not change the model.
   }
@@ -178,18 +180,20 @@ inline bool n2p2_unsupported(std::string_view k) {
   m.cutoff_alpha = alpha;
   m.spins = std::vector<double>(elements.size(), 1.0);
   m.energy_scale = 1.0 / conv_energy;
-  for (int z : elements) m.atomic_energies.push_back(mean_energy + (atom_energy.count(z) ? atom_energy[z] : 0.0));
+  for (int z : elements)
+    m.atomic_energies.push_back(mean_energy + (atom_energy.count(z) ? atom_energy[z] : 0.0));
   std::stable_sort(functions.begin(), functions.end(),
                    [](const auto& a, const auto& b) { return n2p2_order_less(a.first, b.first); });
   for (const auto& [f, ln] : functions) {
     if (std::find(elements.begin(), elements.end(), f.center) == elements.end() ||
         (is_element_resolved(f.kind) &&
          (std::find(elements.begin(), elements.end(), f.e1) == elements.end() ||
-          (is_angular(f.kind) && std::find(elements.begin(), elements.end(), f.e2) == elements.end()))))
+          (is_angular(f.kind) &&
+           std::find(elements.begin(), elements.end(), f.e2) == elements.end()))))
       throw error(input_nn, ln, "symmetry function refers to an element not in 'elements'");
     m.functions.push_back(f);
   }
-  const scaling_mode mode = sigma            ? scaling_mode::scale_sigma
+  const scaling_mode mode = sigma             ? scaling_mode::scale_sigma
                             : scale && center ? scaling_mode::scale_center
                             : scale           ? scaling_mode::scale
                             : center          ? scaling_mode::center
@@ -219,7 +223,8 @@ inline bool n2p2_unsupported(std::string_view k) {
                  std::to_string(t.size()) + " fields");
       const auto e = sin.parse_integer<std::size_t>(t[0], "the element index");
       const auto k = sin.parse_integer<std::size_t>(t[1], "the symmetry-function index");
-      if (e < 1 || e > elements.size()) sin.fail("element index " + std::to_string(e) + " out of range");
+      if (e < 1 || e > elements.size())
+        sin.fail("element index " + std::to_string(e) + " out of range");
       if (k < 1 || k > stats[e - 1].min.size())
         sin.fail("symmetry-function index " + std::to_string(k) + " out of range for " +
                  std::string(symbol(elements[e - 1])));
@@ -233,8 +238,9 @@ inline bool n2p2_unsupported(std::string_view k) {
     for (std::size_t e = 0; e < elements.size(); ++e)
       for (std::size_t k = 0; k < seen[e].size(); ++k)
         if (!seen[e][k])
-          throw error(scaling_data, 0, "no scaling data for " + std::string(symbol(elements[e])) +
-                                           " symmetry function " + std::to_string(k + 1));
+          throw error(scaling_data, 0,
+                      "no scaling data for " + std::string(symbol(elements[e])) +
+                          " symmetry function " + std::to_string(k + 1));
   }
   m.scaling = descriptor_scaling(mode, smin, smax, stats);
 
@@ -273,7 +279,8 @@ inline bool n2p2_unsupported(std::string_view k) {
         if (le != ls + 1 || le < 1 || le > shapes.size() || ns < 1 || ns > shapes[le - 1].in ||
             nn < 1 || nn > shapes[le - 1].out)
           win.fail("weight indices do not fit the network " + net.describe());
-        const std::size_t at = net.parameter_offset(le - 1) + (nn - 1) * shapes[le - 1].in + (ns - 1);
+        const std::size_t at =
+            net.parameter_offset(le - 1) + (nn - 1) * shapes[le - 1].in + (ns - 1);
         net.parameters()[at] = v;
         seen[at] = true;
       } else if (t.size() == 5 && t[1] == "b") {
@@ -281,17 +288,20 @@ inline bool n2p2_unsupported(std::string_view k) {
         const auto n = win.parse_integer<std::size_t>(t[4], "n");
         if (l < 1 || l > shapes.size() || n < 1 || n > shapes[l - 1].out)
           win.fail("bias indices do not fit the network " + net.describe());
-        const std::size_t at = net.parameter_offset(l - 1) + shapes[l - 1].in * shapes[l - 1].out + (n - 1);
+        const std::size_t at =
+            net.parameter_offset(l - 1) + shapes[l - 1].in * shapes[l - 1].out + (n - 1);
         net.parameters()[at] = v;
         seen[at] = true;
       } else {
-        win.fail("expected '<value> a <index> <l_s> <n_s> <l_e> <n_e>' or '<value> b <index> <l> <n>'");
+        win.fail(
+            "expected '<value> a <index> <l_s> <n_s> <l_e> <n_e>' or '<value> b <index> <l> <n>'");
       }
     }
     const auto missing = std::count(seen.begin(), seen.end(), false);
     if (missing > 0)
-      throw error(path, 0, std::to_string(missing) + " of " + std::to_string(seen.size()) +
-                               " connections of the network " + net.describe() + " are missing");
+      throw error(path, 0,
+                  std::to_string(missing) + " of " + std::to_string(seen.size()) +
+                      " connections of the network " + net.describe() + " are missing");
     m.networks.push_back(std::move(net));
   }
   m.metadata.emplace_back("imported_from", "n2p2 " + input_nn);
@@ -318,18 +328,22 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
   std::vector<int> sorted = m.elements;
   std::sort(sorted.begin(), sorted.end());
   const auto index_of = [&](int z) {
-    return static_cast<std::size_t>(std::find(m.elements.begin(), m.elements.end(), z) - m.elements.begin());
+    return static_cast<std::size_t>(std::find(m.elements.begin(), m.elements.end(), z) -
+                                    m.elements.begin());
   };
   // n2p2 needs the same network shape for all elements unless element_* overrides are used.
   std::string nn = "# n2p2 model written by annp\n";
   nn += "number_of_elements " + std::to_string(m.elements.size()) + "\nelements";
   for (int z : sorted) nn += " " + std::string(symbol(z));
-  nn += "\ncutoff_type " + std::to_string(static_cast<int>(m.cutoff)) + " " + format_double(m.cutoff_alpha) + "\n";
+  nn += "\ncutoff_type " + std::to_string(static_cast<int>(m.cutoff)) + " " +
+        format_double(m.cutoff_alpha) + "\n";
   switch (m.scaling.mode()) {
   case scaling_mode::none: break;
   case scaling_mode::scale: nn += "scale_symmetry_functions\n"; break;
   case scaling_mode::center: nn += "center_symmetry_functions\n"; break;
-  case scaling_mode::scale_center: nn += "scale_symmetry_functions\ncenter_symmetry_functions\n"; break;
+  case scaling_mode::scale_center:
+    nn += "scale_symmetry_functions\ncenter_symmetry_functions\n";
+    break;
   case scaling_mode::scale_sigma: nn += "scale_symmetry_functions_sigma\n"; break;
   }
   nn += "scale_min_short " + format_double(m.scaling.smin()) + "\nscale_max_short " +
@@ -337,7 +351,8 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
   // Energy: E_i = NN / conv_energy + mean_energy + atom_energy; annp's scale and references.
   nn += "mean_energy 0\nconv_energy " + format_double(1.0 / m.energy_scale) + "\nconv_length 1\n";
   for (int z : sorted)
-    nn += "atom_energy " + std::string(symbol(z)) + " " + format_double(m.atomic_energies[index_of(z)]) + "\n";
+    nn += "atom_energy " + std::string(symbol(z)) + " " +
+          format_double(m.atomic_energies[index_of(z)]) + "\n";
   const auto& first = m.networks[index_of(sorted[0])];
   const auto letters = [&](const dynamic_network& net) {
     std::string s;
@@ -346,7 +361,8 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
   };
   const auto widths = [&](const dynamic_network& net) {
     std::string s;
-    for (std::size_t l = 0; l + 1 < net.layer_count(); ++l) s += " " + std::to_string(net.layers()[l].out);
+    for (std::size_t l = 0; l + 1 < net.layer_count(); ++l)
+      s += " " + std::to_string(net.layers()[l].out);
     return s;
   };
   nn += "global_hidden_layers_short " + std::to_string(first.layer_count() - 1) + "\n";
@@ -370,11 +386,13 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
             if (f.center == z) v.push_back(f);
           return v;
         }())
-      throw error("element " + std::string(symbol(z)) + ": the descriptor functions are not in "
+      throw error("element " + std::string(symbol(z)) +
+                  ": the descriptor functions are not in "
                   "n2p2's order; n2p2 would feed the network its inputs in another order");
   }
   for (const auto& f : fs) nn += format_n2p2_symfunction(f) + "\n";
-  std::string sc = "# symmetry function scaling data written by annp: e_index sf_index min max mean sigma\n";
+  std::string sc =
+      "# symmetry function scaling data written by annp: e_index sf_index min max mean sigma\n";
   for (std::size_t k = 0; k < sorted.size(); ++k) {
     const auto& st = m.scaling.stats(index_of(sorted[k]));
     for (std::size_t j = 0; j < st.min.size(); ++j)
@@ -386,7 +404,8 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
   write_file_atomically((d / "scaling.data").string(), sc);
   for (int z : sorted) {
     const auto& net = m.networks[index_of(z)];
-    std::string w = "# neural network connections written by annp: value type index l_s n_s l_e n_e\n";
+    std::string w =
+        "# neural network connections written by annp: value type index l_s n_s l_e n_e\n";
     std::size_t count = 0;
     for (std::size_t l = 0; l < net.layer_count(); ++l) {
       const auto& s = net.layers()[l];
@@ -394,8 +413,8 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
       for (std::size_t i = 0; i < s.in; ++i)
         for (std::size_t o = 0; o < s.out; ++o)
           w += format_double(W[o * s.in + i]) + " a " + std::to_string(++count) + " " +
-               std::to_string(l) + " " + std::to_string(i + 1) + " " + std::to_string(l + 1) +
-               " " + std::to_string(o + 1) + "\n";
+               std::to_string(l) + " " + std::to_string(i + 1) + " " + std::to_string(l + 1) + " " +
+               std::to_string(o + 1) + "\n";
       const auto b = net.bias(l);
       for (std::size_t o = 0; o < s.out; ++o)
         w += format_double(b[o]) + " b " + std::to_string(++count) + " " + std::to_string(l + 1) +

@@ -21,7 +21,7 @@ namespace annp {
 template <class C> using dynamic_potential = potential<descriptor_set<C>, dynamic_network>;
 
 class any_potential {
-public:
+ public:
   using variant_type =
       std::variant<dynamic_potential<cutoff::hard>, dynamic_potential<cutoff::cosine>,
                    dynamic_potential<cutoff::tanh_unnormalized>, dynamic_potential<cutoff::tanh>,
@@ -31,12 +31,13 @@ public:
 
   any_potential() = default;
   explicit any_potential(const model& m)
-      : m_impl(with_cutoff(m.cutoff, [&](auto c) -> variant_type {
-          return dynamic_potential<decltype(c)>(m);
-        })) {}
+      : m_impl(with_cutoff(
+            m.cutoff, [&](auto c) -> variant_type { return dynamic_potential<decltype(c)>(m); })) {}
 
   /// Reads an annp model file.
-  static any_potential from_file(const std::string& path) { return any_potential(read_model(path)); }
+  static any_potential from_file(const std::string& path) {
+    return any_potential(read_model(path));
+  }
 
   [[nodiscard]] potential_result compute(const structure& s, const compute_options& o = {}) const {
     return std::visit([&](const auto& p) { return p.compute(s, o); }, m_impl);
@@ -51,7 +52,8 @@ public:
     return std::visit([](const auto& p) { return p.cutoff(); }, m_impl);
   }
   [[nodiscard]] const std::vector<int>& elements() const {
-    return std::visit([](const auto& p) -> const std::vector<int>& { return p.elements(); }, m_impl);
+    return std::visit([](const auto& p) -> const std::vector<int>& { return p.elements(); },
+                      m_impl);
   }
   [[nodiscard]] int element_index(int z) const {
     return std::visit([&](const auto& p) { return p.element_index(z); }, m_impl);
@@ -61,21 +63,21 @@ public:
   }
   [[nodiscard]] const variant_type& variant() const noexcept { return m_impl; }
 
-private:
+ private:
   variant_type m_impl;
 };
 
 struct committee_result {
-  double energy = 0.0;          ///< mean over members, eV
-  double energy_spread = 0.0;   ///< standard deviation over members, eV
-  xt::xtensor<double, 2> forces;         ///< mean, eV/Å
-  xt::xtensor<double, 2> force_spread;   ///< per component standard deviation, eV/Å
-  double max_force_spread = 0.0;         ///< largest per-atom |spread vector|, eV/Å
+  double energy = 0.0;                 ///< mean over members, eV
+  double energy_spread = 0.0;          ///< standard deviation over members, eV
+  xt::xtensor<double, 2> forces;       ///< mean, eV/Å
+  xt::xtensor<double, 2> force_spread; ///< per component standard deviation, eV/Å
+  double max_force_spread = 0.0;       ///< largest per-atom |spread vector|, eV/Å
   std::vector<double> member_energies;
 };
 
 template <class P> class committee {
-public:
+ public:
   committee() = default;
   explicit committee(std::vector<P> members) : m_members(std::move(members)) {
     if (m_members.size() < 2) throw error("a committee needs at least two members");
@@ -121,7 +123,7 @@ public:
     return r;
   }
 
-private:
+ private:
   std::vector<P> m_members;
 };
 

@@ -16,7 +16,7 @@ namespace annp {
 
 /// Count, RMSE and MAE of a stream of differences.
 class error_stats {
-public:
+ public:
   void add(double diff) noexcept {
     ++m_n;
     m_sq += diff * diff;
@@ -36,15 +36,15 @@ public:
   [[nodiscard]] double mae() const noexcept { return m_n ? m_abs / static_cast<double>(m_n) : 0.0; }
   [[nodiscard]] double max() const noexcept { return m_max; }
 
-private:
+ private:
   std::size_t m_n = 0;
   double m_sq = 0.0, m_abs = 0.0, m_max = 0.0;
 };
 
 struct prediction_errors {
-  error_stats energy;  ///< per atom, eV/atom
-  error_stats force;   ///< per component, eV/Å
-  error_stats stress;  ///< per component, eV/Å³
+  error_stats energy; ///< per atom, eV/atom
+  error_stats force;  ///< per component, eV/Å
+  error_stats stress; ///< per component, eV/Å³
   std::size_t structures = 0;
 
   void merge(const prediction_errors& o) {
@@ -57,7 +57,7 @@ struct prediction_errors {
 
 /// Errors per config_type ("(none)" when empty) and in total.
 class error_table {
-public:
+ public:
   /// Adds one structure: reference labels from ref (those present), predictions given.
   void add(const structure& ref, double energy, const double* forces,
            const std::optional<mat3>& stress) {
@@ -92,17 +92,19 @@ public:
     std::string out;
     if (!title.empty()) out += title + "\n";
     char line[256];
-    std::snprintf(line, sizeof line, "%-26s %6s %11s %11s %11s %11s %11s\n", "config_type", "struct",
-                  "E RMSE", "E MAE", "F RMSE", "F MAE", "S RMSE");
+    std::snprintf(line, sizeof line, "%-26s %6s %11s %11s %11s %11s %11s\n", "config_type",
+                  "struct", "E RMSE", "E MAE", "F RMSE", "F MAE", "S RMSE");
     out += line;
-    std::snprintf(line, sizeof line, "%-26s %6s %11s %11s %11s %11s %11s\n", "", "",
-                  "meV/atom", "meV/atom", "meV/A", "meV/A", "meV/A^3");
+    std::snprintf(line, sizeof line, "%-26s %6s %11s %11s %11s %11s %11s\n", "", "", "meV/atom",
+                  "meV/atom", "meV/A", "meV/A", "meV/A^3");
     out += line;
     const auto row = [&](const std::string& name, const prediction_errors& e) {
       const auto cell = [](const error_stats& s, double v) {
         char b[32];
-        if (s.count() == 0) std::snprintf(b, sizeof b, "%11s", "-");
-        else std::snprintf(b, sizeof b, "%11.3f", 1000.0 * v);
+        if (s.count() == 0)
+          std::snprintf(b, sizeof b, "%11s", "-");
+        else
+          std::snprintf(b, sizeof b, "%11.3f", 1000.0 * v);
         return std::string(b);
       };
       std::snprintf(line, sizeof line, "%-26s %6zu", name.c_str(), e.structures);
@@ -116,7 +118,7 @@ public:
     return out;
   }
 
-private:
+ private:
   std::map<std::string, prediction_errors> m_by_type;
 };
 

@@ -24,7 +24,17 @@
 namespace annp {
 
 /// Cutoff function kinds by n2p2's cutoff_type number (0..8).
-enum class cutoff_kind { hard = 0, cosine, tanh_unnormalized, tanh, exponential, poly1, poly2, poly3, poly4 };
+enum class cutoff_kind {
+  hard = 0,
+  cosine,
+  tanh_unnormalized,
+  tanh,
+  exponential,
+  poly1,
+  poly2,
+  poly3,
+  poly4
+};
 
 [[nodiscard]] inline std::string_view cutoff_kind_name(cutoff_kind k) noexcept {
   switch (k) {
@@ -69,14 +79,14 @@ template <class C> constexpr cutoff_kind cutoff_kind_of() {
 }
 
 struct model {
-  std::vector<int> elements;  ///< atomic numbers; element index = position
+  std::vector<int> elements; ///< atomic numbers; element index = position
   cutoff_kind cutoff = cutoff_kind::cosine;
   double cutoff_alpha = 0.0;
-  std::vector<symmetry_function> functions;  ///< all elements, each element's in order
-  std::vector<double> spins;                 ///< per element (weighted Chebyshev functions)
+  std::vector<symmetry_function> functions; ///< all elements, each element's in order
+  std::vector<double> spins;                ///< per element (weighted Chebyshev functions)
   descriptor_scaling scaling;
-  std::vector<dynamic_network> networks;     ///< per element
-  std::vector<double> atomic_energies;       ///< per element, eV
+  std::vector<dynamic_network> networks; ///< per element
+  std::vector<double> atomic_energies;   ///< per element, eV
   double energy_scale = 1.0;
   /// Free-form provenance (training settings, data set, date...), kept by model files.
   std::vector<std::pair<std::string, std::string>> metadata;

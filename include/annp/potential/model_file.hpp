@@ -84,7 +84,7 @@ inline std::string sf_value(const symmetry_function& f, std::string_view key) {
 }
 
 class model_reader {
-public:
+ public:
   model_reader(std::istream& in, std::string name) : m_in(in, std::move(name)) {}
 
   model read() {
@@ -94,8 +94,10 @@ public:
       m_in.fail("expected the header 'annp-model <version>' (is this an annp model file?)");
     const int version = m_in.parse_integer<int>(m_tokens[1], "the format version");
     if (version != model_format_version)
-      m_in.fail("model format version " + std::to_string(version) + " is not supported (this "
-                "annp reads version " + std::to_string(model_format_version) + ")");
+      m_in.fail("model format version " + std::to_string(version) +
+                " is not supported (this "
+                "annp reads version " +
+                std::to_string(model_format_version) + ")");
     bool have_scaling = false, done = false;
     scaling_mode mode = scaling_mode::none;
     double smin = 0.0, smax = 1.0;
@@ -110,7 +112,8 @@ public:
       } else if (key == "elements") {
         expect(2, 200, "elements <symbol> ...");
         if (!m.elements.empty()) m_in.fail("'elements' appears twice");
-        for (std::size_t k = 1; k < m_tokens.size(); ++k) m.elements.push_back(element_z(m_tokens[k]));
+        for (std::size_t k = 1; k < m_tokens.size(); ++k)
+          m.elements.push_back(element_z(m_tokens[k]));
         const std::size_t ne = m.elements.size();
         m.networks.resize(ne);
         m.atomic_energies.assign(ne, 0.0);
@@ -140,7 +143,8 @@ public:
       } else if (key == "descriptor") {
         expect(3, 3, "descriptor <element> <count>");
         const auto e = element_index(m, m_tokens[1]);
-        if (have_descriptors[e]) m_in.fail("descriptors of " + std::string(m_tokens[1]) + " appear twice");
+        if (have_descriptors[e])
+          m_in.fail("descriptors of " + std::string(m_tokens[1]) + " appear twice");
         have_descriptors[e] = true;
         const auto n = m_in.parse_integer<std::size_t>(m_tokens[2], "the number of functions");
         for (std::size_t k = 0; k < n; ++k) {
@@ -176,7 +180,8 @@ public:
         for (std::size_t l = 0; l < nl; ++l) {
           next_required("a 'layer <in> <out> <activation>' line");
           expect(4, 4, "layer <in> <out> <activation>");
-          if (m_tokens[0] != "layer") m_in.fail("expected 'layer', got " + detail::quote_token(m_tokens[0]));
+          if (m_tokens[0] != "layer")
+            m_in.fail("expected 'layer', got " + detail::quote_token(m_tokens[0]));
           layer_shape s;
           s.in = m_in.parse_integer<std::size_t>(m_tokens[1], "the layer's input count");
           s.out = m_in.parse_integer<std::size_t>(m_tokens[2], "the layer's neuron count");
@@ -196,7 +201,8 @@ public:
         while (got < np) {
           next_required("parameter values (" + std::to_string(np - got) + " more expected)");
           for (auto t : m_tokens) {
-            if (got == np) m_in.fail("more parameter values than the " + std::to_string(np) + " expected");
+            if (got == np)
+              m_in.fail("more parameter values than the " + std::to_string(np) + " expected");
             net.parameters()[got++] = m_in.parse_double(t, "a network parameter");
           }
         }
@@ -230,7 +236,7 @@ public:
     return m;
   }
 
-private:
+ private:
   bool next() {
     while (m_in.next(m_line)) {
       m_content = m_line.substr(0, m_line.find('#'));
@@ -246,7 +252,9 @@ private:
     if (m_tokens.size() < lo || m_tokens.size() > hi)
       m_in.fail("expected '" + form + "', got " + std::to_string(m_tokens.size()) + " fields");
   }
-  double number(std::size_t k, const char* what) const { return m_in.parse_double(m_tokens[k], what); }
+  double number(std::size_t k, const char* what) const {
+    return m_in.parse_double(m_tokens[k], what);
+  }
   double value_of(std::string_view token, std::string_view key) const {
     const auto eq = token.find('=');
     if (eq == std::string_view::npos || token.substr(0, eq) != key)
@@ -290,7 +298,8 @@ private:
     for (std::size_t k = 2; k < m_tokens.size(); ++k) {
       const auto t = m_tokens[k];
       const auto eq = t.find('=');
-      if (eq == std::string_view::npos) m_in.fail("expected key=value, got " + detail::quote_token(t));
+      if (eq == std::string_view::npos)
+        m_in.fail("expected key=value, got " + detail::quote_token(t));
       if (!kv.emplace(std::string(t.substr(0, eq)), std::string(t.substr(eq + 1))).second)
         m_in.fail("key '" + std::string(t.substr(0, eq)) + "' given twice");
     }
@@ -307,21 +316,34 @@ private:
                   "=<value>");
       const std::string& v = it->second;
       const std::string what(k);
-      if (k == "e1") f.e1 = element_z(v);
-      else if (k == "e2") f.e2 = element_z(v);
-      else if (k == "order") f.order = m_in.parse_integer<int>(v, what);
-      else if (k == "weighted") f.weighted = m_in.parse_bool(v, what);
-      else if (k == "core") f.core = guarded([&] { return core_function::from_n2p2_name(v); });
+      if (k == "e1")
+        f.e1 = element_z(v);
+      else if (k == "e2")
+        f.e2 = element_z(v);
+      else if (k == "order")
+        f.order = m_in.parse_integer<int>(v, what);
+      else if (k == "weighted")
+        f.weighted = m_in.parse_bool(v, what);
+      else if (k == "core")
+        f.core = guarded([&] { return core_function::from_n2p2_name(v); });
       else {
         const double x = m_in.parse_double(v, what);
-        if (k == "rc") f.rc = x;
-        else if (k == "rl") f.rl = x;
-        else if (k == "left") f.angle_left = x;
-        else if (k == "right") f.angle_right = x;
-        else if (k == "eta") f.eta = x;
-        else if (k == "rs") f.rs = x;
-        else if (k == "zeta") f.zeta = x;
-        else if (k == "lambda") f.lambda = x;
+        if (k == "rc")
+          f.rc = x;
+        else if (k == "rl")
+          f.rl = x;
+        else if (k == "left")
+          f.angle_left = x;
+        else if (k == "right")
+          f.angle_right = x;
+        else if (k == "eta")
+          f.eta = x;
+        else if (k == "rs")
+          f.rs = x;
+        else if (k == "zeta")
+          f.zeta = x;
+        else if (k == "lambda")
+          f.lambda = x;
       }
     }
     guarded([&] {
@@ -361,7 +383,8 @@ private:
   }
   s += "elements";
   for (int z : m.elements) s += " " + std::string(symbol(z));
-  s += "\ncutoff " + std::string(cutoff_kind_name(m.cutoff)) + " alpha=" + format_double(m.cutoff_alpha);
+  s += "\ncutoff " + std::string(cutoff_kind_name(m.cutoff)) +
+       " alpha=" + format_double(m.cutoff_alpha);
   s += "\nenergy_scale " + format_double(m.energy_scale) + "\n";
   for (std::size_t e = 0; e < m.elements.size(); ++e)
     s += "atomic_energy " + std::string(symbol(m.elements[e])) + " " +
@@ -376,16 +399,18 @@ private:
     s += "descriptor " + std::string(symbol(z)) + " " + std::to_string(fs.size()) + "\n";
     for (const auto& f : fs) {
       s += "sf " + std::string(kind_name(f.kind));
-      for (auto k : detail::sf_keys(f.kind)) s += " " + std::string(k) + "=" + detail::sf_value(f, k);
+      for (auto k : detail::sf_keys(f.kind))
+        s += " " + std::string(k) + "=" + detail::sf_value(f, k);
       s += "\n";
     }
   }
-  s += "scaling " + std::string(scaling_mode_name(m.scaling.mode())) + " smin=" +
-       format_double(m.scaling.smin()) + " smax=" + format_double(m.scaling.smax()) + "\n";
+  s += "scaling " + std::string(scaling_mode_name(m.scaling.mode())) +
+       " smin=" + format_double(m.scaling.smin()) + " smax=" + format_double(m.scaling.smax()) +
+       "\n";
   for (std::size_t e = 0; e < m.elements.size(); ++e) {
     const auto& st = m.scaling.stats(e);
-    s += "scaling_stats " + std::string(symbol(m.elements[e])) + " atoms=" +
-         std::to_string(st.count) + " count=" + std::to_string(st.min.size()) + "\n";
+    s += "scaling_stats " + std::string(symbol(m.elements[e])) +
+         " atoms=" + std::to_string(st.count) + " count=" + std::to_string(st.min.size()) + "\n";
     for (std::size_t k = 0; k < st.min.size(); ++k) {
       append_double(s, st.min[k]);
       s += ' ';
@@ -399,8 +424,8 @@ private:
   }
   for (std::size_t e = 0; e < m.elements.size(); ++e) {
     const auto& net = m.networks[e];
-    s += "network " + std::string(symbol(m.elements[e])) + " layers=" +
-         std::to_string(net.layer_count()) + "\n";
+    s += "network " + std::string(symbol(m.elements[e])) +
+         " layers=" + std::to_string(net.layer_count()) + "\n";
     for (const auto& l : net.layers())
       s += "layer " + std::to_string(l.in) + " " + std::to_string(l.out) + " " +
            std::string(activation_name(l.activation)) + "\n";

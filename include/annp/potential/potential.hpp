@@ -5,7 +5,8 @@
 //   using descriptor = annp::descriptor_set<annp::cutoff::cosine, annp::radial_g2<16>,
 //                                           annp::angular_narrow<16>>;
 //   using net = annp::network<32, annp::dense<20, annp::act::tanh>,
-//                                 annp::dense<20, annp::act::tanh>, annp::dense<1, annp::act::linear>>;
+//                                 annp::dense<20, annp::act::tanh>, annp::dense<1,
+//                                 annp::act::linear>>;
 //   annp::potential<descriptor, net> pot(annp::read_model("al.annp"));
 //   auto r = pot.compute(structure);   // r.energy, r.forces, r.stress, r.atomic_energies
 //
@@ -45,14 +46,13 @@
 #include <string>
 #include <vector>
 
-
 namespace annp {
 
 /// What to do when an atom's descriptors leave the range seen in training.
 enum class extrapolation_policy {
-  count,  ///< count them in the result (default)
-  warn,   ///< count, and write one line per extrapolating atom to the warning sink
-  error   ///< throw annp::error naming the first extrapolating atom and descriptor
+  count, ///< count them in the result (default)
+  warn,  ///< count, and write one line per extrapolating atom to the warning sink
+  error  ///< throw annp::error naming the first extrapolating atom and descriptor
 };
 
 struct compute_options {
@@ -60,26 +60,26 @@ struct compute_options {
   bool atomic_energies = false; ///< per-atom energies in the result
   bool atomic_virials = false;  ///< per-atom virials (6 Voigt components, eV)
   extrapolation_policy extrapolation = extrapolation_policy::count;
-  std::size_t max_extrapolation_records = 1000;  ///< detailed records kept (counts are exact)
+  std::size_t max_extrapolation_records = 1000; ///< detailed records kept (counts are exact)
   /// Where warn-policy messages go (default: std::cerr).
   std::function<void(const std::string&)> warning_sink;
 };
 
 struct extrapolation_record {
-  std::size_t atom = 0;        ///< atom (or particle) index
-  std::size_t descriptor = 0;  ///< index in the atom's element's descriptor vector
+  std::size_t atom = 0;       ///< atom (or particle) index
+  std::size_t descriptor = 0; ///< index in the atom's element's descriptor vector
   double value = 0.0, min = 0.0, max = 0.0;
 };
 
 struct potential_result {
-  double energy = 0.0;                   ///< eV
-  xt::xtensor<double, 2> forces;         ///< {atoms, 3}, eV/Å
-  mat3 virial{};                         ///< sum over pairs of r_ij (x) f_ij, eV
-  std::optional<mat3> stress;            ///< -virial / V, eV/Å³ (periodic structures)
-  std::vector<double> atomic_energies;   ///< eV (when requested)
-  std::vector<std::array<double, 6>> atomic_virials;  ///< xx yy zz yz xz xy, eV (when requested)
-  std::size_t extrapolated_atoms = 0;    ///< atoms with at least one descriptor out of range
-  std::size_t extrapolated_values = 0;   ///< descriptor values out of range
+  double energy = 0.0;                               ///< eV
+  xt::xtensor<double, 2> forces;                     ///< {atoms, 3}, eV/Å
+  mat3 virial{};                                     ///< sum over pairs of r_ij (x) f_ij, eV
+  std::optional<mat3> stress;                        ///< -virial / V, eV/Å³ (periodic structures)
+  std::vector<double> atomic_energies;               ///< eV (when requested)
+  std::vector<std::array<double, 6>> atomic_virials; ///< xx yy zz yz xz xy, eV (when requested)
+  std::size_t extrapolated_atoms = 0;  ///< atoms with at least one descriptor out of range
+  std::size_t extrapolated_values = 0; ///< descriptor values out of range
   std::vector<extrapolation_record> extrapolations;
 };
 
@@ -89,9 +89,9 @@ struct potential_result {
 /// particles beyond the cutoff (they are filtered by distance).
 struct host_system {
   std::size_t particles = 0;
-  const double* positions = nullptr;  ///< 3 * particles, Å
-  const int* element = nullptr;       ///< model element index per particle
-  std::size_t contributing = 0;       ///< used when contributing_mask is null
+  const double* positions = nullptr; ///< 3 * particles, Å
+  const int* element = nullptr;      ///< model element index per particle
+  std::size_t contributing = 0;      ///< used when contributing_mask is null
   const int* contributing_mask = nullptr;
   /// neighbours(i, count, list): fills the neighbour list of contributing particle i.
   std::function<void(std::size_t, int&, const int*&)> neighbours;
@@ -99,9 +99,9 @@ struct host_system {
 
 struct host_result {
   double energy = 0.0;
-  std::vector<double> forces;             ///< 3 * particles (ghosts included)
-  std::vector<double> atomic_energies;    ///< per particle (0 for non-contributing)
-  std::vector<std::array<double, 6>> atomic_virials;  ///< per particle (xx yy zz yz xz xy)
+  std::vector<double> forces;                        ///< 3 * particles (ghosts included)
+  std::vector<double> atomic_energies;               ///< per particle (0 for non-contributing)
+  std::vector<std::array<double, 6>> atomic_virials; ///< per particle (xx yy zz yz xz xy)
   mat3 virial{};
   std::size_t extrapolated_atoms = 0, extrapolated_values = 0;
   std::vector<extrapolation_record> extrapolations;
@@ -115,7 +115,7 @@ template <class Descriptor, class Network> class potential {
                 "annp::potential<Descriptor, Network>: the network's input size must equal the "
                 "descriptor set's size");
 
-public:
+ public:
   using descriptor_type = Descriptor;
   using network_type_t = Network;
   using engine_type = typename Descriptor::engine_type;
@@ -174,7 +174,9 @@ public:
   [[nodiscard]] const engine_type& engine() const noexcept { return m_descriptors.engine(); }
   [[nodiscard]] const Descriptor& descriptors() const noexcept { return m_descriptors; }
   [[nodiscard]] std::size_t element_count() const noexcept { return m_descriptors.element_count(); }
-  [[nodiscard]] const std::vector<int>& elements() const noexcept { return m_descriptors.elements(); }
+  [[nodiscard]] const std::vector<int>& elements() const noexcept {
+    return m_descriptors.elements();
+  }
   [[nodiscard]] int element_index(int z) const noexcept { return engine().element_index(z); }
   /// Interaction range (Å): the largest descriptor cutoff.
   [[nodiscard]] double cutoff() const noexcept { return engine().max_cutoff(); }
@@ -211,8 +213,8 @@ public:
     const auto element = element_indices(engine(), s);
     neighbor_list nl;
     nl.build(s, neighbor_list_options{cutoff()});
-    pairs p{s.size(), s.size(), nl.offsets().data(), nl.index().data(), nl.dx().data(),
-            nl.dy().data(), nl.dz().data(), nl.r().data()};
+    pairs p{s.size(),       s.size(),       nl.offsets().data(), nl.index().data(),
+            nl.dx().data(), nl.dy().data(), nl.dz().data(),      nl.r().data()};
     std::vector<double> forces;
     evaluation ev;
     try {
@@ -269,8 +271,14 @@ public:
       }
       offsets.push_back(target.size());
     }
-    pairs p{centre_particle.size(), h.particles, offsets.data(), target.data(), dx.data(),
-            dy.data(), dz.data(), dr.data()};
+    pairs p{centre_particle.size(),
+            h.particles,
+            offsets.data(),
+            target.data(),
+            dx.data(),
+            dy.data(),
+            dz.data(),
+            dr.data()};
     p.centre_particle = centre_particle.data();
     for (std::size_t i = 0; i < h.particles; ++i)
       if (h.element[i] < 0 || static_cast<std::size_t>(h.element[i]) >= element_count())
@@ -294,7 +302,7 @@ public:
     for (auto& rec : r.extrapolations) rec.atom = centre_particle[rec.atom];
   }
 
-private:
+ private:
   // A full pair list: for centre c, entries offsets[c] .. offsets[c+1]-1 with target particle,
   // displacement and distance. Centre c is particle centre_particle[c] (or c when null).
   struct pairs {
@@ -369,22 +377,21 @@ private:
     }
     std::vector<std::uint32_t> bad(nc, 0);
     const auto snc = static_cast<std::ptrdiff_t>(nc);
-ANNP_OMP(omp parallel)
-    {
+    ANNP_OMP(omp parallel) {
       typename engine_type::workspace ws;
       std::vector<int> nel;
 ANNP_OMP(omp for schedule(dynamic, 16))
-      for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
-        const auto c = static_cast<std::size_t>(ci);
-        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-        gather(ws, p, element, c, nel);
-        double* g = G[e].data() + row[c] * engine().size(e);
-        engine().compute(ws, e, g, false);
-        for (std::size_t m = 0; m < engine().size(e); ++m)
-          if (m_scaling.outside(e, m, g[m])) ++bad[c];
-        if (bad[c] > 0) record_extrapolation(ev, c, e, g, options);
-        m_scaling.apply(e, g);
-      }
+for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
+  const auto c = static_cast<std::size_t>(ci);
+  const auto e = static_cast<std::size_t>(element[p.particle(c)]);
+  gather(ws, p, element, c, nel);
+  double* g = G[e].data() + row[c] * engine().size(e);
+  engine().compute(ws, e, g, false);
+  for (std::size_t m = 0; m < engine().size(e); ++m)
+    if (m_scaling.outside(e, m, g[m])) ++bad[c];
+  if (bad[c] > 0) record_extrapolation(ev, c, e, g, options);
+  m_scaling.apply(e, g);
+}
     }
     finish_extrapolation(ev, bad, p, options);
     // Networks, per element, in blocks of atoms.
@@ -392,19 +399,17 @@ ANNP_OMP(omp for schedule(dynamic, 16))
       const std::size_t n = members[e].size(), nf = engine().size(e);
       const std::size_t chunk = 256;
       const auto chunks = static_cast<std::ptrdiff_t>((n + chunk - 1) / chunk);
-ANNP_OMP(omp parallel)
-      {
+      ANNP_OMP(omp parallel) {
         network_workspace ws;
 ANNP_OMP(omp for schedule(static))
-        for (std::ptrdiff_t k = 0; k < chunks; ++k) {
-          const std::size_t a0 = static_cast<std::size_t>(k) * chunk, m = std::min(chunk, n - a0);
-          if (forces)
-            m_networks[e].energies_and_input_gradients(ws, G[e].data() + a0 * nf, m, nf,
-                                                       out[e].data() + a0,
-                                                       dEdG[e].data() + a0 * nf, nf);
-          else
-            m_networks[e].energies(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0);
-        }
+for (std::ptrdiff_t k = 0; k < chunks; ++k) {
+  const std::size_t a0 = static_cast<std::size_t>(k) * chunk, m = std::min(chunk, n - a0);
+  if (forces)
+    m_networks[e].energies_and_input_gradients(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0,
+                                               dEdG[e].data() + a0 * nf, nf);
+  else
+    m_networks[e].energies(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0);
+}
       }
     }
     ev.atomic.resize(nc);
@@ -428,33 +433,32 @@ ANNP_OMP(omp for schedule(static))
     std::vector<double> pf(3 * npairs, 0.0);
     ev.atomic_virials.assign(nc, std::array<double, 6>{});
     std::vector<mat3> centre_virial(nc);
-ANNP_OMP(omp parallel)
-    {
+    ANNP_OMP(omp parallel) {
       typename engine_type::workspace ws;
       std::vector<int> nel;
       std::vector<double> g;
 ANNP_OMP(omp for schedule(dynamic, 16))
-      for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
-        const auto c = static_cast<std::size_t>(ci);
-        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-        gather(ws, p, element, c, nel);
-        g.resize(engine().size(e));
-        engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), g.data());
-        const std::size_t b = p.offsets[c];
-        mat3 w{};
-        for (auto slot : ws.real_slots()) {
-          const vec3 f = ws.contracted(slot);  // dE_c / d r_slot; the force on the neighbour is -f
-          const auto entry = b + static_cast<std::size_t>(ws.source(slot));
-          pf[3 * entry] = f[0];
-          pf[3 * entry + 1] = f[1];
-          pf[3 * entry + 2] = f[2];
-          const vec3 d{ws.x(slot), ws.y(slot), ws.z(slot)};
-          for (std::size_t i = 0; i < 3; ++i)
-            for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * f[j];
-        }
-        centre_virial[c] = w;
-        ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
-      }
+for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
+  const auto c = static_cast<std::size_t>(ci);
+  const auto e = static_cast<std::size_t>(element[p.particle(c)]);
+  gather(ws, p, element, c, nel);
+  g.resize(engine().size(e));
+  engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), g.data());
+  const std::size_t b = p.offsets[c];
+  mat3 w{};
+  for (auto slot : ws.real_slots()) {
+    const vec3 f = ws.contracted(slot); // dE_c / d r_slot; the force on the neighbour is -f
+    const auto entry = b + static_cast<std::size_t>(ws.source(slot));
+    pf[3 * entry] = f[0];
+    pf[3 * entry + 1] = f[1];
+    pf[3 * entry + 2] = f[2];
+    const vec3 d{ws.x(slot), ws.y(slot), ws.z(slot)};
+    for (std::size_t i = 0; i < 3; ++i)
+      for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * f[j];
+  }
+  centre_virial[c] = w;
+  ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
+}
     }
     // Forces: every particle sums, in a fixed order, +f of its own entries (as a centre) and -f of
     // the entries that point at it (as a neighbour). Incoming entries come from a transposed list.
@@ -469,22 +473,22 @@ ANNP_OMP(omp for schedule(dynamic, 16))
     forces->assign(3 * np, 0.0);
     const auto snp = static_cast<std::ptrdiff_t>(np);
 ANNP_OMP(omp parallel for schedule(static))
-    for (std::ptrdiff_t ii = 0; ii < snp; ++ii) {
-      const auto i = static_cast<std::size_t>(ii);
-      double f[3] = {0.0, 0.0, 0.0};
-      if (centre_of[i] >= 0) {
-        const auto c = static_cast<std::size_t>(centre_of[i]);
-        for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k)
-          for (std::size_t d = 0; d < 3; ++d) f[d] += pf[3 * k + d];
-      }
-      for (std::size_t q = in_offset[i]; q < in_offset[i + 1]; ++q) {
-        const std::size_t k = incoming[q];
-        for (std::size_t d = 0; d < 3; ++d) f[d] -= pf[3 * k + d];
-      }
-      for (std::size_t d = 0; d < 3; ++d) (*forces)[3 * i + d] = f[d];
-    }
-    ev.virial = mat3{};
-    for (const auto& w : centre_virial) ev.virial = ev.virial + w;
+for (std::ptrdiff_t ii = 0; ii < snp; ++ii) {
+  const auto i = static_cast<std::size_t>(ii);
+  double f[3] = {0.0, 0.0, 0.0};
+  if (centre_of[i] >= 0) {
+    const auto c = static_cast<std::size_t>(centre_of[i]);
+    for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k)
+      for (std::size_t d = 0; d < 3; ++d) f[d] += pf[3 * k + d];
+  }
+  for (std::size_t q = in_offset[i]; q < in_offset[i + 1]; ++q) {
+    const std::size_t k = incoming[q];
+    for (std::size_t d = 0; d < 3; ++d) f[d] -= pf[3 * k + d];
+  }
+  for (std::size_t d = 0; d < 3; ++d) (*forces)[3 * i + d] = f[d];
+}
+ev.virial = mat3{};
+for (const auto& w : centre_virial) ev.virial = ev.virial + w;
   }
 
   void record_extrapolation(evaluation& ev, std::size_t c, std::size_t e, const double* g,
@@ -496,7 +500,7 @@ ANNP_OMP(omp parallel for schedule(static))
     const auto& st = m_scaling.stats(e);
     for (std::size_t m = 0; m < engine().size(e); ++m)
       if (m_scaling.outside(e, m, g[m])) local.push_back({c, m, g[m], st.min[m], st.max[m]});
-ANNP_OMP(omp critical(annp_extrapolation))
+    ANNP_OMP(omp critical(annp_extrapolation))
     ev.records.insert(ev.records.end(), local.begin(), local.end());
   }
 
@@ -526,8 +530,10 @@ ANNP_OMP(omp critical(annp_extrapolation))
     if (options.extrapolation == extrapolation_policy::warn) {
       for (const auto& rec : ev.records) {
         const std::string line = "annp: extrapolation warning: " + describe(rec);
-        if (options.warning_sink) options.warning_sink(line);
-        else std::cerr << line << '\n';
+        if (options.warning_sink)
+          options.warning_sink(line);
+        else
+          std::cerr << line << '\n';
       }
     }
     if (ev.records.size() > options.max_extrapolation_records)

@@ -54,11 +54,11 @@ struct dataset_split {
   for (auto& [type, idx] : by_type) {
     // Fisher-Yates with raw engine bits (portable across standard libraries).
     for (std::size_t k = idx.size(); k > 1; --k) std::swap(idx[k - 1], idx[rng() % k]);
-    const auto n = static_cast<double>(idx.size());
-    const auto count = [&](double frac) {
+    const std::size_t size = idx.size();
+    const auto count = [size](double frac) {
       if (frac <= 0.0) return std::size_t{0};
-      auto c = static_cast<std::size_t>(std::lround(n * frac));
-      if (c == 0 && idx.size() >= 3) c = 1;
+      auto c = static_cast<std::size_t>(std::lround(static_cast<double>(size) * frac));
+      if (c == 0 && size >= 3) c = 1;
       return c;
     };
     const std::size_t nv = count(f.validation), nt = count(f.test);
@@ -144,21 +144,25 @@ struct training_structure {
   double volume = 0.0;
   bool periodic = false;
   bool has_derivatives = false;
+  /// Descriptor values outside the training range (set by count_extrapolations()).
+  std::size_t extrapolations = 0;
 };
 
 struct training_data_options {
   bool derivatives = true; ///< store dG/dr and dG/d(strain) (force and stress training)
 };
 
-/// Descriptors (and derivatives) of a list of structures for a descriptor engine.
-template <class Engine> class training_data {
+/// Descriptors (and derivatives) of a list of structures. Computed by a descriptor engine of any
+/// cutoff type; afterwards the data no longer depend on it (the structures must outlive them).
+class training_data {
  public:
   training_data() = default;
 
   /// Computes raw descriptors of structures[which[k]] (threaded over structures).
+  template <class Engine>
   training_data(const Engine& engine, const std::vector<structure>& structures,
                 const std::vector<std::size_t>& which, training_data_options options = {})
-      : m_engine(&engine), m_structures(&structures) {
+      : m_structures(&structures) {
     m_items.resize(which.size());
     const auto n = static_cast<std::ptrdiff_t>(which.size());
     std::vector<std::string> failures(which.size());
@@ -167,7 +171,7 @@ template <class Engine> class training_data {
       ANNP_OMP(omp for schedule(dynamic, 1))
       for (std::ptrdiff_t k = 0; k < n; ++k) {
         try {
-          build(ws, structures[which[static_cast<std::size_t>(k)]],
+          build(engine, ws, structures[which[static_cast<std::size_t>(k)]],
                 which[static_cast<std::size_t>(k)], options, m_items[static_cast<std::size_t>(k)]);
         } catch (const error& e) {
           failures[static_cast<std::size_t>(k)] = e.what();
@@ -183,7 +187,6 @@ template <class Engine> class training_data {
   [[nodiscard]] const structure& source(std::size_t k) const {
     return (*m_structures)[m_items[k].index];
   }
-  [[nodiscard]] const Engine& engine() const noexcept { return *m_engine; }
   [[nodiscard]] std::size_t atom_count() const noexcept {
     std::size_t n = 0;
     for (const auto& t : m_items) n += t.atoms;
@@ -196,6 +199,37 @@ template <class Engine> class training_data {
       for (std::size_t i = 0; i < t.atoms; ++i)
         stats.add(static_cast<std::size_t>(t.element[i]),
                   std::span<const double>(t.G.data() + t.offset[i], t.offset[i + 1] - t.offset[i]));
+  }
+
+  /// Counts, per structure, the raw descriptor values outside [min, max] of the statistics
+  /// (call before apply_scaling). Returns the number of structures with at least one.
+  std::size_t count_extrapolations(const std::vector<descriptor_stats>& range) {
+    if (m_scaled) throw error("training data: count extrapolations before scaling");
+    std::size_t structures = 0;
+    for (auto& t : m_items) {
+      t.extrapolations = 0;
+      for (std::size_t i = 0; i < t.atoms; ++i) {
+        const auto& r = range.at(static_cast<std::size_t>(t.element[i]));
+        for (std::size_t m = 0; m < t.offset[i + 1] - t.offset[i]; ++m) {
+          const double g = t.G[t.offset[i] + m];
+          // A small tolerance: values at the edge of the range are not extrapolations.
+          const double tol = 1e-9 * std::max(1.0, r.max[m] - r.min[m]);
+          if (g < r.min[m] - tol || g > r.max[m] + tol) ++t.extrapolations;
+        }
+      }
+      structures += t.extrapolations > 0 ? 1 : 0;
+    }
+    return structures;
+  }
+
+  /// The structures for which keep(structure) is true (descriptors are copied).
+  template <class Predicate> [[nodiscard]] training_data select(Predicate keep) const {
+    training_data out;
+    out.m_structures = m_structures;
+    out.m_scaled = m_scaled;
+    for (const auto& t : m_items)
+      if (keep(t)) out.m_items.push_back(t);
+    return out;
   }
 
   /// Scales descriptors and derivatives in place (once).
@@ -219,9 +253,10 @@ template <class Engine> class training_data {
   }
 
  private:
-  void build(typename Engine::workspace& ws, const structure& s, std::size_t index,
-             const training_data_options& options, training_structure& t) const {
-    const Engine& eng = *m_engine;
+  template <class Engine>
+  static void build(const Engine& eng, typename Engine::workspace& ws, const structure& s,
+                    std::size_t index, const training_data_options& options,
+                    training_structure& t) {
     t.index = index;
     t.atoms = s.size();
     t.element = element_indices(eng, s);
@@ -279,7 +314,6 @@ template <class Engine> class training_data {
     if (!options.derivatives) t.pair_begin.assign(t.atoms + 1, 0);
   }
 
-  const Engine* m_engine = nullptr;
   const std::vector<structure>* m_structures = nullptr;
   std::vector<training_structure> m_items;
   bool m_scaled = false;

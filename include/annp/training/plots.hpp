@@ -169,8 +169,6 @@ inline std::string tick_label(double v) {
        "\" text-anchor=\"middle\">" + detail::svg_escape(p.xlabel) + "</text>\n";
   o += "<text transform=\"translate(18," + svg_number(T + ph / 2) +
        ") rotate(-90)\" text-anchor=\"middle\">" + detail::svg_escape(p.ylabel) + "</text>\n";
-  o += "<clipPath id=\"area\"><rect x=\"" + svg_number(L) + "\" y=\"" + svg_number(T) +
-       "\" width=\"" + svg_number(pw) + "\" height=\"" + svg_number(ph) + "\"/></clipPath>\n";
   if (p.diagonal)
     o += "<line x1=\"" + svg_number(L) + "\" y1=\"" + svg_number(T + ph) + "\" x2=\"" +
          svg_number(L + pw) + "\" y2=\"" + svg_number(T) +
@@ -180,7 +178,7 @@ inline std::string tick_label(double v) {
     const auto& s = p.series[si];
     const std::string color = s.color.empty() ? palette[si % 10] : s.color;
     if (s.points) {
-      o += "<g clip-path=\"url(#area)\" fill=\"" + color + "\" fill-opacity=\"0.6\">\n";
+      o += "<g fill=\"" + color + "\" fill-opacity=\"0.6\">\n";
       for (std::size_t k = 0; k < std::min(s.x.size(), s.y.size()); ++k)
         if (usable(s.x[k], s.y[k]))
           o += "<circle cx=\"" + svg_number(px(s.x[k])) + "\" cy=\"" + svg_number(py(s.y[k])) +
@@ -198,7 +196,7 @@ inline std::string tick_label(double v) {
         pen = true;
       }
       if (!path.empty())
-        o += "<path clip-path=\"url(#area)\" d=\"" + path + "\" fill=\"none\" stroke=\"" + color +
+        o += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + color +
              "\" stroke-width=\"1.6\"/>\n";
     }
     const double ly = T + 16 + 16 * static_cast<double>(si);

@@ -61,8 +61,8 @@ template <class Potential, class Optimizer> class trainer {
       "the optimiser does not satisfy annp::optimizer_for for a training objective "
       "(see docs/concepts.md: name, step(f, rng) -> step_report, save_state, load_state)");
 
-  trainer(Potential& pot, const data_type& train, const data_type* validation, loss_weights w,
-          Optimizer optimizer = {}, std::uint64_t seed = 1)
+  trainer(Potential& pot, const data_type& train, const data_type* validation,
+          const loss_weights& w, Optimizer optimizer = {}, std::uint64_t seed = 1)
       : m_objective(pot, train, w), m_optimizer(std::move(optimizer)), m_rng(seed) {
     if (validation && validation->size() > 0) m_validation.emplace(pot, *validation, w);
     const auto x = m_objective.parameters();

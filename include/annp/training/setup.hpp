@@ -1,0 +1,150 @@
+#pragma once
+// From labelled structures to everything a training run needs, in the order that keeps the
+// validation and test sets unseen:
+//
+//   model m = annp::initial_model(elements, recipe, seed);   // functions, networks, no scaling
+//   auto split = annp::split_dataset(structures, {0.1, 0.1}, seed);
+//   auto data = annp::prepare_training(m, structures, split); // reference energies, energy
+//                                                            // scale and scaling: training only
+//   annp::network_set<> nets(m);
+//   annp::trainer t(nets, data.train, &data.validation, weights, optimizer, seed);
+//   ...; nets.store(m); annp::write_model("al.annp", m);
+
+#include <annp/core/error.hpp>
+#include <annp/descriptors/cutoff.hpp>
+#include <annp/descriptors/descriptor_set.hpp>
+#include <annp/descriptors/parameter_grid.hpp>
+#include <annp/descriptors/scaling.hpp>
+#include <annp/network/init.hpp>
+#include <annp/network/network.hpp>
+#include <annp/potential/model.hpp>
+#include <annp/training/dataset.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <vector>
+
+namespace annp {
+
+struct model_recipe {
+  descriptor_recipe descriptors; ///< cutoff radius and symmetry-function grids
+  cutoff_kind cutoff = cutoff_kind::cosine;
+  double cutoff_alpha = 0.0;               ///< inner-cutoff fraction
+  std::vector<std::size_t> hidden{20, 20}; ///< hidden-layer widths
+  activation_kind activation = activation_kind::tanh;
+  scaling_mode scaling = scaling_mode::scale_sigma;
+  double scaling_min = 0.0, scaling_max = 1.0; ///< scale_sigma with 0, 1: standardised
+};
+
+/// The sorted atomic numbers occurring in the structures.
+[[nodiscard]] inline std::vector<int> elements_of(const std::vector<structure>& structures) {
+  std::set<int> z;
+  for (const auto& s : structures) z.insert(s.numbers.begin(), s.numbers.end());
+  return {z.begin(), z.end()};
+}
+
+/// An untrained model: descriptor functions from the recipe's grids, networks initialised by
+/// Nguyen-Widrow from `seed`, identity scaling, zero reference energies, energy scale 1.
+[[nodiscard]] inline model initial_model(const std::vector<int>& elements, const model_recipe& r,
+                                         std::uint64_t seed) {
+  if (elements.empty()) throw error("initial_model: no elements");
+  model m;
+  m.elements = elements;
+  m.cutoff = r.cutoff;
+  m.cutoff_alpha = r.cutoff_alpha;
+  m.functions = make_descriptor_functions(elements, r.descriptors);
+  m.spins.assign(elements.size(), 0.0);
+  std::vector<std::size_t> sizes;
+  for (int z : elements) sizes.push_back(m.functions_of(z).size());
+  for (std::size_t e = 0; e < elements.size(); ++e) {
+    std::vector<layer_shape> layers;
+    std::size_t in = sizes[e];
+    for (std::size_t h : r.hidden) {
+      if (h == 0) throw error("initial_model: a hidden layer needs at least one neuron");
+      layers.push_back({in, h, r.activation});
+      in = h;
+    }
+    layers.push_back({in, 1, activation_kind::linear});
+    dynamic_network net(layers);
+    initialize(net, init::nguyen_widrow{}, seed + e);
+    m.networks.push_back(std::move(net));
+  }
+  m.atomic_energies.assign(elements.size(), 0.0);
+  m.energy_scale = 1.0;
+  m.scaling = descriptor_scaling::identity(sizes);
+  return m;
+}
+
+struct prepared_training {
+  training_data train, validation, test;
+  /// The validation structures whose descriptors all lie inside the training range: model
+  /// selection on these is not dominated by structures the training data cannot describe.
+  training_data validation_in_range;
+  std::size_t validation_extrapolating = 0, test_extrapolating = 0; ///< structures
+  std::vector<double> reference_energies; ///< per element, eV (least squares, training split)
+  double energy_scale = 1.0;              ///< eV: spread of interaction energies per atom
+};
+
+/// Fits the reference energies and the energy scale on the training split, computes the
+/// descriptors (and, with `derivatives`, their derivatives) of all three splits, takes the
+/// scaling statistics from the training split only, and writes all of it into the model.
+/// The structures must outlive the returned data.
+[[nodiscard]] inline prepared_training
+prepare_training(model& m, const std::vector<structure>& structures, const dataset_split& split,
+                 const model_recipe& recipe, bool derivatives = true) {
+  prepared_training out;
+  out.reference_energies = fit_reference_energies(structures, split.train, m.elements);
+  // Energy scale: standard deviation of the per-atom interaction energy on the training split.
+  double sum = 0.0, sq = 0.0;
+  std::size_t n = 0;
+  for (std::size_t k : split.train) {
+    const auto& s = structures[k];
+    if (!s.energy || s.size() == 0) continue;
+    double e = *s.energy;
+    for (int z : s.numbers)
+      for (std::size_t el = 0; el < m.elements.size(); ++el)
+        if (m.elements[el] == z) e -= out.reference_energies[el];
+    e /= static_cast<double>(s.size());
+    sum += e;
+    sq += e * e;
+    ++n;
+  }
+  const double mean = n ? sum / static_cast<double>(n) : 0.0;
+  const double var = n ? sq / static_cast<double>(n) - mean * mean : 0.0;
+  out.energy_scale = var > 1e-12 ? std::sqrt(var) : 1.0;
+  m.atomic_energies = out.reference_energies;
+  m.energy_scale = out.energy_scale;
+  with_cutoff(m.cutoff, [&](auto c) {
+    const descriptor_engine<decltype(c)> engine(m.elements, m.functions, m.cutoff_alpha, m.spins);
+    const training_data_options o{derivatives};
+    out.train = training_data(engine, structures, split.train, o);
+    out.validation = training_data(engine, structures, split.validation, o);
+    out.test = training_data(engine, structures, split.test, o);
+    std::vector<std::size_t> sizes;
+    for (std::size_t e = 0; e < m.elements.size(); ++e) sizes.push_back(engine.size(e));
+    descriptor_statistics stats(sizes);
+    out.train.accumulate(stats);
+    std::vector<descriptor_stats> per_element;
+    for (std::size_t e = 0; e < sizes.size(); ++e) {
+      if (stats.result(e).count == 0)
+        throw error("prepare_training: no atom of " + std::string(symbol(m.elements[e])) +
+                    " in the training split: its descriptors cannot be scaled");
+      per_element.push_back(stats.result(e));
+    }
+    out.validation_extrapolating = out.validation.count_extrapolations(per_element);
+    out.test_extrapolating = out.test.count_extrapolations(per_element);
+    m.scaling = descriptor_scaling(recipe.scaling, recipe.scaling_min, recipe.scaling_max,
+                                   std::move(per_element));
+    return 0;
+  });
+  out.train.apply_scaling(m.scaling);
+  out.validation.apply_scaling(m.scaling);
+  out.test.apply_scaling(m.scaling);
+  out.validation_in_range =
+      out.validation.select([](const training_structure& t) { return t.extrapolations == 0; });
+  return out;
+}
+
+} // namespace annp
