@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""LAMMPS (Debian's lmp, KIM package) and ASE against the annp library itself.
+
+Usage: lammps_kim.py CASE BUILD_DIR MODEL KIM_MODEL_NAME
+
+The KIM collection must be installed and KIM_API_CONFIGURATION_FILE set (CTest does both).
+Cases:
+  kim-serial-newton-on, kim-serial-newton-off, kim-mpi2-newton-on, kim-mpi2-newton-off
+      `kim init <model> metal` + `kim interactions Al`, energy, forces and pressure tensor of a
+      rattled, sheared (triclinic) fcc cell vs annp-predict on the same positions: 1e-10
+      relative.
+  kim-real       `kim init <model> real`: kcal/mol, kcal/mol/Å and atm, converted back.
+  pair-style-kim `pair_style kim <model>` + `pair_coeff * * Al` with `units metal`.
+  stress-atom    compute stress/atom (partialParticleVirial) sums to the global virial.
+  ase            ase.calculators.lammpslib with the KIM model: energy, forces, stress.
+  bad-element    `kim interactions O` fails with a LAMMPS error, not a crash.
+  bad-model      a damaged model file: LAMMPS stops with annp's message naming file and line.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from ase.build import bulk
+from ase.io import read, write
+
+# LAMMPS's own conversion of metal-units virials to bar (force->nktv2p, older CODATA value);
+# with it the comparison is exact.
+EV_PER_A3_IN_BAR = 1.6021765e6
+KCAL_PER_MOL_PER_A3_IN_ATM = 68568.415  # LAMMPS real units
+
+
+def fail(message):
+    print("FAIL:", message)
+    sys.exit(1)
+
+
+def check_close(name, got, want, rel=1e-10):
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    scale = max(np.abs(want).max(), 1e-300)
+    err = np.abs(got - want).max() / scale
+    print(f"  {name}: max relative difference {err:.2e} (scale {scale:.6g})")
+    if not err <= rel:
+        fail(f"{name} differs by {err:.3e} relative (limit {rel:g})")
+
+
+def make_structure():
+    """108-atom fcc Al, sheared into a triclinic cell and rattled (seeded)."""
+    atoms = bulk("Al", "fcc", a=4.05, cubic=True).repeat((3, 3, 3))
+    strain = np.array([[1.01, 0.04, 0.02], [0.0, 0.98, 0.03], [0.0, 0.0, 1.02]])
+    atoms.set_cell(atoms.cell[:] @ strain, scale_atoms=True)
+    atoms.rattle(stdev=0.08, seed=3)
+    return atoms
+
+
+def lammps_setup(work, atoms):
+    """Writes the data file LAMMPS reads and returns the atoms exactly as LAMMPS sees them."""
+    data = os.path.join(work, "cell.data")
+    write(data, atoms, format="lammps-data", atom_style="atomic")
+    seen = read(data, format="lammps-data", style="atomic", Z_of_type={1: 13}, sort_by_id=True)
+    seen.pbc = True
+    return data, seen
+
+
+def annp_reference(build, model, atoms, work):
+    """Energy (eV), forces (eV/Å) and stress (eV/Å³, 3x3) from annp-predict."""
+    src = os.path.join(work, "reference_in.xyz")
+    out = os.path.join(work, "reference_out.xyz")
+    # Written by hand with every digit (ASE's extxyz writer rounds positions to 1e-8 Å).
+    with open(src, "w") as f:
+        lattice = " ".join(repr(float(v)) for v in atoms.cell[:].flatten())
+        f.write(f'{len(atoms)}\nLattice="{lattice}" Properties=species:S:1:pos:R:3 pbc="T T T"\n')
+        for sym, pos in zip(atoms.get_chemical_symbols(), atoms.positions):
+            f.write(sym + " " + " ".join(repr(float(v)) for v in pos) + "\n")
+    run([os.path.join(build, "examples", "annp-predict"), model, src, out])
+    frame = read(out, format="extxyz")
+    energy = frame.info.get("energy", None)
+    if energy is None:
+        energy = frame.get_potential_energy()
+    forces = frame.arrays.get("forces", None)
+    if forces is None:
+        forces = frame.get_forces()
+    stress = frame.info.get("stress", None)
+    if stress is None:
+        stress = frame.get_stress(voigt=False)
+    return float(energy), np.array(forces), np.array(stress).reshape(3, 3)
+
+
+def run(cmd, cwd=None, expect_failure=False):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if expect_failure:
+        return p
+    if p.returncode != 0:
+        print(p.stdout[-4000:])
+        print(p.stderr[-4000:])
+        fail(f"{' '.join(cmd)} exited with {p.returncode}")
+    return p
+
+
+def lammps_input(data, setup, newton="on"):
+    return "\n".join(setup[:1] + [
+        f"newton {newton}",
+        "atom_style atomic",
+        "atom_modify map array sort 0 0",
+        f"read_data {data}",
+        "mass 1 26.9815385",
+    ] + setup[1:] + [
+        "thermo_style custom step pe pxx pyy pzz pxy pxz pyz",
+        "thermo_modify format float %.17g",
+        "run 0",
+        "write_dump all custom forces.dump id fx fy fz modify sort id format float %.17g",
+    ]) + "\n"
+
+
+def parse_thermo(log):
+    lines = log.splitlines()
+    for k, line in enumerate(lines):
+        if line.split()[:2] == ["Step", "PotEng"]:
+            values = [float(v) for v in lines[k + 1].split()]
+            return values[1], np.array(values[2:8])
+    fail("no thermo output in the LAMMPS log:\n" + log[-3000:])
+
+
+def parse_forces(path):
+    rows = []
+    with open(path) as f:
+        body = False
+        for line in f:
+            if line.startswith("ITEM: ATOMS"):
+                body = True
+                continue
+            if body:
+                rows.append([float(v) for v in line.split()])
+    rows.sort(key=lambda r: r[0])
+    return np.array([r[1:] for r in rows])
+
+
+def lammps_run(work, text, ranks=1):
+    path = os.path.join(work, "in.test")
+    with open(path, "w") as f:
+        f.write(text)
+    cmd = ["lmp", "-in", path, "-log", os.path.join(work, "log.lammps")]
+    if ranks > 1:
+        cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
+    p = run(cmd, cwd=work)
+    energy, pressure = parse_thermo(p.stdout)
+    return energy, pressure, parse_forces(os.path.join(work, "forces.dump"))
+
+
+def voigt_pressure_from_stress(stress):
+    """LAMMPS pxx pyy pzz pxy pxz pyz (bar) of a static configuration from annp's stress."""
+    p = -stress * EV_PER_A3_IN_BAR
+    return np.array([p[0, 0], p[1, 1], p[2, 2], p[0, 1], p[0, 2], p[1, 2]])
+
+
+def main():
+    case, build, model, name = sys.argv[1:5]
+    atoms = make_structure()
+    with tempfile.TemporaryDirectory() as work:
+        data, seen = lammps_setup(work, atoms)
+        e_ref, f_ref, s_ref = annp_reference(build, model, seen, work)
+        kim_metal = [f"kim init {name} metal", "kim interactions Al"]
+        if case.startswith("kim-serial") or case.startswith("kim-mpi2"):
+            ranks = 2 if "mpi2" in case else 1
+            newton = "on" if case.endswith("newton-on") else "off"
+            e, p, f = lammps_run(work, lammps_input(data, kim_metal, newton), ranks)
+            check_close("energy", e, e_ref)
+            check_close("forces", f, f_ref)
+            check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
+        elif case == "kim-real":
+            e, p, f = lammps_run(work, lammps_input(data, [f"kim init {name} real", "kim interactions Al"]))
+            # KIM converts with its own eV -> kcal/mol factor: take it from the energy, require
+            # it to be that factor (to the precision of the constants' versions), then forces and
+            # pressure to agree exactly with it.
+            factor = e / e_ref
+            print(f"  eV -> kcal/mol factor used: {factor:.12g}")
+            if abs(factor / 23.060548 - 1) > 2e-6:
+                fail(f"energy conversion factor {factor} is not eV -> kcal/mol")
+            check_close("forces (kcal/mol/Å)", f, f_ref * factor)
+            check_close("pressure (atm)", p,
+                        voigt_pressure_from_stress(s_ref) * factor * KCAL_PER_MOL_PER_A3_IN_ATM /
+                        EV_PER_A3_IN_BAR)
+        elif case == "pair-style-kim":
+            setup = ["units metal", f"pair_style kim {name}", "pair_coeff * * Al"]
+            e, p, f = lammps_run(work, lammps_input(data, setup))
+            check_close("energy", e, e_ref)
+            check_close("forces", f, f_ref)
+            check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
+        elif case == "stress-atom":
+            setup = kim_metal + ["compute sa all stress/atom NULL virial",
+                                 "compute sum all reduce sum c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]",
+                                 "variable vol equal vol",
+                                 "thermo_style custom step pe pxx pyy pzz pxy pxz pyz c_sum[1] c_sum[2] c_sum[3] c_sum[4] c_sum[5] c_sum[6] v_vol"]
+            text = lammps_input(data, setup).replace(
+                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz\n", "")
+            path = os.path.join(work, "in.test")
+            with open(path, "w") as fh:
+                fh.write(text)
+            out = run(["lmp", "-in", path], cwd=work).stdout.splitlines()
+            k = next(i for i, l in enumerate(out) if l.split()[:2] == ["Step", "PotEng"])
+            v = [float(x) for x in out[k + 1].split()]
+            pressure, per_atom_sum, vol = np.array(v[2:8]), np.array(v[8:14]), v[14]
+            check_close("sum of stress/atom vs pressure * volume", -per_atom_sum / vol, pressure, 1e-10)
+        elif case == "ase":
+            from ase.calculators.lammpslib import LAMMPSlib
+            calc = LAMMPSlib(lammps_header=[f"kim init {name} metal", "atom_style atomic",
+                                            "atom_modify map array sort 0 0"],
+                             lmpcmds=["kim interactions Al"], keep_alive=True,
+                             log_file=os.path.join(work, "ase.log"))
+            calc.units = "metal"  # ASE 3.22 reads the units only from a 'units' header line
+            a = seen.copy()
+            a.calc = calc
+            check_close("energy", a.get_potential_energy(), e_ref)
+            check_close("forces", a.get_forces(), f_ref)
+            # lammpslib converts LAMMPS's bar with ASE's constants; LAMMPS made bar with its own.
+            from ase import units
+            constants = (1.0 / units.bar) / EV_PER_A3_IN_BAR
+            check_close("stress", a.get_stress(voigt=False) * constants, s_ref)
+        elif case == "bad-element":
+            text = lammps_input(data, [f"kim init {name} metal", "kim interactions O"])
+            path = os.path.join(work, "in.test")
+            with open(path, "w") as fh:
+                fh.write(text)
+            p = run(["lmp", "-in", path], cwd=work, expect_failure=True)
+            out = p.stdout + p.stderr
+            print(out[-800:])
+            if p.returncode == 0 or "ERROR" not in out or p.returncode < 0:
+                fail("an element the model does not have must give a LAMMPS error")
+        elif case == "bad-model":
+            # A KIM model built from a damaged file is created by the test driver (CTest) as
+            # <name>_damaged; creating it must fail with annp's message.
+            text = lammps_input(data, [f"kim init {name}_damaged metal", "kim interactions Al"])
+            path = os.path.join(work, "in.test")
+            with open(path, "w") as fh:
+                fh.write(text)
+            p = run(["lmp", "-in", path], cwd=work, expect_failure=True)
+            out = p.stdout + p.stderr
+            print(out[-1500:])
+            if p.returncode == 0 or p.returncode < 0 or "ERROR" not in out:
+                fail("a damaged model file must give a LAMMPS error, not a crash")
+            if "annp:" not in out or "model.annp:" not in out:
+                fail("the error must carry annp's message naming the model file and line")
+        else:
+            fail(f"unknown case {case}")
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
