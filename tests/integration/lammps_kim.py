@@ -11,6 +11,10 @@ Cases:
       relative.
   kim-real       `kim init <model> real`: kcal/mol, kcal/mol/Å and atm, converted back.
   pair-style-kim `pair_style kim <model>` + `pair_coeff * * Al` with `units metal`.
+  native-serial-newton-on, native-serial-newton-off, native-mpi2-newton-on,
+  native-mpi2-newton-off
+                 pair_style annp (lmp-annp: liblammps with the style registered), as above.
+  native-errors  unknown element and missing model file stop LAMMPS with annp's message.
   stress-atom    compute stress/atom (partialParticleVirial) sums to the global virial.
   ase            ase.calculators.lammpslib with the KIM model: energy, forces, stress.
   bad-element    `kim interactions O` fails with a LAMMPS error, not a crash.
@@ -138,11 +142,11 @@ def parse_forces(path):
     return np.array([r[1:] for r in rows])
 
 
-def lammps_run(work, text, ranks=1):
+def lammps_run(work, text, ranks=1, exe="lmp"):
     path = os.path.join(work, "in.test")
     with open(path, "w") as f:
         f.write(text)
-    cmd = ["lmp", "-in", path, "-log", os.path.join(work, "log.lammps")]
+    cmd = [exe, "-in", path, "-log", os.path.join(work, "log.lammps")]
     if ranks > 1:
         cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
     p = run(cmd, cwd=work)
@@ -158,6 +162,8 @@ def voigt_pressure_from_stress(stress):
 
 def main():
     case, build, model, name = sys.argv[1:5]
+    build, model = os.path.abspath(build), os.path.abspath(model)
+    native = os.path.join(build, "integrations", "lammps", "lmp-annp")
     atoms = make_structure()
     with tempfile.TemporaryDirectory() as work:
         data, seen = lammps_setup(work, atoms)
@@ -170,6 +176,26 @@ def main():
             check_close("energy", e, e_ref)
             check_close("forces", f, f_ref)
             check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
+        elif case.startswith("native-serial") or case.startswith("native-mpi2"):
+            ranks = 2 if "mpi2" in case else 1
+            newton = "on" if case.endswith("newton-on") else "off"
+            setup = ["units metal", "pair_style annp", f"pair_coeff * * {model} Al"]
+            e, p, f = lammps_run(work, lammps_input(data, setup, newton), ranks, native)
+            check_close("energy", e, e_ref)
+            check_close("forces", f, f_ref)
+            check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
+        elif case == "native-errors":
+            for bad, expect in ((f"pair_coeff * * {model} O", "annp: element 'O'"),
+                                ("pair_coeff * * /no/such.annp Al", "annp: /no/such.annp")):
+                text = lammps_input(data, ["units metal", "pair_style annp", bad])
+                path = os.path.join(work, "in.test")
+                with open(path, "w") as fh:
+                    fh.write(text)
+                p = run([native, "-in", path], cwd=work, expect_failure=True)
+                out = p.stdout + p.stderr
+                print(out[-400:])
+                if p.returncode <= 0 or expect not in out:
+                    fail(f"'{bad}' must stop LAMMPS with an error containing '{expect}'")
         elif case == "kim-real":
             e, p, f = lammps_run(work, lammps_input(data, [f"kim init {name} real", "kim interactions Al"]))
             # KIM converts with its own eV -> kcal/mol factor: take it from the energy, require

@@ -26,11 +26,11 @@ namespace {
 
 struct driver_state {
   annp::any_potential potential;
-  double cutoff = 0.0;    // in the simulator's length unit
+  double cutoff = 0.0; // in the simulator's length unit
   int no_ghost_neighbours = 1;
-  double length = 1.0;    // 1 Å in the simulator's length unit
-  double energy = 1.0;    // 1 eV in the simulator's energy unit
-  std::vector<double> positions;  // scratch: positions in Å
+  double length = 1.0;           // 1 Å in the simulator's length unit
+  double energy = 1.0;           // 1 eV in the simulator's energy unit
+  std::vector<double> positions; // scratch: positions in Å
   annp::host_result result;
 };
 
@@ -43,7 +43,8 @@ template <class Object> void report(Object* object, const std::string& message, 
 }
 #define LOG_ENTRY(object, verbosity, message) report((object), (message), __LINE__)
 
-int compute_arguments_create(KIM::ModelCompute const* const, KIM::ModelComputeArgumentsCreate* const a) {
+int compute_arguments_create(KIM::ModelCompute const* const,
+                             KIM::ModelComputeArgumentsCreate* const a) {
   using namespace KIM::COMPUTE_ARGUMENT_NAME;
   const KIM::SupportStatus optional = KIM::SUPPORT_STATUS::optional;
   return a->SetArgumentSupportStatus(partialEnergy, optional) ||
@@ -53,7 +54,8 @@ int compute_arguments_create(KIM::ModelCompute const* const, KIM::ModelComputeAr
          a->SetArgumentSupportStatus(partialParticleVirial, optional);
 }
 
-int compute_arguments_destroy(KIM::ModelCompute const* const, KIM::ModelComputeArgumentsDestroy* const) {
+int compute_arguments_destroy(KIM::ModelCompute const* const,
+                              KIM::ModelComputeArgumentsDestroy* const) {
   return 0;
 }
 
@@ -89,7 +91,7 @@ int compute(KIM::ModelCompute const* const model, KIM::ModelComputeArguments con
     annp::host_system h;
     h.particles = n;
     h.positions = state->positions.data();
-    h.element = species;  // species codes are the model's element indices
+    h.element = species; // species codes are the model's element indices
     h.contributing_mask = contributing;
     int failed = 0;
     h.neighbours = [&](std::size_t i, int& count, const int*& list) {
@@ -194,13 +196,14 @@ extern "C" int annp_model_driver_create(KIM::ModelDriverCreate* const create,
     create->SetNeighborListPointers(1, &state->cutoff, &state->no_ghost_neighbours);
     using namespace KIM::MODEL_ROUTINE_NAME;
     const KIM::LanguageName cpp = KIM::LANGUAGE_NAME::cpp;
-    error = error ||
-            create->SetRoutinePointer(ComputeArgumentsCreate, cpp, true,
-                                      reinterpret_cast<KIM::Function*>(compute_arguments_create)) ||
-            create->SetRoutinePointer(Compute, cpp, true, reinterpret_cast<KIM::Function*>(compute)) ||
-            create->SetRoutinePointer(ComputeArgumentsDestroy, cpp, true,
-                                      reinterpret_cast<KIM::Function*>(compute_arguments_destroy)) ||
-            create->SetRoutinePointer(Destroy, cpp, true, reinterpret_cast<KIM::Function*>(destroy));
+    error =
+        error ||
+        create->SetRoutinePointer(ComputeArgumentsCreate, cpp, true,
+                                  reinterpret_cast<KIM::Function*>(compute_arguments_create)) ||
+        create->SetRoutinePointer(Compute, cpp, true, reinterpret_cast<KIM::Function*>(compute)) ||
+        create->SetRoutinePointer(ComputeArgumentsDestroy, cpp, true,
+                                  reinterpret_cast<KIM::Function*>(compute_arguments_destroy)) ||
+        create->SetRoutinePointer(Destroy, cpp, true, reinterpret_cast<KIM::Function*>(destroy));
     if (error) {
       delete state;
       LOG_ENTRY(create, error, "annp: cannot register the model with the KIM API");

@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""LAMMPS MD timing per atom-step: an annp model through KIM and through pair_style annp
+(lmp-annp), against LAMMPS's EAM (Mendelev et al., Al_mm.eam.fs) on the same box.
+
+Usage: benchmarks/md_timing.py BUILD_DIR KIM_MODEL_NAME MODEL_FILE [CELLS] [STEPS]
+
+NVE, fcc Al, CELLS^3 * 4 atoms (default 10 -> 4 000), 300 K, 1 fs; 1 and 2 MPI ranks (one
+OpenMP thread each) and 1 rank with 2 OpenMP threads (annp threads its own loops). Needs
+KIM_API_CONFIGURATION_FILE pointing at a collection with the KIM model (annp-kim-install).
+Prints a markdown table.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+COMMON = """units metal
+boundary p p p
+lattice fcc 4.04
+region box block 0 {cells} 0 {cells} 0 {cells}
+create_box 1 box
+create_atoms 1 box
+mass 1 26.9815385
+{pair}
+velocity all create 600 4928459 mom yes rot yes dist gaussian
+timestep 0.001
+neighbor 1.0 bin
+fix nve all nve
+thermo 100
+run 20
+run {steps}
+"""
+
+def run(exe, pair, cells, steps, ranks, threads):
+    with tempfile.TemporaryDirectory() as work:
+        text = COMMON.format(cells=cells, steps=steps, pair=pair)
+        path = os.path.join(work, "in.bench")
+        with open(path, "w") as f:
+            f.write(text)
+        cmd = [exe, "-in", path, "-log", "none"]
+        if ranks > 1:
+            cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        p = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            sys.exit(p.stdout[-2000:] + p.stderr[-2000:])
+        loops = re.findall(r"Loop time of ([0-9.eE+-]+) on \d+ procs for (\d+) steps with (\d+) atoms", p.stdout)
+        seconds, nsteps, atoms = loops[-1]
+        return 1e6 * float(seconds) / (int(nsteps) * int(atoms)), int(atoms)
+
+
+def main():
+    build, name, model = sys.argv[1:4]
+    cells = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    steps = int(sys.argv[5]) if len(sys.argv) > 5 else 200
+    native = os.path.join(os.path.abspath(build), "integrations", "lammps", "lmp-annp")
+    eam = "/usr/share/lammps/potentials/Al_mm.eam.fs"
+    routes = [
+        ("annp through KIM (`kim init` + `kim interactions`)", "lmp", None),
+        ("annp, `pair_style annp` (lmp-annp)", native,
+         f"pair_style annp\npair_coeff * * {os.path.abspath(model)} Al"),
+        ("LAMMPS EAM (`pair_style eam/fs`, Al_mm.eam.fs)", "lmp",
+         f"pair_style eam/fs\npair_coeff * * {eam} Al"),
+    ]
+    print(f"| route | 1 rank | 2 ranks | 1 rank x 2 OpenMP threads |")
+    print("| --- | --- | --- | --- |")
+    for label, exe, pair in routes:
+        cells_text = []
+        for ranks, threads in ((1, 1), (2, 1), (1, 2)):
+            if pair is None:
+                us, atoms = run_kim(exe, name, cells, steps, ranks, threads)
+            else:
+                us, atoms = run(exe, pair, cells, steps, ranks, threads)
+            cells_text.append(f"{us:.2f} µs")
+        print(f"| {label} | " + " | ".join(cells_text) + " |")
+    print(f"\n{atoms} atoms, {steps} steps of NVE at 1 fs after 20 warm-up steps")
+
+
+def run_kim(exe, name, cells, steps, ranks, threads):
+    # kim init replaces `units` and comes first; kim interactions once the box exists.
+    pair_text = COMMON.format(cells=cells, steps=steps, pair="kim interactions Al")
+    pair_text = pair_text.replace("units metal\n", f"kim init {name} metal\n")
+    with tempfile.TemporaryDirectory() as work:
+        path = os.path.join(work, "in.bench")
+        with open(path, "w") as f:
+            f.write(pair_text)
+        cmd = [exe, "-in", path, "-log", "none"]
+        if ranks > 1:
+            cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        p = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            sys.exit(p.stdout[-2000:] + p.stderr[-2000:])
+        loops = re.findall(r"Loop time of ([0-9.eE+-]+) on \d+ procs for (\d+) steps with (\d+) atoms", p.stdout)
+        seconds, nsteps, atoms = loops[-1]
+        return 1e6 * float(seconds) / (int(nsteps) * int(atoms)), int(atoms)
+
+
+if __name__ == "__main__":
+    main()

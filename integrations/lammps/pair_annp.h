@@ -1,0 +1,67 @@
+// pair_style annp: an annp model in LAMMPS, natively.
+//
+//   pair_style annp
+//   pair_coeff * * al.annp Al            (one element symbol per atom type; NULL: not modelled)
+//
+// Thin adaptor around annp::any_potential (the model sits behind one pointer). Many-body, one
+// pair_coeff * * line, units metal (Å, eV). Neighbour lists: the style builds the full
+// neighbourhood of every owned atom over owned and ghost atoms itself (binning, every step), so
+// it needs no particular LAMMPS neighbour request. newton_pair on: forces on ghosts are reverse-
+// communicated by LAMMPS; newton_pair off: by the style (comm->reverse_comm_pair). The virial is
+// the model's sum over pairs (no f.r over ghosts); per-atom energies and virials are provided
+// (compute pe/atom, stress/atom).
+//
+// Use: copy pair_annp.h and pair_annp.cpp into LAMMPS's src/ (with the annp headers on the
+// include path, C++20), or load pair_annp_plugin.cpp as a plugin (LAMMPS with PLUGIN), or
+// register it in a host program (integrations/lammps/lmp_annp.cpp).
+
+#ifdef PAIR_CLASS
+// clang-format off
+PairStyle(annp,PairANNP);
+// clang-format on
+#else
+
+#ifndef LMP_PAIR_ANNP_H
+#define LMP_PAIR_ANNP_H
+
+#include "pair.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace annp {
+class any_potential;
+struct host_result;
+} // namespace annp
+
+namespace LAMMPS_NS {
+
+class PairANNP : public Pair {
+ public:
+  explicit PairANNP(class LAMMPS*);
+  ~PairANNP() override;
+  void compute(int, int) override;
+  void settings(int, char**) override;
+  void coeff(int, char**) override;
+  void init_style() override;
+  double init_one(int, int) override;
+  int pack_reverse_comm(int, int, double*) override;
+  void unpack_reverse_comm(int, int*, double*) override;
+
+ private:
+  void build_neighbours(int nlocal, int nall);
+
+  std::unique_ptr<annp::any_potential> model_;
+  std::unique_ptr<annp::host_result> result_;
+  std::vector<int> element_of_type_; // per LAMMPS type (1-based), model element or -1
+  std::vector<int> element_;         // per particle
+  std::vector<int> offsets_, neighbours_, bin_of_, bin_head_, bin_next_;
+  double cutoff_ = 0.0;
+  bool allocated_ = false;
+};
+
+} // namespace LAMMPS_NS
+
+#endif
+#endif
