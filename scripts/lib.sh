@@ -37,7 +37,7 @@ annp_require_packages() {
 annp_core_packages=(cmake make g++ libxtensor-dev libxsimd-dev doctest-dev libbenchmark-dev
   xz-utils)
 # Packages of the MD integrations (KIM model driver, LAMMPS, ASE) and their tests.
-annp_md_packages=(libkim-api-dev lammps lammps-data python3-lammps python3-ase python3-numpy
+annp_md_packages=(libkim-api-dev lammps lammps-data liblammps-dev libfmt-dev python3-lammps python3-ase python3-numpy
   openmpi-bin libopenmpi-dev)
 # Extra packages for the sanitizer/fuzzing stage and the format check.
 annp_check_packages=(clang clang-format libclang-rt-14-dev libfuzzer-14-dev libomp-dev)

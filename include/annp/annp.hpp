@@ -30,6 +30,8 @@
 #include <annp/potential/model.hpp>
 #include <annp/potential/model_file.hpp>
 #include <annp/potential/potential.hpp>
+#include <annp/properties/crystals.hpp>
+#include <annp/properties/properties.hpp>
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
 #include <annp/training/dataset.hpp>

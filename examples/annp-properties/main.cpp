@@ -1,0 +1,283 @@
+// annp-properties: physical properties of a model against the first-principles data.
+//
+//   annp-properties MODEL DATA OUTDIR
+//
+// MODEL   an annp model file (one element)
+// DATA    the labelled structures (extended XYZ or input.data) holding the reference volume
+//         scans (config_type <lattice>_volume) and slabs (fcc100_slab, fcc111_slab)
+// OUTDIR  receives report.md (the tables), eos.svg (energy-volume curves, model lines and DFT
+//         points), eos_<lattice>.svg and parity.svg (model vs DFT energy per atom)
+//
+// Equations of state are fitted (third-order Birch-Murnaghan) to the DFT energies of each scan
+// and to the model's energies of exactly the same structures, so both sides see the same
+// cells. Properties without a reference in DATA (elastic constants, vacancy, relaxed surfaces,
+// phonons) are reported for the model, with the DFT bulk modulus as a check of the elastic
+// constants. Numbers: docs/validation.md.
+
+#include <annp/annp.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct scan {
+  std::string name; // e.g. "fcc", "hcp c/a=1.633"
+  std::string lattice;
+  std::vector<const annp::structure*> structures;
+  annp::birch_murnaghan dft, model;
+  std::size_t fitted = 0; // points within the fit range
+  std::vector<double> volume, e_dft, e_model;
+};
+
+int atoms_per_cubic_cell(const std::string& lattice) {
+  if (lattice == "fcc") return 4;
+  if (lattice == "bcc") return 2;
+  if (lattice == "diamond") return 8;
+  return 1; // sc
+}
+
+std::string fmt(double v, int digits = 3) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", digits, v);
+  return b;
+}
+
+std::string row(const std::string& what, double dft, double model, int digits,
+                const std::string& unit) {
+  const double rel = dft != 0 ? 100.0 * (model - dft) / std::abs(dft) : 0.0;
+  return "| " + what + " | " + fmt(dft, digits) + " | " + fmt(model, digits) + " | " +
+         fmt(model - dft, digits) + " | " + (dft != 0 ? fmt(rel, 1) + " %" : "–") + " | " + unit +
+         " |\n";
+}
+
+int run(int argc, char** argv) {
+  if (argc != 4) {
+    std::cerr << "usage: annp-properties MODEL DATA OUTDIR\n";
+    return 2;
+  }
+  const std::string model_path = argv[1], data_path = argv[2], out = argv[3];
+  std::filesystem::create_directories(out);
+  const annp::any_potential pot = annp::any_potential::from_file(model_path);
+  if (pot.elements().size() != 1)
+    throw annp::error(model_path + ": annp-properties handles one-element models, this one has " +
+                      std::to_string(pot.elements().size()));
+  const int z = pot.elements()[0];
+  const double mass = annp::atomic_mass(z);
+  const auto data = annp::read_structures(data_path);
+
+  // ---- equations of state: DFT and model on the same structures -------------------------
+  std::map<std::string, scan> scans;
+  for (const auto& s : data) {
+    const auto& t = s.config_type;
+    const auto pos = t.find("_volume");
+    if (pos == std::string::npos || !s.energy) continue;
+    std::string lattice = t.substr(0, pos), name = lattice;
+    if (lattice == "hcp") {
+      const double ca = annp::norm(s.cell[2]) / annp::norm(s.cell[0]);
+      name = "hcp c/a=" + fmt(ca, 3);
+    }
+    auto& sc = scans[name];
+    sc.name = name;
+    sc.lattice = lattice;
+    sc.structures.push_back(&s);
+  }
+  if (scans.count("fcc") == 0)
+    throw annp::error(data_path + ": no fcc_volume structures: the fcc reference is needed");
+  // The scans span +-15 % in lattice constant; a third-order Birch-Murnaghan form describes
+  // E(V) well only near the minimum, so the fits use the points within +-fit_range in volume of
+  // the lowest DFT point (both sides the same points; plots show all of them).
+  const double fit_range = 0.12;
+  for (auto& [name, sc] : scans) {
+    for (const auto* s : sc.structures) {
+      const double n = static_cast<double>(s->size());
+      sc.volume.push_back(s->volume() / n);
+      sc.e_dft.push_back(*s->energy / n);
+      sc.e_model.push_back(pot.compute(*s).energy / n);
+    }
+    const auto lowest = static_cast<std::size_t>(
+        std::min_element(sc.e_dft.begin(), sc.e_dft.end()) - sc.e_dft.begin());
+    std::vector<double> v, ed, em;
+    for (std::size_t k = 0; k < sc.volume.size(); ++k)
+      if (std::abs(sc.volume[k] / sc.volume[lowest] - 1) <= fit_range) {
+        v.push_back(sc.volume[k]);
+        ed.push_back(sc.e_dft[k]);
+        em.push_back(sc.e_model[k]);
+      }
+    sc.fitted = v.size();
+    sc.dft = annp::fit_birch_murnaghan(v, ed);
+    sc.model = annp::fit_birch_murnaghan(v, em);
+  }
+  const auto& fcc = scans.at("fcc");
+  // The lowest hcp (over the c/a values of the data).
+  const scan* hcp = nullptr;
+  for (const auto& [name, sc] : scans)
+    if (sc.lattice == "hcp" && (!hcp || sc.dft.e0 < hcp->dft.e0)) hcp = &sc;
+
+  std::string report;
+  report += "# Properties of `" + model_path + "` against `" + data_path + "`\n\n";
+  report +=
+      "Generated by `annp-properties` (scripts/validate). DFT: GPAW, PBE (data/al/README.md).\n\n";
+  report += "## Equations of state (Birch–Murnaghan fits to the same structures)\n\n";
+  report += "| quantity | DFT | model | model − DFT | relative | unit |\n| --- | --- | --- | --- | "
+            "--- | --- |\n";
+  for (const auto& [name, sc] : scans) {
+    if (sc.lattice != "hcp") {
+      const double k = atoms_per_cubic_cell(sc.lattice);
+      report += row(name + " a0", std::cbrt(k * sc.dft.v0), std::cbrt(k * sc.model.v0), 4, "Å");
+    }
+    report += row(name + " V0", sc.dft.v0, sc.model.v0, 3, "Å³/atom");
+    report += row(name + " B0", sc.dft.b0_gpa(), sc.model.b0_gpa(), 1, "GPa");
+    report += row(name + " B0'", sc.dft.b0_prime, sc.model.b0_prime, 2, "");
+    if (name != "fcc")
+      report += row(name + " E0 − E0(fcc)", 1000 * (sc.dft.e0 - fcc.dft.e0),
+                    1000 * (sc.model.e0 - fcc.model.e0), 1, "meV/atom");
+  }
+  report += "\nFits use the points within ±12 % in volume of the lowest DFT point. Points and rms "
+            "residuals of the fits (meV/atom, DFT / model): ";
+  for (const auto& [name, sc] : scans)
+    report += name + " " + std::to_string(sc.fitted) + " points, " + fmt(1000 * sc.dft.rms, 2) +
+              " / " + fmt(1000 * sc.model.rms, 2) + "; ";
+  report += "\n";
+  if (hcp)
+    report += "\nhcp − fcc (lowest c/a of the data, " + hcp->name + "): DFT " +
+              fmt(1000 * (hcp->dft.e0 - fcc.dft.e0), 1) + ", model " +
+              fmt(1000 * (hcp->model.e0 - fcc.model.e0), 1) + " meV/atom.\n";
+
+  // ---- surfaces on the bundled slab geometry --------------------------------------------
+  report += "\n## Surface energies on the bundled slab geometry\n\n";
+  report += "γ = (E_slab − N e_fcc) / 2A for the lowest-energy (least rattled) 5-layer slab of "
+            "each facet in the data, e_fcc from each side's fcc fit at the slab's lattice "
+            "constant. The slabs are rattled and thin: this compares model and DFT on the same "
+            "geometry, it is not a converged surface energy.\n\n";
+  report += "| quantity | DFT | model | model − DFT | relative | unit |\n| --- | --- | --- | --- | "
+            "--- | --- |\n";
+  for (const std::string facet : {"fcc100_slab", "fcc111_slab"}) {
+    const annp::structure* best = nullptr;
+    for (const auto& s : data)
+      if (s.config_type == facet && s.energy && (!best || *s.energy < *best->energy)) best = &s;
+    if (!best) continue;
+    const double a = annp::norm(best->cell[0]) * std::sqrt(2.0);
+    const double v = a * a * a / 4;
+    const double area = annp::norm(annp::cross(best->cell[0], best->cell[1]));
+    const double n = static_cast<double>(best->size());
+    const double k = annp::units::ev_per_a2_in_j_per_m2 / (2 * area);
+    const double g_dft = (*best->energy - n * fcc.dft.energy(v)) * k;
+    const double g_model = (pot.compute(*best).energy - n * fcc.model.energy(v)) * k;
+    report += row(facet.substr(3, 3) + " γ (bundled slab)", g_dft, g_model, 3, "J/m²");
+  }
+
+  // ---- model-only properties ------------------------------------------------------------
+  const double a0 = std::cbrt(4 * fcc.model.v0);
+  const auto c = annp::elastic_constants_cubic(pot, annp::crystal::fcc(z, a0));
+  const auto vac = annp::vacancy_formation_fcc(pot, z, a0, 3);
+  const auto s100 = annp::surface_energy_fcc(pot, z, a0, "100", 9);
+  const auto s111 = annp::surface_energy_fcc(pot, z, a0, "111", 9);
+  const auto ph = annp::phonons_fcc(pot, z, a0, mass);
+  // How far outside the training data these structures are: atoms with descriptors out of range.
+  const auto extrapolating = [&](const annp::structure& s) {
+    return std::to_string(pot.compute(s).extrapolated_atoms) + " of " + std::to_string(s.size());
+  };
+  double area = 0;
+  const std::string vac_x = extrapolating(annp::crystal::without_atom(
+      annp::crystal::repeat(annp::crystal::fcc_cubic(z, a0), 3, 3, 3), 0));
+  const std::string s100_x = extrapolating(annp::crystal::fcc_slab(z, a0, "100", 9, 15.0, area));
+  const std::string s111_x = extrapolating(annp::crystal::fcc_slab(z, a0, "111", 9, 15.0, area));
+  report += "\n## fcc properties of the model (no reference in the bundled data)\n\n";
+  report += "At the model's lattice constant a0 = " + fmt(a0, 4) + " Å.\n\n";
+  report += "| property | model | note |\n| --- | --- | --- |\n";
+  report += "| C11 | " + fmt(c.c11, 1) + " GPa | ±0.5 % strain |\n";
+  report += "| C12 | " + fmt(c.c12, 1) + " GPa | |\n";
+  report += "| C44 | " + fmt(c.c44, 1) + " GPa | |\n";
+  report += "| (C11 + 2 C12)/3 | " + fmt(c.bulk_modulus(), 1) +
+            " GPa | DFT B0 (fcc fit): " + fmt(fcc.dft.b0_gpa(), 1) + " GPa |\n";
+  report += "| vacancy formation, unrelaxed | " + fmt(vac.unrelaxed, 3) + " eV | " +
+            std::to_string(vac.atoms) + "-atom cell; atoms outside the training range: " + vac_x +
+            " |\n";
+  report += "| vacancy formation, relaxed | " + fmt(vac.relaxed, 3) +
+            " eV | positions relaxed to 1e-4 eV/Å |\n";
+  report += "| γ(100), unrelaxed / relaxed | " + fmt(s100.unrelaxed, 3) + " / " +
+            fmt(s100.relaxed, 3) +
+            " J/m² | 9 layers, 15 Å vacuum; atoms outside the training range: " + s100_x + " |\n";
+  report += "| γ(111), unrelaxed / relaxed | " + fmt(s111.unrelaxed, 3) + " / " +
+            fmt(s111.relaxed, 3) +
+            " J/m² | 9 layers, 15 Å vacuum; atoms outside the training range: " + s111_x + " |\n";
+  report += "| phonon X, longitudinal / transverse | " + fmt(ph.x_longitudinal, 2) + " / " +
+            fmt(ph.x_transverse, 2) + " THz | frozen phonon, 32 atoms |\n";
+  report += "| phonon L, longitudinal / transverse | " + fmt(ph.l_longitudinal, 2) + " / " +
+            fmt(ph.l_transverse, 2) + " THz | |\n";
+
+  // ---- all structures: parity -------------------------------------------------------------
+  annp::error_table table;
+  std::vector<double> ref, pred;
+  for (const auto& s : data) {
+    if (!s.energy) continue;
+    const auto r = pot.compute(s);
+    table.add(s, r.energy, r.forces.data(), r.stress);
+    ref.push_back(*s.energy / static_cast<double>(s.size()));
+    pred.push_back(r.energy / static_cast<double>(s.size()));
+  }
+  report += "\n## Every bundled structure (training, validation and test together)\n\n```\n" +
+            table.format() + "```\n";
+
+  // ---- plots ----------------------------------------------------------------------------------
+  annp::plot eos;
+  eos.title = "energy-volume curves: DFT (points) and model (lines)";
+  eos.xlabel = "volume (Å³/atom)";
+  eos.ylabel = "energy (eV/atom)";
+  const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                          "#9467bd", "#8c564b", "#17becf"};
+  std::size_t ci = 0;
+  for (const auto& [name, sc] : scans) {
+    const std::string color = colors[ci++ % 7];
+    annp::plot_series points{name + " DFT", sc.volume, sc.e_dft, true, color};
+    // The model itself on a fine grid: the lowest-energy DFT cell scaled uniformly (the scans
+    // are uniform scalings, hcp at fixed c/a).
+    annp::plot_series line{name + " model", {}, {}, false, color};
+    const auto [lo, hi] = std::minmax_element(sc.volume.begin(), sc.volume.end());
+    const auto lowest = static_cast<std::size_t>(
+        std::min_element(sc.e_dft.begin(), sc.e_dft.end()) - sc.e_dft.begin());
+    const annp::structure& cell = *sc.structures[lowest];
+    for (int k = 0; k <= 80; ++k) {
+      const double v = *lo + (*hi - *lo) * k / 80.0;
+      const auto t = annp::crystal::with_volume_per_atom(cell, v);
+      line.x.push_back(v);
+      line.y.push_back(pot.compute(t).energy / static_cast<double>(t.size()));
+    }
+    annp::plot one;
+    one.title = name + ": DFT (points) and model (line)";
+    one.xlabel = eos.xlabel;
+    one.ylabel = eos.ylabel;
+    one.series = {points, line};
+    std::string file = name;
+    for (char& ch : file)
+      if (ch == ' ' || ch == '/' || ch == '=') ch = '_';
+    annp::write_svg(out + "/eos_" + file + ".svg", one);
+    eos.series.push_back(std::move(points));
+    eos.series.push_back(std::move(line));
+  }
+  eos.width = 900;
+  eos.height = 600;
+  annp::write_svg(out + "/eos.svg", eos);
+  annp::write_svg(
+      out + "/parity.svg",
+      annp::parity_plot(ref, pred, "energy per atom, every bundled structure", "eV/atom"));
+  annp::write_file_atomically(out + "/report.md", report);
+  std::cout << report;
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "annp-properties: " << e.what() << "\n";
+    return 1;
+  }
+}
