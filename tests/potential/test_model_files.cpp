@@ -1,5 +1,7 @@
 // Malformed model files: every problem names the file, the line and what was expected.
 #include <annp/io/n2p2_model.hpp>
+#include <annp/io/structures.hpp>
+#include <annp/potential/any_potential.hpp>
 #include <annp/potential/model_file.hpp>
 
 #include "potential/model_support.hpp"
@@ -115,5 +117,21 @@ TEST_SUITE("model_files") {
               "symfunction_short Al 2 Al 0.001 6.0");
     test::expect_error([&] { (void)read_n2p2_model(dir); },
                        {"input.nn", "expected '<centre> 2 <e1>"});
+  }
+}
+
+TEST_CASE("the bundled Al model loads into its static type and agrees with any_potential") {
+  using namespace annp;
+  using descriptor = descriptor_set<cutoff::cosine, radial_g2<12>, angular_narrow<18>>;
+  using net = network<30, dense<20, act::tanh>, dense<20, act::tanh>, dense<1, act::linear>>;
+  const model m = read_model(test::source_path("data/models/al.annp"));
+  const potential<descriptor, net> fast(m);
+  const any_potential any(m);
+  const auto frames = read_structures(test::source_path("data/al/al.xyz"));
+  for (std::size_t k = 0; k < frames.size(); k += 37) {
+    const auto a = fast.compute(frames[k]);
+    const auto b = any.compute(frames[k]);
+    CHECK(a.energy == b.energy);
+    CHECK(a.forces == b.forces);
   }
 }
