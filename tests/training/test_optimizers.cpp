@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <string>
 
 using namespace annp;
 using namespace annp::test;
@@ -270,6 +271,33 @@ TEST_SUITE("training") {
     CHECK(sa.best() < local);
     const double best = sa.restore_best(s);
     CHECK(best == s.value());
+  }
+
+  TEST_CASE("annealing tunes its step scale to the acceptance target and keeps it across stages") {
+    using namespace optim;
+    // At the bottom of a well with a cold walk and a far too wide perturbation nothing is
+    // accepted at first; the scale shrinks until moves are accepted again.
+    auto f = double_well(8);
+    for (double& v : f.x) v = -1.0371; // near the global minimum of every coordinate
+    simulated_annealing<> sa;
+    sa.temperature = 0.01;
+    sa.relative = false;
+    sa.perturbation.sigma = 5.0;
+    sa.moves = 20;
+    const auto rate = [](const std::string& note) {
+      return std::stod(note.substr(note.find("accepted=") + 9));
+    };
+    std::mt19937_64 rng(3);
+    CHECK(rate(sa.step(f, rng).note) == 0.0);
+    double last = 0.0;
+    for (int k = 0; k < 5; ++k) last = rate(sa.step(f, rng).note);
+    CHECK(sa.step_scale() < 0.01);
+    CHECK(last > 0.0);
+    // A new stage (the hybrid calls reset()) restarts the cooling but keeps the tuned scale.
+    const double tuned = sa.step_scale();
+    sa.reset();
+    CHECK(sa.step_scale() == tuned);
+    CHECK(rate(sa.step(f, rng).note) > 0.0);
   }
 
   TEST_CASE("every optimiser trains a student potential towards a teacher's labels") {

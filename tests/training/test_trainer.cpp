@@ -137,6 +137,15 @@ TEST_SUITE("training") {
     training_objective check(s.pot, s.validation, loss_weights{1.0, 1.0, 0.0});
     vec::copy(kept, check.parameters());
     CHECK(check.value() == doctest::Approx(t.best_metric()).epsilon(1e-12));
+    // The validation table describes the restored (best) parameters, not the last epoch's, and
+    // computing it leaves the potential holding the restored parameters.
+    const auto& best = t.history()[t.best_epoch() - 1];
+    CHECK(t.validation_errors().total().energy.rmse() ==
+          doctest::Approx(best.validation_energy).epsilon(1e-12));
+    CHECK(t.validation_errors().total().energy.rmse() !=
+          doctest::Approx(t.history().back().validation_energy).epsilon(1e-6));
+    training_objective after(s.pot, s.validation, loss_weights{1.0, 1.0, 0.0});
+    CHECK(after.value() == doctest::Approx(t.best_metric()).epsilon(1e-12));
     // An optimiser that reports convergence ends the run early.
     setup s2;
     optim::cg_annealing<> h;

@@ -127,8 +127,15 @@ template <class Potential, class Optimizer> class trainer {
   }
 
   [[nodiscard]] error_table train_errors() { return m_objective.errors(); }
+  /// Errors of the current parameters (after restore_best(): the best ones) on the validation
+  /// set. The validation objective keeps its own parameter copy from the last epoch; it is
+  /// brought up to date first, and the potential is left holding the current parameters.
   [[nodiscard]] error_table validation_errors() {
-    return m_validation ? m_validation->errors() : error_table{};
+    if (!m_validation) return error_table{};
+    vec::copy(m_objective.parameters(), m_validation->parameters());
+    error_table table = m_validation->errors();
+    m_objective.sync();
+    return table;
   }
 
   /// Writes the complete run state to `path` atomically.
@@ -226,11 +233,10 @@ template <class Potential, class Optimizer> class trainer {
     if (m_validation) {
       vec::copy(m_objective.parameters(), m_validation->parameters());
       rec.validation_loss = m_validation->value();
-      const auto v = m_validation->errors().total();
+      const auto v = validation_errors().total();
       rec.validation_energy = detail::rmse_or_nan(v.energy);
       rec.validation_forces = detail::rmse_or_nan(v.force);
       rec.validation_stress = detail::rmse_or_nan(v.stress);
-      m_objective.sync();
     }
     return rec;
   }

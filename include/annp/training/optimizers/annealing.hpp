@@ -12,7 +12,9 @@
 // min(1, exp(-(L(x') - L(x)) / T)). The temperature T_k = cooling(T_0, k) falls with the step
 // count k; with `relative` (default) T_0 = temperature * L(x_0), so the same settings work for
 // losses of any magnitude. With `adaptive` the step scale is tuned after every step towards the
-// target acceptance rate. The best point visited is remembered (restore_best()).
+// target acceptance rate (×1.3 up, ÷1.3 down, ÷4 when no move was accepted); the tuned scale is
+// kept across reset(), so the repeated annealing stages of the hybrid start with the scale the
+// previous stage found. The best point visited is remembered (restore_best()).
 
 #include <annp/training/optimizer.hpp>
 #include <annp/training/optimizers/conjugate_gradient.hpp>
@@ -109,7 +111,6 @@ struct simulated_annealing {
       m_best = m_current;
       m_best_x.assign(x.begin(), x.end());
       m_t0 = relative ? temperature * m_current : temperature;
-      m_scale = 1.0;
       m_k = 0;
       m_started = true;
     }
@@ -137,8 +138,10 @@ struct simulated_annealing {
       }
     }
     const double rate = moves ? static_cast<double>(accepted) / static_cast<double>(moves) : 0.0;
-    if (adaptive)
-      m_scale = std::clamp(m_scale * (rate > target_acceptance ? 1.3 : 1.0 / 1.3), 1e-4, 1e4);
+    if (adaptive) {
+      const double factor = rate > target_acceptance ? 1.3 : accepted == 0 ? 0.25 : 1.0 / 1.3;
+      m_scale = std::clamp(m_scale * factor, 1e-9, 1e4);
+    }
     ++m_k;
     r.loss = m_current;
     r.converged = steps > 0 && m_k >= steps;
@@ -151,9 +154,12 @@ struct simulated_annealing {
     if (m_best_x.size() == f.size()) vec::copy(m_best_x, f.parameters());
     return m_best;
   }
-  /// Starts afresh at the next step (new T_0 from the loss there).
+  /// Starts afresh at the next step (new T_0 from the loss there, cooling from step 0); the
+  /// adapted step scale is kept.
   void reset() { m_started = false; }
   [[nodiscard]] double best() const noexcept { return m_best; }
+  /// The step scale s (1 at the start; tuned when `adaptive`).
+  [[nodiscard]] double step_scale() const noexcept { return m_scale; }
 
   void save_state(std::ostream& os) const {
     ::annp::detail::put(os, "started", m_started ? 1.0 : 0.0);
