@@ -20,8 +20,8 @@ CASES = [
     ("elastic.in", [], r"C11 = [0-9.]+ GPa\nC12 = [0-9.]+ GPa\nC44 = [0-9.]+ GPa"),
     ("melt-coexistence.in",
      ["nx", "3", "nz", "4", "equil_steps", "20", "melt_steps", "20", "cool_steps", "20",
-      "coexist_steps", "100", "avg_repeat", "5"],
-     r"coexistence temperature \(mean of the last 0\.1 ps\): [0-9]+ K, "
+      "coexist_steps", "1000", "avg_repeat", "10"],
+     r"coexistence temperature \(mean of the last 0\.2 ps\): [0-9]+ K, "
      r"potential energy -[0-9.]+ eV/atom"),
 ]
 

@@ -229,6 +229,24 @@ TEST_SUITE("training") {
     training_objective eonly(pot, data, loss_weights{1.0, 0.0, 0.0});
     CHECK(std::isfinite(eonly.value()));
   }
+  TEST_CASE("group blocks cover all groups once, in order, sizes within one") {
+    for (std::size_t groups : {0, 1, 5, 8, 37})
+      for (std::size_t parts : {1, 2, 3, 7, 40}) {
+        CAPTURE(groups);
+        CAPTURE(parts);
+        std::size_t next = 0, smallest = groups, largest = 0;
+        for (std::size_t p = 0; p < parts; ++p) {
+          const auto [a, b] = group_block(groups, p, parts);
+          CHECK(a == next);
+          CHECK(b >= a);
+          smallest = std::min(smallest, b - a);
+          largest = std::max(largest, b - a);
+          next = b;
+        }
+        CHECK(next == groups);
+        CHECK(largest - smallest <= 1);
+      }
+  }
 }
 
 TEST_CASE("a network_set trains exactly like the potential it came from and stores back") {

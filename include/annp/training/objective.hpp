@@ -16,7 +16,8 @@
 // The objective owns the flat parameter vector theta (all element networks concatenated) and
 // copies it into the networks before every evaluation. Sums over structures are taken in fixed
 // groups of 8 structures in index order, so results are bit-identical for any number of
-// threads.
+// threads; with a group_distribution (distribute()) the groups are shared between processes and
+// the results stay bit-identical for any number of processes (see distribution.hpp).
 
 #include <annp/core/error.hpp>
 #include <annp/core/parallel.hpp>
@@ -24,6 +25,7 @@
 #include <annp/potential/metrics.hpp>
 #include <annp/potential/potential.hpp>
 #include <annp/training/dataset.hpp>
+#include <annp/training/distribution.hpp>
 #include <annp/training/network_set.hpp>
 
 #include <algorithm>
@@ -82,6 +84,13 @@ template <trainable_potential Potential> class training_objective {
   [[nodiscard]] const data_type& data() const noexcept { return *m_data; }
   [[nodiscard]] std::size_t sample_count() const noexcept { return m_data->size(); }
 
+  /// Shares value(), value_and_gradient(), batch evaluations and errors() between processes
+  /// (nullptr: this process does all). The distribution must outlive the objective's use of it.
+  /// Per-structure evaluations (Kalman observations, least-squares residuals) are not shared:
+  /// every process computes them in full, with identical results.
+  void distribute(const group_distribution* d) noexcept { m_dist = d; }
+  [[nodiscard]] const group_distribution* distribution() const noexcept { return m_dist; }
+
   /// Copies theta into the potential's networks.
   void sync() {
     for (std::size_t e = 0; e < element_count(); ++e) {
@@ -112,13 +121,54 @@ template <trainable_potential Potential> class training_objective {
   /// Errors per config_type over the whole set.
   [[nodiscard]] error_table errors() {
     sync();
-    error_table table;
-    scratch sc;
-    for (std::size_t s = 0; s < m_data->size(); ++s) {
+    // Predictions of every structure in one flat array, structure s at at[s]: the energy, then
+    // its forces (3 N, when it has force labels and derivatives), then its stress (9, when
+    // periodic with derivatives). Filled in parallel (and shared between processes), then
+    // tabulated in index order.
+    const std::size_t ns = m_data->size();
+    const auto with_forces = [&](std::size_t s) {
+      return m_data->source(s).forces.has_value() && (*m_data)[s].has_derivatives;
+    };
+    std::vector<std::size_t> at(ns + 1, 0);
+    for (std::size_t s = 0; s < ns; ++s)
+      at[s + 1] = at[s] + 1 +
+                  (with_forces(s) ? 3 * (*m_data)[s].atoms + ((*m_data)[s].periodic ? 9 : 0) : 0);
+    const std::size_t groups = (ns + group_size - 1) / group_size;
+    std::vector<std::size_t> offsets(groups + 1);
+    for (std::size_t g = 0; g <= groups; ++g) offsets[g] = at[std::min(ns, g * group_size)];
+    std::vector<double> values(at[ns], 0.0);
+    const auto [g0, g1] =
+        m_dist ? m_dist->share(groups) : std::pair<std::size_t, std::size_t>{0, groups};
+    const auto first = static_cast<std::ptrdiff_t>(g0), last = static_cast<std::ptrdiff_t>(g1);
+    ANNP_OMP(omp parallel) {
+      scratch sc;
       structure_prediction p;
-      forward(s, sc, p, m_data->source(s).forces.has_value() && (*m_data)[s].has_derivatives);
-      table.add(m_data->source(s), p.energy, p.forces.empty() ? nullptr : p.forces.data(),
-                p.stress);
+      ANNP_OMP(omp for schedule(dynamic, 1))
+      for (std::ptrdiff_t gi = first; gi < last; ++gi) {
+        const auto g = static_cast<std::size_t>(gi);
+        for (std::size_t s = g * group_size; s < std::min(ns, (g + 1) * group_size); ++s) {
+          forward(s, sc, p, with_forces(s));
+          double* v = values.data() + at[s];
+          v[0] = p.energy;
+          std::copy(p.forces.begin(), p.forces.end(), v + 1);
+          if (p.stress)
+            for (std::size_t ab = 0; ab < 9; ++ab)
+              v[1 + p.forces.size() + ab] = (*p.stress)[ab / 3][ab % 3];
+        }
+      }
+    }
+    if (m_dist) m_dist->exchange(values, offsets);
+    error_table table;
+    for (std::size_t s = 0; s < ns; ++s) {
+      const double* v = values.data() + at[s];
+      const bool f = with_forces(s);
+      std::optional<mat3> stress;
+      if (f && (*m_data)[s].periodic) {
+        const double* S = v + 1 + 3 * (*m_data)[s].atoms;
+        stress.emplace();
+        for (std::size_t ab = 0; ab < 9; ++ab) (*stress)[ab / 3][ab % 3] = S[ab];
+      }
+      table.add(m_data->source(s), v[0], f ? v + 1 : nullptr, stress);
     }
     return table;
   }
@@ -484,25 +534,33 @@ template <trainable_potential Potential> class training_objective {
     const auto n = counts(batch);
     const std::size_t np = size();
     const std::size_t groups = (batch.size() + group_size - 1) / group_size;
-    std::vector<double> group_loss(groups, 0.0);
-    std::vector<double> group_grad(grad ? groups * np : 0, 0.0);
-    const auto ng = static_cast<std::ptrdiff_t>(groups);
+    // Per group: its loss, then (with a gradient) its np gradient entries.
+    const std::size_t stride = grad ? 1 + np : 1;
+    std::vector<double> part(groups * stride, 0.0);
+    const auto [g0, g1] =
+        m_dist ? m_dist->share(groups) : std::pair<std::size_t, std::size_t>{0, groups};
+    const auto first = static_cast<std::ptrdiff_t>(g0), last = static_cast<std::ptrdiff_t>(g1);
     ANNP_OMP(omp parallel) {
       scratch sc;
       ANNP_OMP(omp for schedule(dynamic, 1))
-      for (std::ptrdiff_t gi = 0; gi < ng; ++gi) {
+      for (std::ptrdiff_t gi = first; gi < last; ++gi) {
         const auto g = static_cast<std::size_t>(gi);
-        double* gg = grad ? group_grad.data() + g * np : nullptr;
+        double* p = part.data() + g * stride;
         for (std::size_t k = g * group_size; k < std::min(batch.size(), (g + 1) * group_size); ++k)
-          group_loss[g] += structure_loss(batch[k], n, sc, gg);
+          p[0] += structure_loss(batch[k], n, sc, grad ? p + 1 : nullptr);
       }
     }
+    if (m_dist) {
+      std::vector<std::size_t> offsets(groups + 1);
+      for (std::size_t g = 0; g <= groups; ++g) offsets[g] = g * stride;
+      m_dist->exchange(part, offsets);
+    }
     double loss = 0.0;
-    for (double l : group_loss) loss += l;
+    for (std::size_t g = 0; g < groups; ++g) loss += part[g * stride];
     if (grad) {
       std::fill(grad, grad + np, 0.0);
       for (std::size_t g = 0; g < groups; ++g)
-        for (std::size_t k = 0; k < np; ++k) grad[k] += group_grad[g * np + k];
+        for (std::size_t k = 0; k < np; ++k) grad[k] += part[g * stride + 1 + k];
     }
     if (m_w.regularization > 0) {
       const double w = m_w.regularization / static_cast<double>(np);
@@ -519,6 +577,7 @@ template <trainable_potential Potential> class training_objective {
   loss_weights m_w;
   std::vector<double> m_theta;
   std::vector<std::size_t> m_offset;
+  const group_distribution* m_dist = nullptr;
 };
 
 } // namespace annp

@@ -69,6 +69,14 @@ template <class Potential, class Optimizer> class trainer {
     m_best_x.assign(x.begin(), x.end());
   }
 
+  /// Shares the training and validation evaluations between processes (see
+  /// distribution.hpp; nullptr: none). Every process runs the same trainer on the same data
+  /// and ends with the same parameters, bit for bit those of a single process.
+  void distribute(const group_distribution* d) noexcept {
+    m_objective.distribute(d);
+    if (m_validation) m_validation->distribute(d);
+  }
+
   [[nodiscard]] Optimizer& optimizer() noexcept { return m_optimizer; }
   [[nodiscard]] objective_type& objective() noexcept { return m_objective; }
   [[nodiscard]] const std::vector<epoch_record>& history() const noexcept { return m_history; }
