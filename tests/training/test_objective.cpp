@@ -230,8 +230,8 @@ TEST_SUITE("training") {
     CHECK(std::isfinite(eonly.value()));
   }
   TEST_CASE("group blocks cover all groups once, in order, sizes within one") {
-    for (std::size_t groups : {0, 1, 5, 8, 37})
-      for (std::size_t parts : {1, 2, 3, 7, 40}) {
+    for (const std::size_t groups : std::vector<std::size_t>{0, 1, 5, 8, 37})
+      for (const std::size_t parts : std::vector<std::size_t>{1, 2, 3, 7, 40}) {
         CAPTURE(groups);
         CAPTURE(parts);
         std::size_t next = 0, smallest = groups, largest = 0;
