@@ -32,9 +32,9 @@ run 20
 run {steps}
 """
 
-def run(exe, pair, cells, steps, ranks, threads):
+def time_input(exe, text, ranks, threads):
+    """Runs a LAMMPS input text; returns (µs per atom-step of its last run, atoms)."""
     with tempfile.TemporaryDirectory() as work:
-        text = COMMON.format(cells=cells, steps=steps, pair=pair)
         path = os.path.join(work, "in.bench")
         with open(path, "w") as f:
             f.write(text)
@@ -49,6 +49,9 @@ def run(exe, pair, cells, steps, ranks, threads):
         seconds, nsteps, atoms = loops[-1]
         return 1e6 * float(seconds) / (int(nsteps) * int(atoms)), int(atoms)
 
+
+def run(exe, pair, cells, steps, ranks, threads):
+    return time_input(exe, COMMON.format(cells=cells, steps=steps, pair=pair), ranks, threads)
 
 def main():
     build, name, model = sys.argv[1:4]
@@ -79,23 +82,8 @@ def main():
 
 def run_kim(exe, name, cells, steps, ranks, threads):
     # kim init replaces `units` and comes first; kim interactions once the box exists.
-    pair_text = COMMON.format(cells=cells, steps=steps, pair="kim interactions Al")
-    pair_text = pair_text.replace("units metal\n", f"kim init {name} metal\n")
-    with tempfile.TemporaryDirectory() as work:
-        path = os.path.join(work, "in.bench")
-        with open(path, "w") as f:
-            f.write(pair_text)
-        cmd = [exe, "-in", path, "-log", "none"]
-        if ranks > 1:
-            cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        p = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
-        if p.returncode != 0:
-            sys.exit(p.stdout[-2000:] + p.stderr[-2000:])
-        loops = re.findall(r"Loop time of ([0-9.eE+-]+) on \d+ procs for (\d+) steps with (\d+) atoms", p.stdout)
-        seconds, nsteps, atoms = loops[-1]
-        return 1e6 * float(seconds) / (int(nsteps) * int(atoms)), int(atoms)
-
+    text = COMMON.format(cells=cells, steps=steps, pair="kim interactions Al")
+    return time_input(exe, text.replace("units metal\n", f"kim init {name} metal\n"), ranks, threads)
 
 if __name__ == "__main__":
     main()

@@ -160,6 +160,15 @@ def voigt_pressure_from_stress(stress):
     return np.array([p[0, 0], p[1, 1], p[2, 2], p[0, 1], p[0, 2], p[1, 2]])
 
 
+
+def failing_run(work, data, pair_lines):
+    """Runs lmp on the data file with pair_lines, expecting it to stop; (process, output)."""
+    path = os.path.join(work, "in.test")
+    with open(path, "w") as fh:
+        fh.write(lammps_input(data, pair_lines))
+    p = run(["lmp", "-in", path], cwd=work, expect_failure=True)
+    return p, p.stdout + p.stderr
+
 def main():
     case, build, model, name = sys.argv[1:5]
     build, model = os.path.abspath(build), os.path.abspath(model)
@@ -246,24 +255,15 @@ def main():
             constants = (1.0 / units.bar) / EV_PER_A3_IN_BAR
             check_close("stress", a.get_stress(voigt=False) * constants, s_ref)
         elif case == "bad-element":
-            text = lammps_input(data, [f"kim init {name} metal", "kim interactions O"])
-            path = os.path.join(work, "in.test")
-            with open(path, "w") as fh:
-                fh.write(text)
-            p = run(["lmp", "-in", path], cwd=work, expect_failure=True)
-            out = p.stdout + p.stderr
+            p, out = failing_run(work, data, [f"kim init {name} metal", "kim interactions O"])
             print(out[-800:])
             if p.returncode == 0 or "ERROR" not in out or p.returncode < 0:
                 fail("an element the model does not have must give a LAMMPS error")
         elif case == "bad-model":
             # A KIM model built from a damaged file is created by the test driver (CTest) as
             # <name>_damaged; creating it must fail with annp's message.
-            text = lammps_input(data, [f"kim init {name}_damaged metal", "kim interactions Al"])
-            path = os.path.join(work, "in.test")
-            with open(path, "w") as fh:
-                fh.write(text)
-            p = run(["lmp", "-in", path], cwd=work, expect_failure=True)
-            out = p.stdout + p.stderr
+            p, out = failing_run(work, data,
+                                 [f"kim init {name}_damaged metal", "kim interactions Al"])
             print(out[-1500:])
             if p.returncode == 0 or p.returncode < 0 or "ERROR" not in out:
                 fail("a damaged model file must give a LAMMPS error, not a crash")
