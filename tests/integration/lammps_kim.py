@@ -160,7 +160,6 @@ def voigt_pressure_from_stress(stress):
     return np.array([p[0, 0], p[1, 1], p[2, 2], p[0, 1], p[0, 2], p[1, 2]])
 
 
-
 def failing_run(work, data, pair_lines):
     """Runs lmp on the data file with pair_lines, expecting it to stop; (process, output)."""
     path = os.path.join(work, "in.test")
@@ -168,6 +167,7 @@ def failing_run(work, data, pair_lines):
         fh.write(lammps_input(data, pair_lines))
     p = run(["lmp", "-in", path], cwd=work, expect_failure=True)
     return p, p.stdout + p.stderr
+
 
 def main():
     case, build, model, name = sys.argv[1:5]
