@@ -81,7 +81,7 @@ void train(const std::string& title, Optimizer optimizer, const annp::model& sta
 int main(int argc, char** argv) {
   try {
     const std::string path = argc > 1 ? argv[1] : "data/al/al.xyz";
-    const std::size_t epochs = argc > 2 ? std::stoul(argv[2]) : 300;
+    const std::size_t epochs = argc > 2 ? annp::parse_number<std::size_t>(argv[2], "EPOCHS") : 300;
     const auto structures = annp::read_structures(path);
     const auto split = annp::split_dataset(structures, {0.1, 0.0}, 1);
     annp::model_recipe recipe;

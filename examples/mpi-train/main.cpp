@@ -31,9 +31,9 @@ int run(int argc, char** argv, int rank, int ranks) {
     return 2;
   }
   const std::string data_file = argv[1], model_file = argv[2];
-  const std::size_t epochs = argc > 3 ? std::stoul(argv[3]) : 200;
-  const double force_weight = argc > 4 ? std::stod(argv[4]) : 0.0;
-  const std::size_t limit = argc > 5 ? std::stoul(argv[5]) : 0;
+  const auto epochs = argc > 3 ? parse_number<std::size_t>(argv[3], "EPOCHS") : 200;
+  const auto force_weight = argc > 4 ? parse_number<double>(argv[4], "FORCE_WEIGHT") : 0.0;
+  const auto limit = argc > 5 ? parse_number<std::size_t>(argv[5], "TRAIN_LIMIT") : 0;
 
   const auto structures = read_structures(data_file);
   auto split = split_dataset(structures, {0.1, 0.1}, 1);

@@ -85,6 +85,13 @@ TEST_SUITE("core") {
     CHECK_FALSE(try_parse_integer("99999999999", i));
     std::size_t u = 0;
     CHECK_FALSE(try_parse_integer("-3", u));
+    // Throwing forms name what was expected and the offending token.
+    CHECK(parse_number<std::size_t>("200", "EPOCHS") == 200);
+    CHECK(parse_number<double>("0.01", "FORCE_WEIGHT") == 0.01);
+    CHECK_THROWS_WITH_AS((void)parse_number<std::size_t>("-3", "EPOCHS"),
+                         "expected EPOCHS as a non-negative integer, got '-3'", annp::error);
+    CHECK_THROWS_WITH_AS((void)parse_number<double>("nan", "FORCE_WEIGHT"),
+                         "expected FORCE_WEIGHT as a finite number, got 'nan'", annp::error);
     bool b = false;
     CHECK(try_parse_bool("T", b));
     CHECK(b);

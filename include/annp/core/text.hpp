@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace annp {
@@ -66,6 +67,22 @@ template <class Int>
   const char* last = token.data() + token.size();
   auto [ptr, ec] = std::from_chars(token.data(), last, value);
   return ec == std::errc() && ptr == last;
+}
+
+/// Parses the whole token as T (double or an integer type) or throws annp::error naming `what`
+/// (command-line arguments and other values without a file position).
+template <class T> [[nodiscard]] T parse_number(std::string_view token, std::string_view what) {
+  T v{};
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!try_parse_double(token, v))
+      throw error("expected " + std::string(what) + " as a finite number, got " +
+                  detail::quote_token(token));
+  } else if (!try_parse_integer(token, v)) {
+    throw error("expected " + std::string(what) + " as " +
+                (std::is_signed_v<T> ? "an integer" : "a non-negative integer") + ", got " +
+                detail::quote_token(token));
+  }
+  return v;
 }
 
 /// Parses T/F, True/False, true/false, 1/0 (as extended XYZ and ASE write booleans).

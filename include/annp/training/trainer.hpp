@@ -239,9 +239,8 @@ template <class Potential, class Optimizer> class trainer {
     rec.train_forces = detail::rmse_or_nan(t.force);
     rec.train_stress = detail::rmse_or_nan(t.stress);
     if (m_validation) {
-      vec::copy(m_objective.parameters(), m_validation->parameters());
+      const auto v = validation_errors().total(); // also brings the validation copy up to date
       rec.validation_loss = m_validation->value();
-      const auto v = validation_errors().total();
       rec.validation_energy = detail::rmse_or_nan(v.energy);
       rec.validation_forces = detail::rmse_or_nan(v.force);
       rec.validation_stress = detail::rmse_or_nan(v.stress);
