@@ -165,7 +165,7 @@ int run(int argc, char** argv) {
     const double v = a * a * a / 4;
     const double area = annp::norm(annp::cross(best->cell[0], best->cell[1]));
     const double n = static_cast<double>(best->size());
-    const double k = annp::units::ev_per_a2_in_j_per_m2 / (2 * area);
+    const double k = annp::units::eV_per_A2_in_J_per_m2 / (2 * area);
     const double g_dft = (*best->energy - n * fcc.dft.energy(v)) * k;
     const double g_model = (pot.compute(*best).energy - n * fcc.model.energy(v)) * k;
     report += row(facet.substr(3, 3) + " γ (bundled slab)", g_dft, g_model, 3, "J/m²");

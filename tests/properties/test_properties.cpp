@@ -137,7 +137,7 @@ TEST_SUITE("properties") {
       c12 += w * r[0] * r[0] * r[1] * r[1];
       c44 += w * r[1] * r[1] * r[2] * r[2];
     }
-    for (double* c : {&c11, &c12, &c44}) *c *= units::ev_per_a3_in_gpa;
+    for (double* c : {&c11, &c12, &c44}) *c *= units::eV_per_A3_in_GPa;
     // Strains of 0.1 %: the O(delta^2) error of the central difference is ~1e-5 here.
     const auto primitive = elastic_constants_cubic(p, crystal::fcc(13, a0), 0.001);
     const auto cubic = elastic_constants_cubic(p, crystal::fcc_cubic(13, a0), 0.001, true);
@@ -185,7 +185,7 @@ TEST_SUITE("properties") {
       }
       const double area = f111 ? std::sqrt(3.0) / 4 * a0 * a0 : a0 * a0 / 2;
       // Cleaving breaks these bonds once and makes two surfaces.
-      return -e / (2 * area) * units::ev_per_a2_in_j_per_m2;
+      return -e / (2 * area) * units::eV_per_A2_in_J_per_m2;
     };
     for (bool f111 : {false, true}) {
       const auto s = surface_energy_fcc(p, 13, a0, f111 ? "111" : "100", 12, 15.0);
@@ -209,7 +209,7 @@ TEST_SUITE("properties") {
         const double er = dot(e, r) / d;
         w2 += (1 - std::cos(dot(q, r))) * (d2 * er * er + d1 / d * (1 - er * er));
       }
-      return std::sqrt(w2 / mass) * units::thz_per_sqrt_ev_a2_amu;
+      return std::sqrt(w2 / mass) * units::THz_per_sqrt_eV_A2_u;
     };
     // A small amplitude: the steep r^-12 wall makes the anharmonic error ~1e-3 at 0.01 Å.
     const auto ph = phonons_fcc(p, 13, a0, mass, 0.0005);

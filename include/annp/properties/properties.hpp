@@ -9,6 +9,7 @@
 
 #include <annp/core/error.hpp>
 #include <annp/core/geometry.hpp>
+#include <annp/core/units.hpp>
 #include <annp/potential/potential.hpp>
 #include <annp/properties/crystals.hpp>
 #include <annp/structure/structure.hpp>
@@ -27,13 +28,6 @@ concept calculator = requires(const C c, const structure& s) {
   { c.compute(s) } -> std::convertible_to<potential_result>;
 };
 
-namespace units {
-inline constexpr double ev_per_a3_in_gpa = 160.21766208;      ///< 1 eV/Å³ in GPa
-inline constexpr double ev_per_a2_in_j_per_m2 = 16.021766208; ///< 1 eV/Å² in J/m²
-/// sqrt(eV / (Å² amu)) in THz (cycles per second / 1e12): 1/(2 pi) sqrt(e / (1e-20 u)) / 1e12.
-inline constexpr double thz_per_sqrt_ev_a2_amu = 15.633302;
-} // namespace units
-
 // ---- equation of state ------------------------------------------------------------------
 
 /// Third-order Birch-Murnaghan: E(V) = E0 + 9 V0 B0 / 16 {[(V0/V)^(2/3) - 1]^3 B0' +
@@ -50,7 +44,7 @@ struct birch_murnaghan {
     const double x = std::pow(v, -2.0 / 3.0);
     return poly[0] + x * (poly[1] + x * (poly[2] + x * poly[3]));
   }
-  [[nodiscard]] double b0_gpa() const { return b0 * units::ev_per_a3_in_gpa; }
+  [[nodiscard]] double b0_gpa() const { return b0 * units::eV_per_A3_in_GPa; }
 };
 
 /// Least-squares fit of E(V) (per atom) by the third-order Birch-Murnaghan form. Needs at least
@@ -236,9 +230,9 @@ template <calculator C>
   const mat3 sp = stress(exx), sm = stress(-1.0 * exx);
   const mat3 tp = stress(eyz), tm = stress(-1.0 * eyz);
   cubic_elastic_constants c;
-  c.c11 = (sp[0][0] - sm[0][0]) / (2 * delta) * units::ev_per_a3_in_gpa;
-  c.c12 = (sp[1][1] - sm[1][1]) / (2 * delta) * units::ev_per_a3_in_gpa;
-  c.c44 = (tp[1][2] - tm[1][2]) / (2 * delta) * units::ev_per_a3_in_gpa;
+  c.c11 = (sp[0][0] - sm[0][0]) / (2 * delta) * units::eV_per_A3_in_GPa;
+  c.c12 = (sp[1][1] - sm[1][1]) / (2 * delta) * units::eV_per_A3_in_GPa;
+  c.c44 = (tp[1][2] - tm[1][2]) / (2 * delta) * units::eV_per_A3_in_GPa;
   return c;
 }
 
@@ -284,9 +278,9 @@ template <calculator C>
   out.layers = layers;
   const double n = static_cast<double>(slab.size());
   out.unrelaxed =
-      (calc.compute(slab).energy - n * e_bulk) / (2 * area) * units::ev_per_a2_in_j_per_m2;
+      (calc.compute(slab).energy - n * e_bulk) / (2 * area) * units::eV_per_A2_in_J_per_m2;
   const auto r = relax_positions(calc, slab, 1e-4);
-  out.relaxed = (r.energy - n * e_bulk) / (2 * area) * units::ev_per_a2_in_j_per_m2;
+  out.relaxed = (r.energy - n * e_bulk) / (2 * area) * units::eV_per_A2_in_J_per_m2;
   return out;
 }
 
@@ -323,7 +317,7 @@ template <calculator C>
             sign * (r.forces(i, 0) * u[i][0] + r.forces(i, 1) * u[i][1] + r.forces(i, 2) * u[i][2]);
     }
     const double omega2 = -work / (2 * amplitude) / (mass_amu * uu); // eV/(Å² amu)
-    return std::copysign(std::sqrt(std::abs(omega2)), omega2) * units::thz_per_sqrt_ev_a2_amu;
+    return std::copysign(std::sqrt(std::abs(omega2)), omega2) * units::THz_per_sqrt_eV_A2_u;
   };
   zone_boundary_phonons p;
   const vec3 qx{2 * pi / a, 0, 0}, ql{pi / a, pi / a, pi / a};
