@@ -1,6 +1,7 @@
 // annp-predict: energies, forces and stress of a potential for every structure of a file.
 //
 //   annp-predict [options] MODEL INPUT [OUTPUT]
+//   annp-predict [options] MODEL1,MODEL2[,...] INPUT [OUTPUT]     (a committee)
 //
 //   MODEL   an annp model file, or an n2p2 model directory (input.nn, scaling.data, weights.*)
 //   INPUT   extended XYZ (*.xyz) or n2p2 input.data (*.data)
@@ -14,6 +15,12 @@
 // "ref_forces", writes the predicted energy, forces and stress, and the number of descriptor
 // values outside the training range per atom (property "extrapolations"). When INPUT has labels,
 // the RMSE and MAE of energy per atom, forces and stress are printed per config_type.
+//
+// A committee (comma-separated models, at least two) predicts the mean energy and forces of its
+// members and their spread (sample standard deviation over members): info "energy_std" (eV),
+// per-atom property "force_dev" (|standard deviation vector of the atom's force|, eV/Å) and info
+// "max_force_dev", the largest of them - the uncertainty by which active learning selects
+// structures. Stress and per-atom energies are those of the first member.
 
 #include <annp/annp.hpp>
 
@@ -27,8 +34,9 @@ namespace {
 
 int usage(const char* prog) {
   std::cerr << "usage: " << prog << " [--atomic-energies] [--extrapolation count|warn|error] "
-            << "[--threads N] MODEL INPUT [OUTPUT]\n"
-            << "  MODEL: annp model file or n2p2 model directory\n"
+            << "[--threads N] MODEL[,MODEL...] INPUT [OUTPUT]\n"
+            << "  MODEL: annp model file or n2p2 model directory; several (comma-separated) "
+               "form a committee\n"
             << "  INPUT: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n";
   return 2;
 }
@@ -65,17 +73,35 @@ int main(int argc, char** argv) {
   }
   if (args.size() < 2 || args.size() > 3) return usage(argv[0]);
   try {
-    const bool is_n2p2 = std::filesystem::is_directory(args[0]);
-    const annp::any_potential pot(is_n2p2 ? annp::read_n2p2_model(args[0])
-                                          : annp::read_model(args[0]));
+    std::vector<annp::any_potential> members;
+    for (const auto& path : annp::split_list(args[0], ',')) {
+      if (path.empty()) throw annp::error("'" + args[0] + "': empty model path in the list");
+      const bool is_n2p2 = std::filesystem::is_directory(path);
+      members.emplace_back(is_n2p2 ? annp::read_n2p2_model(path) : annp::read_model(path));
+      if (members.back().elements() != members.front().elements())
+        throw annp::error(path + ": a committee's models must have the same elements");
+    }
+    const annp::any_potential& pot = members.front();
+    const bool is_committee = members.size() > 1;
+    const annp::committee<annp::any_potential> group =
+        is_committee ? annp::committee<annp::any_potential>(members)
+                     : annp::committee<annp::any_potential>();
     auto frames = annp::read_structures(args[1]);
     if (frames.empty()) throw annp::error(args[1], 0, "contains no structures");
     options.atomic_energies = atomic;
     annp::error_table errors;
     std::size_t extrapolated_structures = 0, extrapolated_atoms = 0;
     bool labelled = false;
+    double largest_dev = 0.0;
     for (auto& s : frames) {
-      const auto r = pot.compute(s, options);
+      auto r = pot.compute(s, options);
+      annp::committee_result c;
+      if (is_committee) {
+        c = group.compute(s, options);
+        r.energy = c.energy;
+        r.forces = c.forces;
+        largest_dev = std::max(largest_dev, c.max_force_spread);
+      }
       errors.add(s, r.energy, r.forces.data(), r.stress);
       labelled = labelled || s.energy.has_value();
       extrapolated_atoms += r.extrapolated_atoms;
@@ -101,6 +127,20 @@ int main(int argc, char** argv) {
       count.integer.assign(s.size(), 0);
       for (const auto& rec : r.extrapolations) ++count.integer[rec.atom];
       s.properties.push_back(std::move(count));
+      if (is_committee) {
+        annp::atom_property dev;
+        dev.name = "force_dev";
+        dev.type = 'R';
+        dev.columns = 1;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+          double v = 0.0;
+          for (std::size_t d = 0; d < 3; ++d) v += c.force_spread(i, d) * c.force_spread(i, d);
+          dev.real.push_back(std::sqrt(v));
+        }
+        s.properties.push_back(std::move(dev));
+        s.set_info("energy_std", annp::format_double(c.energy_spread));
+        s.set_info("max_force_dev", annp::format_double(c.max_force_spread));
+      }
       if (atomic) {
         annp::atom_property e;
         e.name = "energies";
@@ -113,6 +153,9 @@ int main(int argc, char** argv) {
     if (args.size() == 3) annp::write_extxyz(args[2], frames);
     std::printf("%zu structures; %zu with descriptors outside the training range (%zu atoms)\n",
                 frames.size(), extrapolated_structures, extrapolated_atoms);
+    if (is_committee)
+      std::printf("committee of %zu models: largest per-atom force deviation %.4g eV/A\n",
+                  members.size(), largest_dev);
     if (labelled) std::cout << errors.format("errors against the labels of " + args[1]);
     if (args.size() == 3) std::printf("predictions written to %s\n", args[2].c_str());
   } catch (const annp::error& e) {

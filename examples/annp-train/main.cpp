@@ -71,6 +71,9 @@ class config {
     def("patience", "0", "early stopping: epochs without validation improvement (0: off)");
     def("checkpoint_every", "25", "write checkpoint.ckpt every N epochs (0: only at the end)");
     def("resume", "false", "continue from output/checkpoint.ckpt when it exists");
+    def("init_model", "",
+        "warm start: network weights from this annp model (same elements, functions and "
+        "layer shapes; scaling and reference energies come from the new data)");
     def("learning_rate", "0.001", "adam, gd: initial learning rate");
     def("learning_rate_decay", "1.0", "adam, gd: factor per epoch");
     def("batch_size", "16", "adam, gd: structures per mini-batch");
@@ -469,6 +472,25 @@ int run(int argc, char** argv) {
   for (double h : cfg.numbers("hidden")) recipe.hidden.push_back(static_cast<std::size_t>(h));
   recipe.activation = activation_from_name(cfg.str("activation"));
   model m = initial_model(elements_of(structures), recipe, seed);
+  if (const std::string init = cfg.str("init_model"); !init.empty()) {
+    const model start = read_model(init);
+    const auto where = cfg.where("init_model") + ": init_model " + init;
+    if (start.elements != m.elements)
+      throw error(where + ": its elements differ from those of the data");
+    if (start.functions != m.functions)
+      throw error(where + ": its symmetry functions (" + std::to_string(start.functions.size()) +
+                  ") differ from those this configuration makes (" +
+                  std::to_string(m.functions.size()) + "): use the same descriptor keys");
+    for (std::size_t e = 0; e < m.elements.size(); ++e) {
+      if (start.networks[e].parameter_size() != m.networks[e].parameter_size() ||
+          start.networks[e].layers().size() != m.networks[e].layers().size())
+        throw error(where + ": the network of " + std::string(symbol(m.elements[e])) +
+                    " has another shape than this configuration's");
+      const auto from = start.networks[e].parameters();
+      std::copy(from.begin(), from.end(), m.networks[e].parameters().begin());
+    }
+    out << "warm start: network weights from " << init << "\n";
+  }
   const loss_weights weights{cfg.number("energy_weight"), cfg.number("force_weight"),
                              cfg.number("stress_weight"), cfg.number("regularization")};
   // Descriptor derivatives: for force and stress training, and to report force errors.

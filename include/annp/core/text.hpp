@@ -35,6 +35,18 @@ inline bool is_space(char c) noexcept {
   return s;
 }
 
+/// Splits at every separator (empty fields kept: "a,,b" gives "a", "", "b").
+[[nodiscard]] inline std::vector<std::string> split_list(std::string_view s, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i)
+    if (i == s.size() || s[i] == separator) {
+      out.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  return out;
+}
+
 /// Splits on runs of white space; the views point into s.
 [[nodiscard]] inline std::vector<std::string_view> split_whitespace(std::string_view s) {
   std::vector<std::string_view> out;

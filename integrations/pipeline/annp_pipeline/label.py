@@ -1,0 +1,371 @@
+"""annp-label: labels structures with energies, forces and stress from any ASE calculator.
+
+    annp-label [options] INPUT.xyz OUTPUT.xyz
+
+INPUT is any file ASE reads (extended XYZ, n2p2 input.data via annp's reader is not needed here).
+OUTPUT receives one extended XYZ frame per labelled structure, appended whole as soon as it is done:
+    energy, free_energy   force-consistent (Mermin) free energy, eV - forces are its gradient
+    energy_zero_smearing  the same extrapolated to zero smearing, eV (not force-consistent)
+    forces                eV/A;   stress  eV/A^3, ASE sign (periodic cells only)
+and provenance: label_id (stable structure id), label_profile, calculator, calculator_version,
+ase_version, label_settings (the settings actually used for this frame, including its k-points).
+Structures already in OUTPUT (by label_id) are skipped: rerunning continues a stopped run. A
+calculator exception or SCF failure is recorded in OUTPUT.failures (JSON lines) and skipped.
+"""
+import argparse
+import datetime
+import fcntl
+import importlib
+import json
+import math
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from . import xyz
+
+PROFILE_DIR = Path(__file__).resolve().parent / 'profiles'
+
+
+class LabelError(Exception):
+    """A problem with the input or the settings: reported with the file it concerns."""
+
+
+# ---- profiles ----------------------------------------------------------------------------------
+
+
+def list_profiles():
+    return sorted(p.stem for p in PROFILE_DIR.glob('*.json'))
+
+
+def load_profile(name_or_path):
+    """A profile by name (integrations/pipeline/annp_pipeline/profiles/NAME.json) or path."""
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        path = PROFILE_DIR / f'{name_or_path}.json'
+    if not path.exists():
+        raise LabelError(f'{name_or_path}: no such settings profile (built in: {", ".join(list_profiles())})')
+    try:
+        profile = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise LabelError(f'{path}:{e.lineno}: not valid JSON: {e.msg}') from None
+    for key in ('name', 'calculator'):
+        if key not in profile:
+            raise LabelError(f'{path}: the profile needs a "{key}" entry')
+    unknown = set(profile) - {'name', 'description', 'calculator', 'parameters', 'kpoints',
+                              'molecule_config_types', 'stress', 'spin_polarized_config_types'}
+    if unknown:
+        raise LabelError(f'{path}: unknown profile entries {sorted(unknown)}')
+    profile.setdefault('parameters', {})
+    profile['_path'] = str(path)
+    return profile
+
+
+def _calculator_class(spec):
+    """'gpaw', 'emt', or 'package.module:Class' for any other ASE calculator."""
+    builtin = {'gpaw': 'gpaw:GPAW', 'emt': 'ase.calculators.emt:EMT'}
+    spec = builtin.get(spec, spec)
+    if ':' not in spec:
+        raise LabelError(f'calculator "{spec}": expected gpaw, emt or module:Class')
+    module, cls = spec.split(':', 1)
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as e:
+        raise LabelError(f'calculator "{spec}": cannot import {module} ({e}); for gpaw install the '
+                         'Debian packages gpaw and gpaw-data and run with /usr/bin/python3') from None
+    return getattr(mod, cls), mod
+
+
+def calculator_version(profile):
+    _, mod = _calculator_class(profile['calculator'])
+    top = importlib.import_module(mod.__name__.split('.')[0])
+    return str(getattr(top, '__version__', 'unknown'))
+
+
+def is_molecule(atoms, profile):
+    return (not atoms.pbc.any()) or atoms.info.get('config_type') in profile.get('molecule_config_types', [])
+
+
+def frame_settings(atoms, profile):
+    """The calculator keyword arguments for one structure (k-points resolved)."""
+    params = json.loads(json.dumps(profile['parameters']))
+    kp = profile.get('kpoints')
+    if 'kpts' in atoms.info:  # a frame may pin its mesh (one mesh for a whole family)
+        mesh = [int(v) for v in np.ravel(atoms.info['kpts'])]
+        if len(mesh) != 3 or min(mesh) < 1:
+            raise LabelError(f'kpts info must be three positive integers, got {atoms.info["kpts"]!r}')
+        params['kpts'] = {'size': mesh, 'gamma': True}
+    elif kp is not None:
+        params['kpts'] = [1, 1, 1] if is_molecule(atoms, profile) else dict(kp)
+    if atoms.info.get('config_type') in profile.get('spin_polarized_config_types', []) or (
+            atoms.has('initial_magmoms') and np.any(atoms.get_initial_magnetic_moments() != 0)):
+        if profile['calculator'] == 'gpaw':
+            params['spinpol'] = True
+    return params
+
+
+def _flatten(value, prefix=''):
+    if isinstance(value, dict):
+        out = []
+        for k in sorted(value):
+            out += _flatten(value[k], f'{prefix}{k}.' if prefix or True else '')
+        return out
+    if isinstance(value, (list, tuple)):
+        return [f'{prefix[:-1]}:' + ','.join(str(v) for v in value)]
+    return [f'{prefix[:-1]}:{value}']
+
+
+def settings_text(params):
+    """Settings as one word (no spaces or quotes) for the frame's provenance."""
+    return ';'.join(_flatten(params)).replace(' ', '').replace('"', '') or 'defaults'
+
+
+# ---- one structure -----------------------------------------------------------------------------
+
+
+def compute(atoms, profile):
+    """Labels one structure; returns the frame text. Raises on any calculator failure."""
+    cls, _ = _calculator_class(profile['calculator'])
+    params = frame_settings(atoms, profile)
+    kwargs = dict(params)
+    if profile['calculator'] == 'gpaw':
+        from gpaw import PW, FermiDirac, MethfesselPaxton, MarzariVanderbilt  # noqa: F401
+        kwargs.setdefault('txt', None)
+    at = atoms.copy()
+    at.calc = cls(**kwargs)
+    energy = at.get_potential_energy()
+    try:
+        free = at.get_potential_energy(force_consistent=True)
+    except Exception:  # calculators without a free energy (EMT): no smearing, the same number
+        free = energy
+    forces = at.get_forces()
+    want_stress = profile.get('stress', 'periodic') == 'periodic' and at.pbc.all() and not is_molecule(at, profile)
+    stress = at.get_stress(voigt=False) if want_stress else None
+    for name, v in (('energy', free), ('forces', forces), ('stress', stress)):
+        if v is not None and not np.all(np.isfinite(v)):
+            raise FloatingPointError(f'the calculator returned a non-finite {name}')
+    info = {
+        'energy_zero_smearing': float(energy),
+        'label_id': atoms.info['label_id'],
+        'label_profile': profile['name'],
+        'calculator': profile['calculator'],
+        'calculator_version': calculator_version(profile),
+        'ase_version': importlib.import_module('ase').__version__,
+        'label_settings': settings_text(params),
+    }
+    clean = atoms.copy()
+    clean.calc = None
+    for k in ('energy', 'free_energy', 'stress', 'energy_zero_smearing'):
+        clean.info.pop(k, None)
+    return xyz.format_frame(clean, energy=free, free_energy=free, forces=forces, stress=stress, info=info)
+
+
+def _worker(args):
+    """Runs in a worker process: (label_id, frame text or None, error record or None, seconds)."""
+    atoms, profile = args
+    t = time.time()
+    try:
+        return atoms.info['label_id'], compute(atoms, profile), None, time.time() - t
+    except Exception as e:  # any calculator failure is recorded, never fatal to the run
+        return atoms.info['label_id'], None, {
+            'label_id': atoms.info['label_id'],
+            'config_type': atoms.info.get('config_type'),
+            'index': atoms.info.get('index'),
+            'natoms': len(atoms),
+            'error': type(e).__name__,
+            'message': str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__,
+            'traceback': traceback.format_exc(limit=3),
+            'profile': profile['name'],
+            'time': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        }, time.time() - t
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def _hms(seconds):
+    if seconds is None or not math.isfinite(seconds):
+        return '--:--:--'
+    s = int(round(seconds))
+    return f'{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}'
+
+
+def read_input(path):
+    from ase.io import read
+    if not os.path.exists(path):
+        raise LabelError(f'{path}: no such file')
+    try:
+        frames = read(path, ':')
+    except Exception as e:
+        raise LabelError(f'{path}: cannot read structures ({type(e).__name__}: {e})') from None
+    for k, at in enumerate(frames):
+        if len(at) == 0:
+            raise LabelError(f'{path}: structure {k} has no atoms')
+        if not np.all(np.isfinite(at.positions)):
+            raise LabelError(f'{path}: structure {k} has non-finite positions')
+        d = at.get_all_distances(mic=at.pbc.any()) if len(at) > 1 else None
+        if d is not None:
+            d[np.diag_indices_from(d)] = np.inf
+            if d.min() < 0.3:
+                raise LabelError(f'{path}: structure {k} ({at.info.get("config_type", "no config_type")}) has atoms '
+                                 f'{d.min():.3f} A apart: overlapping atoms (wrong units?)')
+        at.info.setdefault('label_id', xyz.structure_id(at))
+    return frames
+
+
+def labelled_ids(path):
+    """label_ids already present in an output file (after cutting off a partial last frame)."""
+    from ase.io import read
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return set()
+    return {str(at.info.get('label_id')) for at in read(path, ':')}
+
+
+def failed_ids(path):
+    out = set()
+    if os.path.exists(path):
+        with open(path) as fh:
+            for line in fh:
+                line = line.strip()
+                if line:
+                    try:
+                        out.add(json.loads(line)['label_id'])
+                    except (json.JSONDecodeError, KeyError):
+                        pass  # a torn last line of a killed run: that structure is retried
+    return out
+
+
+class Progress:
+    def __init__(self, total, stream=sys.stderr, every=30.0):
+        self.total, self.stream, self.every = total, stream, every
+        self.done = self.failed = 0
+        self.start = time.time()
+        self.busy = 0.0
+        self.last_print = 0.0
+        self.tty = stream.isatty()
+
+    def update(self, label, natoms, seconds, ok, jobs):
+        self.done += 1
+        self.failed += 0 if ok else 1
+        self.busy += seconds
+        elapsed = time.time() - self.start
+        eta = (self.total - self.done) * elapsed / self.done if self.done else None
+        line = (f'annp-label: {self.done}/{self.total} ({100.0 * self.done / max(1, self.total):.0f} %), '
+                f'{self.failed} failed | last {label} ({natoms} atoms) {seconds:.1f} s | '
+                f'elapsed {_hms(elapsed)} | ETA {_hms(eta)}')
+        if self.tty:
+            self.stream.write('\r\033[K' + line + ('\n' if self.done == self.total else ''))
+        elif self.done == self.total or time.time() - self.last_print >= self.every or self.done <= 3:
+            self.stream.write(line + '\n')
+            self.last_print = time.time()
+        self.stream.flush()
+
+
+def label(input_path, output_path, profile, jobs=1, retry_failed=False, limit=0, quiet=False,
+          progress_every=30.0):
+    """Labels the structures of input_path not yet in output_path. Returns (labelled, failed, skipped)."""
+    frames = read_input(input_path)
+    out_dir = os.path.dirname(os.path.abspath(output_path))
+    os.makedirs(out_dir, exist_ok=True)
+    lock = open(output_path + '.lock', 'w')
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise LabelError(f'{output_path}: another annp-label is writing this file (lock {output_path}.lock)') from None
+    try:
+        cut = xyz.repair_tail(output_path)
+        if cut and not quiet:
+            print(f'annp-label: {output_path}: removed a partial last frame ({cut} bytes) left by a stopped run',
+                  file=sys.stderr)
+        done = labelled_ids(output_path)
+        failures_path = output_path + '.failures'
+        failed = set() if retry_failed else failed_ids(failures_path)
+        todo, seen = [], set()
+        for at in frames:
+            i = str(at.info['label_id'])
+            if i in done or i in failed or i in seen:
+                continue
+            seen.add(i)
+            todo.append(at)
+        skipped = len(frames) - len(todo)
+        if limit:
+            todo = todo[:limit]
+        if not quiet:
+            print(f'annp-label: {input_path}: {len(frames)} structures, {skipped} already labelled or failed '
+                  f'before, {len(todo)} to label with profile {profile["name"]} '
+                  f'({profile["calculator"]} {calculator_version(profile)}), {jobs} job(s)', file=sys.stderr)
+        progress = Progress(len(todo), every=progress_every)
+        n_ok = n_fail = 0
+
+        def handle(result, at):
+            nonlocal n_ok, n_fail
+            label_id, text, err, seconds = result
+            if text is not None:
+                xyz.append_text(output_path, text)
+                n_ok += 1
+            else:
+                xyz.append_text(failures_path, json.dumps(err) + '\n')
+                n_fail += 1
+                if not quiet:
+                    print(f'\nannp-label: structure {label_id} ({err["config_type"]}) failed: {err["error"]}: '
+                          f'{err["message"]} (recorded in {failures_path})', file=sys.stderr)
+            if not quiet:
+                progress.update(at.info.get('config_type', '?'), len(at), seconds, text is not None, jobs)
+
+        args = [(at, profile) for at in todo]
+        if jobs <= 1:
+            for a in args:
+                handle(_worker(a), a[0])
+        else:
+            import multiprocessing as mp
+            by_id = {a[0].info['label_id']: a[0] for a in args}
+            with mp.get_context('fork').Pool(jobs, maxtasksperchild=1) as pool:
+                for result in pool.imap_unordered(_worker, args):
+                    handle(result, by_id[result[0]])
+        return n_ok, n_fail, skipped
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='annp-label', description=__doc__.split('\n\n')[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog='built-in profiles: ' + ', '.join(list_profiles()))
+    p.add_argument('input', help='structures to label (any format ASE reads)')
+    p.add_argument('output', help='labelled extended XYZ (appended; rerun to continue)')
+    p.add_argument('--profile', default='emt', help='settings profile: a built-in name or a JSON file (default emt)')
+    p.add_argument('-j', '--jobs', type=int, default=1, help='parallel calculations (one process each)')
+    p.add_argument('--retry-failed', action='store_true', help='try the structures of OUTPUT.failures again')
+    p.add_argument('--limit', type=int, default=0, help='label at most this many structures this run')
+    p.add_argument('--progress-every', type=float, default=30.0, help='seconds between progress lines when not on a terminal')
+    p.add_argument('--show-settings', action='store_true', help='print the resolved profile and exit')
+    p.add_argument('-q', '--quiet', action='store_true')
+    a = p.parse_args(argv)
+    try:
+        if a.jobs < 1:
+            raise LabelError(f'--jobs must be at least 1, got {a.jobs}')
+        profile = load_profile(a.profile)
+        if a.show_settings:
+            print(json.dumps({k: v for k, v in profile.items() if not k.startswith('_')}, indent=2))
+            return 0
+        os.environ.setdefault('OMP_NUM_THREADS', '1')
+        ok, failed, skipped = label(a.input, a.output, profile, jobs=a.jobs, retry_failed=a.retry_failed,
+                                    limit=a.limit, quiet=a.quiet, progress_every=a.progress_every)
+        if not a.quiet:
+            print(f'annp-label: labelled {ok}, failed {failed}, skipped {skipped}; output {a.output}', file=sys.stderr)
+        return 1 if failed and not ok else 0
+    except LabelError as e:
+        print(f'annp-label: {e}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('\nannp-label: interrupted; every finished structure is saved, rerun to continue', file=sys.stderr)
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())
