@@ -477,10 +477,12 @@ int run(int argc, char** argv) {
     const auto where = cfg.where("init_model") + ": init_model " + init;
     if (start.elements != m.elements)
       throw error(where + ": its elements differ from those of the data");
-    if (start.functions != m.functions)
-      throw error(where + ": its symmetry functions (" + std::to_string(start.functions.size()) +
-                  ") differ from those this configuration makes (" +
-                  std::to_string(m.functions.size()) + "): use the same descriptor keys");
+    for (int z : m.elements)
+      if (start.functions_of(z) != m.functions_of(z))
+        throw error(where + ": its symmetry functions of " + std::string(symbol(z)) + " (" +
+                    std::to_string(start.functions_of(z).size()) +
+                    ") differ from those this configuration makes (" +
+                    std::to_string(m.functions_of(z).size()) + "): use the same descriptor keys");
     for (std::size_t e = 0; e < m.elements.size(); ++e) {
       if (start.networks[e].parameter_size() != m.networks[e].parameter_size() ||
           start.networks[e].layers().size() != m.networks[e].layers().size())

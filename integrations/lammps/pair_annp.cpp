@@ -9,6 +9,8 @@
 #include "memory.h"
 #include "update.h"
 
+#include <mpi.h>
+
 #include <annp/potential/any_potential.hpp>
 
 #include <algorithm>
@@ -30,6 +32,7 @@ PairANNP::PairANNP(LAMMPS* lmp) : Pair(lmp), result_(std::make_unique<annp::host
 }
 
 PairANNP::~PairANNP() {
+  delete[] pvector;
   if (allocated_) {
     memory->destroy(setflag);
     memory->destroy(cutsq);
@@ -48,9 +51,30 @@ void PairANNP::coeff(int narg, char** arg) {
   if (std::strcmp(arg[0], "*") != 0 || std::strcmp(arg[1], "*") != 0)
     error->all(FLERR, std::string("pair_coeff for annp must be 'pair_coeff * * <model> ...'"));
   try {
-    model_ = std::make_unique<annp::any_potential>(annp::any_potential::from_file(arg[2]));
+    const auto paths = annp::split_list(arg[2], ',');
+    members_.clear();
+    for (std::size_t k = 0; k < paths.size(); ++k) {
+      if (paths[k].empty()) throw annp::error(std::string("'") + arg[2] + "': empty model path");
+      auto m = annp::any_potential::from_file(paths[k]);
+      if (k == 0)
+        model_ = std::make_unique<annp::any_potential>(std::move(m));
+      else if (m.elements() != model_->elements())
+        throw annp::error(paths[k] + ": a committee's models must have the same elements");
+      else if (m.cutoff() > model_->cutoff())
+        throw annp::error(paths[k] + ": a committee member's cutoff may not exceed the first's");
+      else
+        members_.push_back(std::move(m));
+    }
   } catch (const std::exception& e) {
     error->all(FLERR, std::string("annp: ") + e.what());
+  }
+  comm_reverse = comm_reverse_off = 3 * static_cast<int>(1 + members_.size());
+  delete[] pvector;
+  pvector = nullptr;
+  nextra = 0;
+  if (!members_.empty()) {
+    nextra = 2;
+    pvector = new double[2]{0.0, 0.0};
   }
   cutoff_ = model_->cutoff();
   element_of_type_.assign(ntypes + 1, -1);
@@ -157,6 +181,7 @@ void PairANNP::compute(int eflag, int vflag) {
   } catch (const std::exception& e) {
     error->one(FLERR, std::string("annp: ") + e.what());
   }
+  if (!members_.empty()) committee_deviation(nlocal, nall, &h);
   const auto& r = *result_;
   double** f = atom->f;
   if (!force->newton_pair)
@@ -189,9 +214,75 @@ void PairANNP::compute(int eflag, int vflag) {
     }
 }
 
+void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
+  const auto& h = *static_cast<const annp::host_system*>(system);
+  const std::size_t K = 1 + members_.size(), n = static_cast<std::size_t>(nall);
+  member_forces_.assign(3 * K * n, 0.0);
+  std::vector<double> energies(K, 0.0);
+  const auto store = [&](std::size_t k, const annp::host_result& r) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t d = 0; d < 3; ++d) member_forces_[(i * K + k) * 3 + d] = r.forces[3 * i + d];
+    energies[k] = r.energy;
+  };
+  store(0, *result_);
+  annp::host_result other;
+  try {
+    for (std::size_t k = 1; k < K; ++k) {
+      members_[k - 1].compute(h, other, annp::compute_options{});
+      store(k, other);
+    }
+  } catch (const std::exception& e) {
+    error->one(FLERR, std::string("annp: committee member: ") + e.what());
+  }
+  // Forces on ghost atoms belong to their owners, whatever newton_pair says.
+  reverse_members_ = true;
+  comm->reverse_comm_pair(this);
+  reverse_members_ = false;
+  int index = -1, flag = 0, cols = 0;
+  index = atom->find_custom("force_dev", flag, cols);
+  double* out = index >= 0 && flag == 1 && cols == 0 ? atom->dvector[index] : nullptr;
+  double largest = 0.0;
+  const double k1 = static_cast<double>(K) - 1.0;
+  for (int i = 0; i < nlocal; ++i) {
+    if (element_[i] < 0) {
+      if (out) out[i] = 0.0;
+      continue;
+    }
+    double var = 0.0;
+    for (std::size_t d = 0; d < 3; ++d) {
+      double mean = 0.0;
+      for (std::size_t k = 0; k < K; ++k) mean += member_forces_[(i * K + k) * 3 + d];
+      mean /= static_cast<double>(K);
+      for (std::size_t k = 0; k < K; ++k) {
+        const double x = member_forces_[(i * K + k) * 3 + d] - mean;
+        var += x * x / k1;
+      }
+    }
+    const double dev = std::sqrt(var);
+    if (out) out[i] = dev;
+    largest = std::max(largest, dev);
+  }
+  std::vector<double> total(K, 0.0);
+  MPI_Allreduce(energies.data(), total.data(), static_cast<int>(K), MPI_DOUBLE, MPI_SUM, world);
+  MPI_Allreduce(&largest, &pvector[0], 1, MPI_DOUBLE, MPI_MAX, world);
+  double mean = 0.0, var = 0.0;
+  for (double e : total) mean += e / static_cast<double>(K);
+  for (double e : total) var += (e - mean) * (e - mean) / k1;
+  pvector[1] = std::sqrt(var);
+  // compute pair sums pvector over ranks (it is meant for partial sums): rank 0 holds the values.
+  if (comm->me != 0) pvector[0] = pvector[1] = 0.0;
+}
+
 int PairANNP::pack_reverse_comm(int n, int first, double* buf) {
-  double** f = atom->f;
   int m = 0;
+  if (reverse_members_) {
+    const std::size_t w = 3 * (1 + members_.size());
+    for (int i = first; i < first + n; ++i)
+      for (std::size_t c = 0; c < w; ++c)
+        buf[m++] = member_forces_[static_cast<std::size_t>(i) * w + c];
+    return m;
+  }
+  double** f = atom->f;
   for (int i = first; i < first + n; ++i) {
     buf[m++] = f[i][0];
     buf[m++] = f[i][1];
@@ -201,8 +292,15 @@ int PairANNP::pack_reverse_comm(int n, int first, double* buf) {
 }
 
 void PairANNP::unpack_reverse_comm(int n, int* list, double* buf) {
-  double** f = atom->f;
   int m = 0;
+  if (reverse_members_) {
+    const std::size_t w = 3 * (1 + members_.size());
+    for (int i = 0; i < n; ++i)
+      for (std::size_t c = 0; c < w; ++c)
+        member_forces_[static_cast<std::size_t>(list[i]) * w + c] += buf[m++];
+    return;
+  }
+  double** f = atom->f;
   for (int i = 0; i < n; ++i) {
     const int j = list[i];
     f[j][0] += buf[m++];

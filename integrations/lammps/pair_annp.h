@@ -2,6 +2,14 @@
 //
 //   pair_style annp
 //   pair_coeff * * al.annp Al            (one element symbol per atom type; NULL: not modelled)
+//   pair_coeff * * m1.annp,m2.annp,m3.annp Al     (a committee: MD with m1, deviation of all)
+//
+// Committee: the first model drives the dynamics; every step all members are evaluated and
+// the per-atom force deviation (|sample standard deviation vector of the members' forces|, eV/Å,
+// as annp-predict's force_dev) is written into the per-atom property d_force_dev when the input
+// defines it (fix ID all property/atom d_force_dev), so it can be dumped; `compute ID all pair
+// annp` gives c_ID[1] = the largest deviation over all atoms and c_ID[2] = the standard deviation
+// of the members' total energies (eV), for thermo output or fix halt (stop on a threshold).
 //
 // Thin adaptor around annp::any_potential (the model sits behind one pointer). Many-body, one
 // pair_coeff * * line, units metal (Å, eV). Neighbour lists: the style builds the full
@@ -51,11 +59,15 @@ class PairANNP : public Pair {
 
  private:
   void build_neighbours(int nlocal, int nall);
+  void committee_deviation(int nlocal, int nall, const void* system);
 
   std::unique_ptr<annp::any_potential> model_;
   std::unique_ptr<annp::host_result> result_;
-  std::vector<int> element_of_type_; // per LAMMPS type (1-based), model element or -1
-  std::vector<int> element_;         // per particle
+  std::vector<annp::any_potential> members_; // committee members after the first (may be empty)
+  std::vector<double> member_forces_;        // per particle: 3 components x committee size
+  bool reverse_members_ = false;             // what pack/unpack_reverse_comm carry
+  std::vector<int> element_of_type_;         // per LAMMPS type (1-based), model element or -1
+  std::vector<int> element_;                 // per particle
   std::vector<int> offsets_, neighbours_, bin_of_, bin_head_, bin_next_;
   double cutoff_ = 0.0;
   bool allocated_ = false;

@@ -15,6 +15,10 @@ Cases:
   native-mpi2-newton-off
                  pair_style annp (lmp-annp: liblammps with the style registered), as above.
   native-errors  unknown element and missing model file stop LAMMPS with annp's message.
+  native-committee-serial, native-committee-mpi2
+                 pair_coeff with a committee of three models: energy and forces of the first,
+                 per-atom d_force_dev, compute pair annp (largest deviation, energy spread)
+                 equal annp-predict's committee output; 1 and 2 ranks.
   stress-atom    compute stress/atom (partialParticleVirial) sums to the global virial.
   ase            ase.calculators.lammpslib with the KIM model: energy, forces, stress.
   bad-element    `kim interactions O` fails with a LAMMPS error, not a crash.
@@ -193,6 +197,43 @@ def main():
             check_close("energy", e, e_ref)
             check_close("forces", f, f_ref)
             check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
+        elif case.startswith("native-committee"):
+            ranks = 2 if case.endswith("mpi2") else 1
+            members = [model]
+            for k, factor in ((2, 1.02), (3, 0.97)):  # distinct members: rescaled energy outputs
+                path = os.path.join(work, f"member{k}.annp")
+                with open(model) as src, open(path, "w") as dst:
+                    for line in src:
+                        if line.startswith("energy_scale "):
+                            line = f"energy_scale {float(line.split()[1]) * factor!r}\n"
+                        dst.write(line)
+                members.append(path)
+            committee = ",".join(members)
+            out = os.path.join(work, "committee.xyz")
+            src = os.path.join(work, "reference_in.xyz")
+            run([os.path.join(build, "examples", "annp-predict"), committee, src, out])
+            ref = read(out, format="extxyz")
+            setup = ["units metal", "fix dev all property/atom d_force_dev", "pair_style annp",
+                     f"pair_coeff * * {committee} Al", "compute cp all pair annp"]
+            text = lammps_input(data, setup).replace(
+                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz",
+                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz c_cp[1] c_cp[2]")
+            text += "write_dump all custom dev.dump id d_force_dev modify sort id format float %.17g\n"
+            path = os.path.join(work, "in.test")
+            with open(path, "w") as fh:
+                fh.write(text)
+            cmd = [native, "-in", path]
+            if ranks > 1:
+                cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
+            lines = run(cmd, cwd=work).stdout.splitlines()
+            k = next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "PotEng"])
+            v = [float(x) for x in lines[k + 1].split()]
+            check_close("energy (first member)", v[1], e_ref)
+            check_close("forces (first member)", parse_forces(os.path.join(work, "forces.dump")), f_ref)
+            dev = parse_forces(os.path.join(work, "dev.dump"))[:, 0]
+            check_close("per-atom force deviation", dev, ref.arrays["force_dev"], 1e-9)
+            check_close("largest deviation (compute pair)", v[8], float(ref.info["max_force_dev"]), 1e-9)
+            check_close("energy spread (compute pair)", v[9], float(ref.info["energy_std"]), 1e-9)
         elif case == "native-errors":
             for bad, expect in ((f"pair_coeff * * {model} O", "annp: element 'O'"),
                                 ("pair_coeff * * /no/such.annp Al", "annp: /no/such.annp")):

@@ -22,7 +22,7 @@ A recipe names prototypes and the sets to make from them:
         {"kind": "dimer", "elements": ["Al", "Al"], "distances": [1.9, 5.0, 25], "box": 10},
         {"kind": "liquid", "composition": {"Al": 32}, "volume_per_atom": 18.5, "min_distance": 2.3, "count": 2}]}
 
-Every set draws from its own generator seeded by (seed, position of the set), so adding a set never
+Every set draws from its own generator seeded by (seed, position of the set), so appending a set never
 changes the structures of the others. Common options of the crystal kinds: "repeat" (supercell),
 "scale" ([lo, hi] uniform) or "scales" ([lo, hi, n] evenly: a volume scan), "c_scale" ([lo, hi]: the
 third cell vector alone, e.g. c/a), "strain" (largest component of a random symmetric strain: axis

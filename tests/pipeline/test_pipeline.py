@@ -1,0 +1,472 @@
+#!/usr/bin/python3
+"""Tests of the data pipeline (annp-label, annp-generate, annp-active) with ASE's EMT.
+
+Usage: test_pipeline.py CASE BUILD_DIR WORK_DIR
+
+Cases:
+  label-emt       energies, forces and stress equal ASE's EMT to the last bit; provenance; resume
+                  skips what is done; annp's own reader reads the output.
+  label-kill      SIGKILL at random moments: every frame in the output is whole, none twice, and
+                  the finished run equals an uninterrupted one; a torn last frame is cut off.
+  label-failure   a failing calculator is recorded in OUTPUT.failures and skipped, never fatal;
+                  --retry-failed tries again; a second labeller on the same output is refused.
+  label-errors    missing input, overlapping atoms, unknown profile: exit 2 with a clear message.
+  generate        every kind; byte-identical reruns; appending a set changes no other; errors.
+  active-al       two iterations from 10 Al seed structures: data grows, the committee deviation
+                  of the explored frames shrinks, reports and histograms are written.
+  active-resume   the driver killed (SIGKILL) mid-iteration twice and restarted ends with the same
+                  data and models as an uninterrupted run.
+  active-alo      two elements (Al, O): the loop runs and both elements are in every model.
+  predict-committee annp-predict with a committee: mean of the members, force_dev = spread.
+  gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
+                  bundled value to 1 meV/atom.
+Prints PASS at the end.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+PIPE = os.path.join(ROOT, 'integrations', 'pipeline')
+sys.path.insert(0, PIPE)
+
+from ase.build import bulk  # noqa: E402
+from ase.calculators.emt import EMT  # noqa: E402
+from ase.io import read, write  # noqa: E402
+
+from annp_pipeline import xyz  # noqa: E402
+
+
+def fail(msg):
+    print('FAIL:', msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print('  ok:', msg)
+
+
+def tool(name, *args, env=None, check_rc=True, **kw):
+    e = dict(os.environ)
+    e['PYTHONPATH'] = HERE + os.pathsep + e.get('PYTHONPATH', '')
+    e.update(env or {})
+    p = subprocess.run([os.path.join(PIPE, name), *map(str, args)], capture_output=True, text=True, env=e, **kw)
+    if check_rc and p.returncode != 0:
+        print(p.stdout[-3000:], p.stderr[-3000:])
+        fail(f'{name} {" ".join(map(str, args))} exited with {p.returncode}')
+    return p
+
+
+def structures(n, seed=1, sizes=(2, 4)):
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        at = bulk('Al', 'fcc', a=4.05, cubic=True).repeat((sizes[k % len(sizes)] // 2 + 1, 1, 1))
+        at.positions += rng.normal(0, 0.05, at.positions.shape)
+        at.info['config_type'] = f'rattled_{len(at)}'
+        out.append(at)
+    return out
+
+
+def profile(path, calculator):
+    with open(path, 'w') as fh:
+        json.dump({'name': os.path.basename(path)[:-5], 'calculator': calculator, 'parameters': {}}, fh)
+    return path
+
+
+# ---- labeller ----------------------------------------------------------------------------------
+
+
+def case_label_emt(build, work):
+    inp = os.path.join(work, 'in.xyz')
+    out = os.path.join(work, 'out.xyz')
+    frames = structures(6)
+    write(inp, frames)
+    tool('annp-label', inp, out, '--profile', 'emt', '-j', '2')
+    got = {a.info['label_id']: a for a in read(out, ':')}
+    check(len(got) == 6, 'six structures labelled')
+    for at in read(inp, ':'):
+        ref = at.copy()
+        ref.calc = EMT()
+        g = got[xyz.structure_id(at)]
+        if not (ref.get_potential_energy() == g.get_potential_energy()
+                and np.array_equal(ref.get_forces(), g.get_forces())
+                and np.array_equal(ref.get_stress(), g.get_stress())
+                and np.array_equal(ref.positions, g.positions)):
+            fail('labels differ from ASE EMT in the last digit')
+        for key in ('label_id', 'label_profile', 'calculator', 'calculator_version', 'ase_version',
+                    'label_settings', 'energy_zero_smearing', 'config_type'):
+            if key not in g.info:
+                fail(f'provenance key {key} missing')
+    check(True, 'energies, forces, stress and positions bit-identical to ASE EMT; provenance present')
+    p = tool('annp-label', inp, out, '--profile', 'emt')
+    check('6 already labelled' in p.stderr and len(read(out, ':')) == 6, 'rerun skips the labelled structures')
+    summary = subprocess.run([os.path.join(build, 'examples', 'annp-summary'), out], capture_output=True, text=True)
+    check(summary.returncode == 0 and 'total' in summary.stdout, "annp's own reader reads the labelled file")
+
+
+def case_label_kill(build, work):
+    inp = os.path.join(work, 'in.xyz')
+    write(inp, structures(24, seed=2))
+    slow = profile(os.path.join(work, 'slow.json'), 'slow_calculators:SlowEMT')
+    ref = os.path.join(work, 'ref.xyz')
+    tool('annp-label', inp, ref, '--profile', slow, '-q')
+    out = os.path.join(work, 'out.xyz')
+    rnd = random.Random(5)
+    e = dict(os.environ, PYTHONPATH=HERE)
+    kills = 0
+    for _ in range(6):
+        p = subprocess.Popen([os.path.join(PIPE, 'annp-label'), inp, out, '--profile', slow, '-q', '-j', '2'],
+                             env=e, start_new_session=True)
+        time.sleep(rnd.uniform(0.6, 1.4))
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            kills += 1
+        p.wait()
+        end, n = xyz.complete_frames(out)
+        if end != os.path.getsize(out):
+            fail(f'a killed run left a partial frame ({os.path.getsize(out) - end} bytes)')
+        ids = [a.info['label_id'] for a in read(out, ':')]
+        if len(ids) != len(set(ids)):
+            fail('a structure was written twice')
+    check(kills >= 3, f'labeller killed {kills} times; after each kill every frame is whole and none is repeated')
+    tool('annp-label', inp, out, '--profile', slow, '-q')
+    a = {f.info['label_id']: f for f in read(out, ':')}
+    b = {f.info['label_id']: f for f in read(ref, ':')}
+    check(a.keys() == b.keys() and all(a[k].get_potential_energy() == b[k].get_potential_energy()
+                                       and np.array_equal(a[k].get_forces(), b[k].get_forces()) for k in a),
+          'resumed run equals the uninterrupted one')
+    # A torn frame (from a full disk or an older writer) is cut off and labelled again.
+    with open(out, 'rb') as fh:
+        data = fh.read()
+    with open(out, 'wb') as fh:
+        fh.write(data[:len(data) - 40])
+    p = tool('annp-label', inp, out, '--profile', slow)
+    check('removed a partial last frame' in p.stderr and len(read(out, ':')) == 24, 'torn last frame cut off and relabelled')
+
+
+def case_label_failure(build, work):
+    inp = os.path.join(work, 'in.xyz')
+    frames = structures(4, seed=3, sizes=(2, 4))
+    odd = frames[0].copy()
+    del odd[0]
+    odd.info['config_type'] = 'odd'
+    write(inp, frames + [odd])
+    failing = profile(os.path.join(work, 'failing.json'), 'slow_calculators:FailingEMT')
+    out = os.path.join(work, 'out.xyz')
+    p = tool('annp-label', inp, out, '--profile', failing)
+    check(len(read(out, ':')) == 4, 'the four good structures are labelled despite the failure')
+    with open(out + '.failures') as fh:
+        recs = [json.loads(line) for line in fh if line.strip()]
+    check(len(recs) == 1 and recs[0]['config_type'] == 'odd' and 'SCF did not converge' in recs[0]['message']
+          and recs[0]['error'] == 'RuntimeError', 'the failure is recorded with its type and message')
+    check('failed' in p.stderr, 'the failure is reported on the terminal')
+    p = tool('annp-label', inp, out, '--profile', failing)
+    check('5 already labelled or failed' in p.stderr, 'a rerun does not retry a recorded failure')
+    p = tool('annp-label', inp, out, '--profile', failing, '--retry-failed', check_rc=False)
+    check('1 to label' in p.stderr and p.returncode == 1, '--retry-failed tries it again (and exits 1 when all fail)')
+    # Two labellers on one output: the second is refused.
+    slow = profile(os.path.join(work, 'slow.json'), 'slow_calculators:SlowEMT')
+    out2 = os.path.join(work, 'out2.xyz')
+    e = dict(os.environ, PYTHONPATH=HERE)
+    first = subprocess.Popen([os.path.join(PIPE, 'annp-label'), inp, out2, '--profile', slow, '-q'], env=e)
+    time.sleep(0.3)
+    p = tool('annp-label', inp, out2, '--profile', slow, check_rc=False)
+    first.wait()
+    check(p.returncode == 2 and 'another annp-label is writing' in p.stderr, 'a second labeller on one output is refused')
+
+
+def case_label_errors(build, work):
+    p = tool('annp-label', os.path.join(work, 'missing.xyz'), os.path.join(work, 'o.xyz'), check_rc=False)
+    check(p.returncode == 2 and 'missing.xyz: no such file' in p.stderr, 'missing input named')
+    at = bulk('Al', 'fcc', a=4.05, cubic=True)
+    at.positions[1] = at.positions[0] + 0.05
+    write(os.path.join(work, 'overlap.xyz'), at)
+    p = tool('annp-label', os.path.join(work, 'overlap.xyz'), os.path.join(work, 'o.xyz'), check_rc=False)
+    check(p.returncode == 2 and 'overlapping atoms' in p.stderr and 'structure 0' in p.stderr, 'overlapping atoms refused')
+    p = tool('annp-label', os.path.join(work, 'overlap.xyz'), os.path.join(work, 'o.xyz'), '--profile', 'nope',
+             check_rc=False)
+    check(p.returncode == 2 and 'no such settings profile' in p.stderr and 'gpaw-pbe' in p.stderr, 'unknown profile named')
+    bad = os.path.join(work, 'bad.json')
+    with open(bad, 'w') as fh:
+        fh.write('{"name": "x",\n "calculator": }')
+    p = tool('annp-label', os.path.join(work, 'overlap.xyz'), os.path.join(work, 'o.xyz'), '--profile', bad,
+             check_rc=False)
+    check(p.returncode == 2 and 'bad.json:2: not valid JSON' in p.stderr, 'malformed profile named with its line')
+
+
+# ---- generators --------------------------------------------------------------------------------
+
+RECIPE = {
+    'seed': 3,
+    'prototypes': {'fcc': {'bulk': {'name': 'Al', 'crystalstructure': 'fcc', 'a': 4.04}},
+                   'corundum': {'crystal': {'symbols': ['Al', 'O'], 'basis': [[0, 0, 0.352], [0.306, 0, 0.25]],
+                                            'spacegroup': 167, 'cellpar': [4.76, 4.76, 12.99, 90, 90, 120],
+                                            'primitive_cell': True}}},
+    'sets': [
+        {'kind': 'bulk', 'prototype': 'fcc', 'scales': [0.85, 1.15, 5], 'config_type': 'fcc_volume'},
+        {'kind': 'bulk', 'prototype': 'fcc', 'count': 3, 'scale': [0.9, 1.1], 'strain': 0.08},
+        {'kind': 'bulk', 'prototype': 'fcc', 'count': 2, 'repeat': [2, 2, 2], 'sigma': [0.03, 0.2], 'strain': 0.03},
+        {'kind': 'vacancy', 'prototype': 'fcc', 'repeat': [3, 3, 3], 'count': 2, 'vacancies': 2},
+        {'kind': 'interstitial', 'prototype': 'fcc', 'repeat': [2, 2, 2], 'count': 1, 'element': 'Al'},
+        {'kind': 'surface', 'prototype': 'fcc', 'miller': [1, 1, 1], 'layers': 5, 'vacuum': 6, 'size': [2, 2],
+         'adatoms': 1},
+        {'kind': 'stacking_fault', 'prototype': 'fcc', 'layers': 9, 'fractions': [0, 0.5, 1]},
+        {'kind': 'dimer', 'elements': ['O', 'O'], 'distances': [1.1, 1.4, 2], 'magmoms': [1, 1],
+         'config_type': 'o2_dimer'},
+        {'kind': 'bulk', 'prototype': 'corundum', 'count': 2, 'sigma': [0.05, 0.1], 'kpts': [5, 5, 5]},
+        {'kind': 'liquid', 'composition': {'Al': 8, 'O': 12}, 'volume_per_atom': 10, 'min_distance': 1.7},
+    ]}
+
+
+def case_generate(build, work):
+    r = os.path.join(work, 'r.json')
+    with open(r, 'w') as fh:
+        json.dump(RECIPE, fh)
+    a, b = os.path.join(work, 'a.xyz'), os.path.join(work, 'b.xyz')
+    tool('annp-generate', r, a)
+    tool('annp-generate', r, b)
+    check(open(a).read() == open(b).read(), 'reruns are byte-identical')
+    fr = read(a, ':')
+    kinds = {f.info['gen_kind'] for f in fr}
+    check(kinds == {'bulk', 'vacancy', 'interstitial', 'surface', 'stacking_fault', 'dimer', 'liquid'}, 'every kind made')
+    by = {}
+    for f in fr:
+        by.setdefault(f.info['config_type'], []).append(f)
+    check(len(by['fcc_vacancy'][0]) == 25, 'divacancy in a 27-atom cell has 25 atoms')
+    v = by['fcc_volume']
+    check(np.isclose(v[0].get_volume() / v[-1].get_volume(), (0.85 / 1.15) ** 3), 'volume scan spans 0.85..1.15 in a')
+    sf = by['fcc_stacking_fault']
+    check([f.info['sf_fraction'] for f in sf] == [0.0, 0.5, 1.0] and all(len(f) == 9 for f in sf),
+          'stacking-fault path cells')
+    check(all(np.allclose(f.get_initial_magnetic_moments(), 1) for f in by['o2_dimer']), 'O2 carries its moments')
+    cor = by['corundum_bulk']
+    check(len(cor[0]) == 10 and list(cor[0].info['kpts']) == [5, 5, 5], 'corundum primitive cell with a pinned mesh')
+    check(all(xyz.structure_id(f) for f in fr) and min(
+        min(np.min(f.get_all_distances(mic=True) + 9 * np.eye(len(f))) for f in fr if len(f) > 1), 10) > 0.9,
+        'no overlapping atoms')
+    # Appending a set does not change the structures of the others.
+    more = dict(RECIPE, sets=RECIPE['sets'] + [{'kind': 'dimer', 'elements': ['Al', 'Al'], 'distances': [2, 3, 2]}])
+    with open(r, 'w') as fh:
+        json.dump(more, fh)
+    tool('annp-generate', r, b)
+    fb = read(b, ':')
+    check(len(fb) == len(fr) + 2 and all(np.array_equal(x.positions, y.positions) for x, y in zip(fr, fb)),
+          'appending a set leaves the others unchanged')
+    # Errors
+    with open(r, 'w') as fh:
+        json.dump({'sets': [{'kind': 'bulk', 'prototype': 'nope'}]}, fh)
+    p = tool('annp-generate', r, b, check_rc=False)
+    check(p.returncode == 2 and "unknown prototype 'nope'" in p.stderr, 'unknown prototype named')
+    with open(r, 'w') as fh:
+        json.dump({'sets': [{'kind': 'melt'}]}, fh)
+    p = tool('annp-generate', r, b, check_rc=False)
+    check(p.returncode == 2 and "unknown kind 'melt'" in p.stderr, 'unknown kind named')
+
+
+# ---- active learning ---------------------------------------------------------------------------
+
+
+def active_config(work, build, seed_recipe, name, iterations=2, extra=None):
+    gen = os.path.join(work, f'{name}-seed.xyz')
+    tool('annp-generate', os.path.join(HERE, seed_recipe), gen)
+    cfg = {
+        'workdir': os.path.join(work, name),
+        'structures': gen,
+        'profile': 'emt',
+        'committee': 3,
+        'train_config': os.path.join(HERE, 'train-small.conf'),
+        'explore': {'conditions': [{'name': '300K', 'temperature': 300, 'steps': 400, 'dump_every': 20}],
+                    'start_config_types': None, 'max_starts': 2, 'timestep_fs': 2.0},
+        'select': {'lo': 0.02, 'hi': 2.0, 'max_per_iteration': 8},
+        'iterations': iterations,
+        'converged_fraction': 1.01,
+        'bin': os.path.join(build, 'examples'),
+        'kim_collection': os.path.join(build, 'pipeline-kim'),
+    }
+    for k, v in (extra or {}).items():
+        if isinstance(v, dict):
+            cfg[k].update(v)
+        else:
+            cfg[k] = v
+    path = os.path.join(work, f'{name}.json')
+    with open(path, 'w') as fh:
+        json.dump(cfg, fh)
+    return path, cfg['workdir']
+
+
+def mean_dev(path):
+    devs = [float(f.info['max_force_dev']) for f in read(path, ':')]
+    return float(np.mean(devs)), len(devs)
+
+
+def case_active_al(build, work):
+    test_in, test = os.path.join(work, 'test-in.xyz'), os.path.join(work, 'test.xyz')
+    tool('annp-generate', os.path.join(HERE, 'al_seed.json'), test_in, '--seed', 99)
+    tool('annp-label', test_in, test, '-q')
+    cfg, wd = active_config(work, build, 'al_seed.json', 'al',
+                            extra={'explore': {'start_config_types': ['fcc_rattled']}, 'test_data': test})
+    tool('annp-active', cfg)
+    h = json.load(open(os.path.join(wd, 'history.json')))
+    check(len(h) == 2, 'two iterations ran')
+    check(h[1]['data_structures'] > h[0]['data_structures'] and h[1]['labelled'] > 0,
+          f'data grows: {h[0]["data_structures"]} -> {h[1]["data_structures"]} structures')
+    d0, n0 = mean_dev(os.path.join(wd, 'iter-000', 'scored.xyz'))
+    d1, n1 = mean_dev(os.path.join(wd, 'iter-001', 'scored.xyz'))
+    check(n0 > 10 and n1 > 10 and d1 < d0, f'committee deviation shrinks: mean max_force_dev {d0:.4f} -> {d1:.4f} eV/A')
+    check(h[1]['conditions'][0]['accurate'] > h[0]['conditions'][0]['accurate'], 'accurate fraction grows')
+    t0, t1 = h[0]['test'], h[1]['test']
+    check(t0 and t1 and t0['structures'] == 10 and np.isfinite(t1['energy_rmse']) and np.isfinite(t1['force_rmse']),
+          f'errors on the fixed test set reported: E {1000 * t0["energy_rmse"]:.1f} -> {1000 * t1["energy_rmse"]:.1f} '
+          f'meV/atom, F {1000 * t0["force_rmse"]:.0f} -> {1000 * t1["force_rmse"]:.0f} meV/A')
+    for f in ('report.md', 'iter-000/report.md', 'iter-001/deviation.svg', 'iter-000/summary.json'):
+        check(os.path.getsize(os.path.join(wd, f)) > 0, f'{f} written')
+    check('<svg' in open(os.path.join(wd, 'iter-000', 'deviation.svg')).read(), 'histogram is an SVG')
+    lab = read(os.path.join(wd, 'iter-000', 'labelled.xyz'), ':')
+    check(all(f.info['label_profile'] == 'emt' and 'active_iteration' in f.info for f in lab),
+          'labelled frames carry provenance and their iteration')
+
+
+def snapshot(wd):
+    """Data and models of a run, with its own folder name taken out of the text."""
+    out = {}
+    for dirpath, _, files in os.walk(wd):
+        for f in files:
+            if f in ('model.annp', 'data.xyz', 'labelled.xyz', 'selected.xyz', 'scored.xyz', 'seed.xyz'):
+                p = os.path.join(dirpath, f)
+                out[os.path.relpath(p, wd)] = open(p).read().replace(wd, 'WORKDIR')
+    return out
+
+
+def case_active_resume(build, work):
+    cfg_a, wd_a = active_config(work, build, 'al_seed.json', 'run-a',
+                                extra={'explore': {'start_config_types': ['fcc_rattled']}})
+    tool('annp-active', cfg_a)
+    cfg_b, wd_b = active_config(work, build, 'al_seed.json', 'run-b',
+                                extra={'explore': {'start_config_types': ['fcc_rattled']}})
+    e = dict(os.environ, PYTHONPATH=HERE)
+    for marker in (os.path.join(wd_b, 'iter-000', 'explore', '.md-0-0.done'),
+                   os.path.join(wd_b, 'iter-001', '.train-2.done')):
+        p = subprocess.Popen([os.path.join(PIPE, 'annp-active'), cfg_b], env=e, stdout=subprocess.DEVNULL)
+        t = time.time()
+        while not os.path.exists(marker) and p.poll() is None and time.time() - t < 300:
+            time.sleep(0.05)
+        if p.poll() is not None:
+            fail(f'the driver ended before {marker}')
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        print(f'  killed the driver after {os.path.relpath(marker, wd_b)}')
+    tool('annp-active', cfg_b)
+    a, b = snapshot(wd_a), snapshot(wd_b)
+    check(a.keys() == b.keys() and len(a) >= 12, f'both runs made the same {len(a)} data and model files')
+    diff = [k for k in a if a[k] != b[k]]
+    check(not diff, 'killed-and-resumed run equals the uninterrupted run: ' + (', '.join(diff) or 'all files identical'))
+
+
+def case_active_alo(build, work):
+    cfg, wd = active_config(work, build, 'alo_seed.json', 'alo',
+                            extra={'select': {'lo': 0.05, 'hi': 5.0, 'max_per_iteration': 8},
+                                   'explore': {'start_config_types': ['alo_rattled'],
+                                               'conditions': [{'name': '300K', 'temperature': 300, 'steps': 200,
+                                                               'dump_every': 20, 'timestep_fs': 1.0}]}})
+    tool('annp-active', cfg)
+    h = json.load(open(os.path.join(wd, 'history.json')))
+    check(len(h) == 2 and h[1]['data_structures'] > h[0]['data_structures'], 'two iterations, data grows')
+    for k in (1, 2, 3):
+        text = open(os.path.join(wd, 'iter-001', 'train', f'member-{k}', 'model.annp')).read()
+        if 'Al' not in text or ' O' not in text:
+            fail('a model lacks one of the elements')
+    check(True, 'every committee model has Al and O networks')
+    fr = read(os.path.join(wd, 'iter-001', 'scored.xyz'), ':')
+    check(all(set(f.get_chemical_symbols()) == {'Al', 'O'} for f in fr) and all(
+        np.isfinite(float(f.info['max_force_dev'])) for f in fr), 'explored frames keep both elements, finite deviations')
+
+
+def case_predict_committee(build, work):
+    cfg, wd = active_config(work, build, 'al_seed.json', 'pc', iterations=1,
+                            extra={'explore': {'start_config_types': ['fcc_rattled'],
+                                               'conditions': [{'name': '300K', 'temperature': 300, 'steps': 40,
+                                                               'dump_every': 20}]}})
+    tool('annp-active', cfg)
+    models = [os.path.join(wd, 'iter-000', 'train', f'member-{k}', 'model.annp') for k in (1, 2, 3)]
+    data = os.path.join(wd, 'seed.xyz')
+    pred = os.path.join(build, 'examples', 'annp-predict')
+    outs = []
+    for k, m in enumerate(models):
+        o = os.path.join(work, f'm{k}.xyz')
+        subprocess.run([pred, m, data, o], check=True, capture_output=True)
+        outs.append(read(o, ':'))
+    o = os.path.join(work, 'c.xyz')
+    p = subprocess.run([pred, ','.join(models), data, o], capture_output=True, text=True)
+    check(p.returncode == 0 and 'committee of 3 models' in p.stdout, 'committee prediction runs')
+    for s, frame in enumerate(read(o, ':')):
+        F = np.array([outs[k][s].get_forces() for k in range(3)])
+        E = np.array([outs[k][s].get_potential_energy() for k in range(3)])
+        dev = np.linalg.norm(F.std(axis=0, ddof=1), axis=1)
+        if not (np.isclose(frame.get_potential_energy(), E.mean(), rtol=0, atol=1e-10)
+                and np.allclose(frame.get_forces(), F.mean(axis=0), rtol=0, atol=1e-10)
+                and np.allclose(frame.arrays['force_dev'], dev, rtol=1e-9, atol=1e-12)
+                and np.isclose(frame.info['max_force_dev'], dev.max(), rtol=1e-9, atol=1e-12)
+                and np.isclose(frame.info['energy_std'], E.std(ddof=1), rtol=1e-9, atol=1e-12)):
+            fail(f'structure {s}: committee mean/deviation differ from the members')
+    check(True, 'mean energy and forces, force_dev, max_force_dev and energy_std equal those of the members')
+    p = subprocess.run([pred, models[0] + ',', data], capture_output=True, text=True)
+    check(p.returncode == 1 and 'empty model path' in p.stderr, 'an empty entry in the model list is an error')
+
+
+def case_gpaw_smoke(build, work):
+    try:
+        import gpaw  # noqa: F401
+    except ImportError:
+        print('SKIPPED: GPAW is not installed (Debian packages gpaw, gpaw-data)')
+        sys.exit(77)
+    # The bundled set's settings (data/al/README.md) for its first structure, fcc at 0.85 a0.
+    ref = read(os.path.join(ROOT, 'data', 'al', 'al.xyz'), 0)
+    prof = os.path.join(work, 'bundled.json')
+    with open(prof, 'w') as fh:
+        json.dump({'name': 'bundled-al-v1', 'calculator': 'gpaw',
+                   'parameters': {'mode': {'name': 'pw', 'ecut': 450.0}, 'xc': 'PBE',
+                                  'occupations': {'name': 'fermi-dirac', 'width': 0.1}},
+                   'kpoints': {'density': 6.0, 'gamma': True}}, fh)
+    one = os.path.join(work, 'one.xyz')
+    at = ref.copy()
+    at.calc = None
+    write(one, at)
+    out = os.path.join(work, 'one-labelled.xyz')
+    tool('annp-label', one, out, '--profile', prof, env={'OMP_NUM_THREADS': '1'})
+    got = read(out)
+    diff = abs(got.get_potential_energy() - ref.get_potential_energy()) / len(ref)
+    check(diff < 1e-3, f'GPAW energy equals the bundled value: difference {1000 * diff:.4f} meV/atom')
+    check(np.abs(got.get_stress() - ref.get_stress()).max() < 1e-4, 'stress equals the bundled value')
+    check(got.info['calculator'] == 'gpaw' and got.info['calculator_version'].startswith('22.8'),
+          'provenance names GPAW 22.8')
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        sys.exit(2)
+    case, build, work = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+    fn = globals().get('case_' + case.replace('-', '_'))
+    if fn is None:
+        fail(f'unknown case {case}')
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    print(f'{case}:')
+    fn(build, work)
+    print('PASS')
+
+
+if __name__ == '__main__':
+    main()
