@@ -351,7 +351,8 @@ class Loop:
         dt = float(cond.get('timestep_fs', self.cfg['explore']['timestep_fs'])) / 1000.0
         if 'pressure' in cond:
             P = float(cond['pressure']) * 10000.0  # GPa -> bar
-            ens = f'fix md all npt temp {T} {T} {100 * dt} tri {P} {P} {1000 * dt}'
+            shape = 'aniso' if np.allclose(at.cell.angles(), 90.0) else 'tri'  # tri needs a tilted box
+            ens = f'fix md all npt temp {T} {T} {100 * dt} {shape} {P} {P} {1000 * dt}'
         else:
             ens = f'fix md all nvt temp {T} {T} {100 * dt}'
         from ase.data import atomic_masses, atomic_numbers
