@@ -39,6 +39,8 @@ annp_core_packages=(cmake make g++ libxtensor-dev libxsimd-dev doctest-dev libbe
 # Packages of the MD integrations (KIM model driver, LAMMPS, ASE) and their tests.
 annp_md_packages=(libkim-api-dev lammps lammps-data liblammps-dev libfmt-dev python3-lammps python3-ase python3-numpy
   openmpi-bin libopenmpi-dev)
+# The Python module (pybind11) and its example's plots.
+annp_python_packages=(pybind11-dev python3-pybind11 python3-dev python3-numpy python3-ase python3-matplotlib)
 # Extra packages for the sanitizer/fuzzing stage and the format check.
 annp_check_packages=(clang clang-format libclang-rt-14-dev libfuzzer-14-dev libomp-dev)
 
