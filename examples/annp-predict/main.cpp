@@ -11,10 +11,11 @@
 //   --extrapolation MODE     count (default), warn or error
 //   --threads N              OpenMP threads
 //
-// The output keeps the reference labels of INPUT as info "ref_energy" and property
-// "ref_forces", writes the predicted energy, forces and stress, and the number of descriptor
-// values outside the training range per atom (property "extrapolations"). When INPUT has labels,
-// the RMSE and MAE of energy per atom, forces and stress are printed per config_type.
+// The output keeps the reference labels of INPUT as info "ref_energy" and "ref_stress" and
+// property "ref_forces" (and reads them back as the labels when it is given its own output), writes
+// the predicted energy, forces and stress, and the number of descriptor values outside the training
+// range per atom (property "extrapolations"). When INPUT has labels, the RMSE and MAE of energy per
+// atom, forces and stress are printed per config_type.
 //
 // A committee (comma-separated models, at least two) predicts the mean energy and forces of its
 // members and their spread (sample standard deviation over members): info "energy_std" (eV),
@@ -24,9 +25,11 @@
 
 #include <annp/annp.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,45 @@ int usage(const char* prog) {
                "form a committee\n"
             << "  INPUT: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n";
   return 2;
+}
+
+/// A file that annp-predict wrote: its references (ref_energy, ref_forces) become the labels
+/// again and its earlier predictions are dropped, so predicting on it keeps the DFT labels and
+/// writes each column once.
+void restore_references(annp::structure& s) {
+  if (!s.find_info("predicted_by")) return;
+  s.energy.reset(); // what the earlier run predicted is not a label
+  s.forces.reset();
+  s.stress.reset();
+  if (const auto* e = s.find_info("ref_energy")) {
+    double v = 0.0;
+    if (!annp::try_parse_double(*e, v))
+      throw annp::error(s.source + ": ref_energy '" + *e + "' is not a number");
+    s.energy = v;
+  }
+  if (const auto* st = s.find_info("ref_stress")) {
+    const auto tokens = annp::split_whitespace(*st);
+    annp::mat3 m{};
+    for (std::size_t k = 0; k < 9; ++k)
+      if (tokens.size() != 9 || !annp::try_parse_double(tokens[k], m[k / 3][k % 3]))
+        throw annp::error(s.source + ": ref_stress must be 9 numbers, got '" + *st + "'");
+    s.stress = m;
+  }
+  for (auto& p : s.properties)
+    if (p.name == "ref_forces" && p.type == 'R' && p.columns == 3 &&
+        p.real.size() == 3 * s.size()) {
+      xt::xtensor<double, 2> f = xt::zeros<double>({s.size(), std::size_t{3}});
+      std::copy(p.real.begin(), p.real.end(), f.begin());
+      s.forces = std::move(f);
+    }
+  std::erase_if(s.info, [](const auto& kv) {
+    return kv.first == "ref_energy" || kv.first == "ref_stress" || kv.first == "energy_std" ||
+           kv.first == "max_force_dev" || kv.first == "predicted_by";
+  });
+  std::erase_if(s.properties, [](const annp::atom_property& p) {
+    return p.name == "ref_forces" || p.name == "extrapolations" || p.name == "force_dev" ||
+           p.name == "energies";
+  });
 }
 
 } // namespace
@@ -94,6 +136,7 @@ int main(int argc, char** argv) {
     bool labelled = false;
     double largest_dev = 0.0;
     for (auto& s : frames) {
+      restore_references(s);
       auto r = pot.compute(s, options);
       annp::committee_result c;
       if (is_committee) {
@@ -108,7 +151,14 @@ int main(int argc, char** argv) {
       extrapolated_structures += r.extrapolated_atoms > 0 ? 1 : 0;
       if (args.size() < 3) continue;
       // Keep the references, write the predictions.
+      s.set_info("predicted_by", "annp-predict");
       if (s.energy) s.set_info("ref_energy", annp::format_double(*s.energy));
+      if (s.stress) {
+        std::string v;
+        for (std::size_t k = 0; k < 9; ++k)
+          v += (k ? " " : "") + annp::format_double((*s.stress)[k / 3][k % 3]);
+        s.set_info("ref_stress", v);
+      }
       if (s.forces) {
         annp::atom_property ref;
         ref.name = "ref_forces";
@@ -158,7 +208,11 @@ int main(int argc, char** argv) {
                   members.size(), largest_dev);
     if (labelled) std::cout << errors.format("errors against the labels of " + args[1]);
     if (args.size() == 3) std::printf("predictions written to %s\n", args[2].c_str());
-  } catch (const annp::error& e) {
+  } catch (const std::bad_alloc&) {
+    std::cerr << "annp-predict: out of memory (a cutoff far beyond the cell, or a cell in the "
+                 "wrong units?)\n";
+    return 1;
+  } catch (const std::exception& e) {
     std::cerr << "annp-predict: " << e.what() << "\n";
     return 1;
   }

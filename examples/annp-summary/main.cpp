@@ -12,6 +12,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,9 @@ int main(int argc, char** argv) {
     summary total;
     annp::neighbor_list nl;
     for (const auto& file : files) {
-      for (const auto& s : annp::read_structures(file)) {
+      const auto frames = annp::read_structures(file);
+      if (frames.empty()) throw annp::error(file + ": contains no structures");
+      for (const auto& s : frames) {
         nl.build(s, annp::neighbor_list_options{cutoff});
         const std::string type = s.config_type.empty() ? "(none)" : s.config_type;
         for (summary* sum : {&by_type[type], &total}) {
@@ -86,7 +89,11 @@ int main(int argc, char** argv) {
     for (const auto& [name, s] : by_type) row(name, s);
     row("total", total);
     std::printf("cutoff %.3f Å\n", cutoff);
-  } catch (const annp::error& e) {
+  } catch (const std::bad_alloc&) {
+    std::cerr << "annp-summary: out of memory (a cutoff far beyond the cell, or a cell in the "
+                 "wrong units?)\n";
+    return 1;
+  } catch (const std::exception& e) {
     std::cerr << "annp-summary: " << e.what() << "\n";
     return 1;
   }

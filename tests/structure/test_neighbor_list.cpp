@@ -132,7 +132,7 @@ TEST_SUITE("neighbor_list") {
       }
       const structure s = test::random_structure(rng, cell, pbc, atoms, {13, 8, 22}, 0.9);
       const double rc = cutoff(rng);
-      neighbor_list_options options{rc, list_kind::full, 0.0};
+      neighbor_list_options options{rc, list_kind::full, 0.0, 0.0}; // random cells may be dense
       const neighbor_list full(s, options);
       const auto expected_full = brute_force(s, rc, list_kind::full);
       REQUIRE_MESSAGE(same_pairs(listed(full, s), expected_full),
@@ -199,6 +199,32 @@ TEST_SUITE("neighbor_list") {
     structure flat = fcc_primitive(4.04);
     flat.cell[2] = flat.cell[0];
     test::expect_error([&] { neighbor_list nl(flat, 5.0); }, {"linearly independent"});
+  }
+
+  TEST_CASE("input that would exhaust memory is refused before anything is allocated") {
+    // A one-atom cell of 0.01 Å (5.7 GB before the check), fcc written in nm, a huge cutoff.
+    structure tiny;
+    tiny.cell = mat3{vec3{0.01, 0, 0}, vec3{0, 0.01, 0}, vec3{0, 0, 0.01}};
+    tiny.pbc = {true, true, true};
+    tiny.add_atom(13, {0, 0, 0});
+    test::expect_error([&] { neighbor_list nl(tiny, 6.0); },
+                       {"only 0.01 Å long", "its own periodic image", "not nm or bohr"});
+    structure nm = fcc_primitive(0.404); // the lattice constant in nm
+    nm.source = "nm.xyz:1";
+    test::expect_error([&] { neighbor_list nl(nm, 6.0); },
+                       {"nm.xyz:1", "atoms per Å³", "not nm or bohr"});
+    const structure al = fcc_primitive(4.04);
+    test::expect_error([&] { neighbor_list nl(al, 1000.0); },
+                       {"cutoff 1e+03 Å would need", "periodic images", "GB"});
+    // A slab's image along its one short periodic axis only: still a clear error.
+    structure wire;
+    wire.cell = mat3{vec3{0.05, 0, 0}, vec3{0, 0, 0}, vec3{0, 0, 0}};
+    wire.pbc = {true, false, false};
+    wire.add_atom(13, {0, 0, 0});
+    test::expect_error([&] { neighbor_list nl(wire, 6.0); }, {"its own periodic image"});
+    // Ordinary input passes: a dense but real solid and a large cutoff on a large cell.
+    neighbor_list ok(fcc_primitive(3.57), 6.0);
+    CHECK(ok.count(0) > 0);
   }
 
   TEST_CASE("empty structure and rebuilding reuse") {

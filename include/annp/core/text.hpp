@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <limits>
@@ -136,6 +137,7 @@ class line_reader {
   bool next(std::string& line) {
     if (!std::getline(m_in, line)) return false;
     ++m_line;
+    if (m_line == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3); // UTF-8 byte-order mark
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find('\0') != std::string::npos) fail("unexpected NUL byte: this is not a text file");
     return true;
@@ -178,6 +180,9 @@ class line_reader {
 
 /// Opens a file for reading or throws annp::error naming it.
 [[nodiscard]] inline std::ifstream open_input_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw error(path, 0, "is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw error(path, 0, "cannot open file for reading (missing, or no permission)");
   return in;

@@ -25,6 +25,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct neighbor_list_options {
   list_kind kind = list_kind::full;
   /// Pairs closer than this (Å) are reported as overlapping atoms (an annp::error); 0 disables.
   double min_distance = 0.1;
+  /// Periodic cells denser than this (atoms per Å³) are refused as wrong units before any
+  /// allocation: matter has at most ~0.2 (diamond 0.18); 0 disables.
+  double max_density = 1.0;
 };
 
 class neighbor_list {
@@ -85,7 +89,7 @@ class neighbor_list {
     m_shift.clear();
     if (n == 0) return;
 
-    make_points(positions, n, cell, pbc, rc);
+    make_points(positions, n, cell, pbc, rc, options);
     bin_points(rc);
     search(positions, n, cell, options);
   }
@@ -169,10 +173,11 @@ class neighbor_list {
   }
 
   void make_points(const double* positions, std::size_t n, const mat3& cell,
-                   std::array<bool, 3> pbc, double rc) {
+                   std::array<bool, 3> pbc, double rc, const neighbor_list_options& options) {
     const mat3 basis = fractional_basis(cell, pbc);
     const mat3 inv = inverse(basis);
     const double volume = std::abs(determinant(basis));
+    check_resources(n, cell, pbc, rc, options, volume);
 
     std::array<int, 3> images{0, 0, 0};
     std::array<double, 3> margin{0, 0, 0};
@@ -231,6 +236,48 @@ class neighbor_list {
     }
   }
 
+  // Refuses input whose neighbour data could not fit in memory before anything is allocated:
+  // most often positions and cell in nm or bohr instead of Å, or a cutoff far beyond the cell.
+  static void check_resources(std::size_t n, const mat3& cell, std::array<bool, 3> pbc, double rc,
+                              const neighbor_list_options& options, double volume) {
+    const char* units = " (are the positions and the cell in Å, not nm or bohr?)";
+    const auto g3 = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3g", v);
+      return std::string(buf);
+    };
+    for (std::size_t a = 0; a < 3; ++a)
+      if (pbc[a] && norm(cell[a]) < std::max(options.min_distance, 1e-300))
+        throw error("lattice vector " + std::to_string(a + 1) + " is only " +
+                    g3(norm(cell[a])) +
+                    " Å long: every atom overlaps its own periodic image" + units);
+    if (pbc[0] && pbc[1] && pbc[2] && options.max_density > 0.0) {
+      // Condensed matter has at most ~0.2 atoms per Å³ (diamond 0.18); 1 per Å³ means atoms
+      // closer than ~1 Å everywhere.
+      const double density = static_cast<double>(n) / volume;
+      if (density > options.max_density)
+        throw error(std::to_string(n) + " atom(s) in a cell of " + g3(volume) +
+                    " Å³: " + g3(density) +
+                    " atoms per Å³, where solids and liquids have at most ~0.2" + units);
+    }
+    double ghosts = static_cast<double>(n);
+    for (std::size_t a = 0; a < 3; ++a)
+      if (pbc[a]) {
+        const double width = volume / norm(cross(cell[(a + 1) % 3], cell[(a + 2) % 3]));
+        ghosts *= 1.0 + 2.0 * std::ceil(rc / width);
+      }
+    if (ghosts > max_points)
+      throw error("the cutoff " + g3(rc) + " Å would need " + g3(ghosts) +
+                  " periodic images of the atoms (more than " + g3(max_points) +
+                  ", about " + g3(std::round(ghosts * 64.0 / 1e9)) +
+                  " GB): cutoffs are a few Å (typically 4-8), and the cell must be in Å");
+  }
+
+ public:
+  /// Atoms plus periodic images held while binning, at most (check_resources; ~3 GB).
+  static constexpr double max_points = 5e7;
+
+ private:
   void bin_points(double rc) {
     vec3 lo = m_points[0].x, hi = m_points[0].x;
     for (const auto& p : m_points)

@@ -21,6 +21,12 @@
 
 #include <annp/annp.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -106,6 +112,7 @@ class config {
     if (!in) throw annp::error(path + ": cannot open configuration file");
     std::string line;
     for (std::size_t n = 1; std::getline(in, line); ++n) {
+      if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3); // UTF-8 byte-order mark
       if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const auto eq = line.find('=');
@@ -162,6 +169,15 @@ class config {
     return out;
   }
   std::string where(const std::string& key) const { return m_values.at(key).origin; }
+  /// Which keys were read so far (checks read keys without counting them as used by the run).
+  [[nodiscard]] std::map<std::string, bool> used_flags() const {
+    std::map<std::string, bool> out;
+    for (const auto& [k, v] : m_values) out[k] = v.used;
+    return out;
+  }
+  void set_used_flags(const std::map<std::string, bool>& flags) {
+    for (const auto& [k, used] : flags) m_values.at(k).used = used;
+  }
 
   /// Settings that were given but not used by the chosen optimiser: said, not silently ignored.
   void warn_unused(std::ostream& os) const {
@@ -387,6 +403,14 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
                           " structures inside the training range");
   }
   const auto t = inside.total();
+  if (t.structures == 0) {
+    text += "\nheld-out (" + name +
+            "): no structure is inside the training range (every one "
+            "extrapolates): no error to report; train on more data\n";
+    c.out << text << "\n";
+    c.tables += text;
+    return;
+  }
   char line[200];
   std::snprintf(line, sizeof line,
                 "\nheld-out (%s, inside the training range): energy RMSE %.2f meV/atom, force RMSE "
@@ -400,6 +424,156 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
   if (!f_ref.empty())
     write_svg(c.dir + "/parity_forces.svg",
               parity_plot(f_ref, f_pred, "force components, " + name + " set", "eV/Å"));
+}
+
+// ---- checks and the ownership of the output directory -----------------------------------------
+
+/// Settings that are wrong whatever the data: said before anything is read or written.
+inline void check_settings_values(config& cfg) {
+  const auto positive_whole = [&](const std::string& key, double v) {
+    if (!(v >= 1.0) || v != std::floor(v))
+      throw error(cfg.where(key) + ": '" + key + "' must be positive whole numbers, got '" +
+                  cfg.str(key) + "'");
+  };
+  for (double h : cfg.numbers("hidden")) positive_whole("hidden", h);
+  if (const auto r = cfg.count("radial"); r < 2)
+    throw error(cfg.where("radial") +
+                ": 'radial' must be at least 2 (grid points of the radial "
+                "functions), got " +
+                std::to_string(r));
+  if (const auto a = cfg.count("angular"); a == 1)
+    throw error(cfg.where("angular") + ": 'angular' must be 0 (no angular functions) or at least "
+                                       "2 grid points, got 1");
+  const auto positive = [&](const std::string& key) {
+    if (!(cfg.number(key) > 0.0))
+      throw error(cfg.where(key) + ": '" + key + "' must be positive, got '" + cfg.str(key) + "'");
+  };
+  positive("cutoff");
+  positive("learning_rate");
+  positive("learning_rate_decay");
+  const double we = cfg.number("energy_weight"), wf = cfg.number("force_weight"),
+               ws = cfg.number("stress_weight"), wr = cfg.number("regularization");
+  for (const auto& [key, w] : {std::pair{"energy_weight", we}, std::pair{"force_weight", wf},
+                               std::pair{"stress_weight", ws}, std::pair{"regularization", wr}})
+    if (w < 0.0)
+      throw error(cfg.where(key) + ": '" + key + "' must be >= 0, got '" + cfg.str(key) + "'");
+  if (we + wf + ws == 0.0)
+    throw error(cfg.where("energy_weight") +
+                ": energy_weight, force_weight and stress_weight are all 0: nothing to fit");
+  const double v = cfg.number("validation"), t = cfg.number("test");
+  if (v < 0.0 || t < 0.0 || v + t >= 1.0)
+    throw error(cfg.where("validation") +
+                ": 'validation' and 'test' must be fractions >= 0 with a sum below 1, got " +
+                cfg.str("validation") + " and " + cfg.str("test"));
+  if (cfg.count("epochs") == 0) throw error(cfg.where("epochs") + ": 'epochs' must be at least 1");
+  const auto one_of = [&](const std::string& key, std::initializer_list<const char*> names) {
+    const std::string value = cfg.str(key);
+    std::string list;
+    for (const char* n : names) {
+      if (value == n) return;
+      list += (list.empty() ? "" : ", ") + std::string(n);
+    }
+    throw error(cfg.where(key) + ": unknown " + key + " '" + value + "' (" + list + ")");
+  };
+  one_of("optimizer", {"lbfgs", "cg", "cg_annealing", "kalman", "adam", "gd", "lm", "annealing"});
+  one_of("cg_beta", {"fletcher_reeves", "polak_ribiere_plus", "hestenes_stiefel"});
+  one_of("kalman_type", {"standard", "fading_memory"});
+  one_of("angular_kind", {"narrow", "wide"});
+  if (cfg.count("batch_size") == 0)
+    throw error(cfg.where("batch_size") + ": 'batch_size' must be at least 1");
+}
+
+/// check_settings_values without counting the keys it reads as used by the run.
+inline void check_settings(config& cfg) {
+  const auto used = cfg.used_flags();
+  check_settings_values(cfg);
+  cfg.set_used_flags(used);
+}
+
+/// An exclusive lock on OUTPUT/train.lock for the life of the run (released by the kernel when
+/// the process ends, however it ends).
+class output_lock {
+ public:
+  explicit output_lock(const std::string& dir) : m_path(dir + "/train.lock") {
+    m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd < 0) throw error(m_path + ": cannot create the lock file");
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(m_fd);
+      throw error(dir + ": another annp-train is writing into this directory (" + m_path +
+                  "); wait for it to finish or choose another output");
+    }
+  }
+  output_lock(const output_lock&) = delete;
+  output_lock& operator=(const output_lock&) = delete;
+  ~output_lock() { ::close(m_fd); }
+
+ private:
+  std::string m_path;
+  int m_fd = -1;
+};
+
+/// Removes NAME.tmp.PID files that a killed run left (safe: the directory is locked).
+inline void remove_stale_temporaries(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.is_regular_file(ec) &&
+        entry.path().filename().string().find(".tmp.") != std::string::npos)
+      std::filesystem::remove(entry.path(), ec);
+}
+
+/// What makes a run this run: the settings that shape the split, the model and the optimiser,
+/// and a fingerprint of the data file's bytes (FNV-1a).
+inline std::string run_identity(config& cfg, const std::string& data_path) {
+  std::ifstream in(data_path, std::ios::binary);
+  std::uint64_t h = 1469598103934665603ull, bytes = 0;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    const auto n = static_cast<std::size_t>(in.gcount());
+    for (std::size_t k = 0; k < n; ++k) {
+      h ^= static_cast<unsigned char>(buffer[k]);
+      h *= 1099511628211ull;
+    }
+    bytes += n;
+  }
+  char fingerprint[64];
+  std::snprintf(fingerprint, sizeof fingerprint, "%016llx (%llu bytes)",
+                static_cast<unsigned long long>(h), static_cast<unsigned long long>(bytes));
+  std::string out = "# annp-train run identity: resume=true continues only the same run\n";
+  out += "data_fingerprint = " + std::string(fingerprint) + "\n";
+  for (const char* key : {"data",         "seed",          "validation",      "test",
+                          "train_limit",  "cutoff",        "cutoff_function", "cutoff_alpha",
+                          "radial",       "angular",       "angular_kind",    "zetas",
+                          "hidden",       "activation",    "optimizer",       "energy_weight",
+                          "force_weight", "stress_weight", "regularization",  "init_model"})
+    out += std::string(key) + " = " + cfg.str(key) + "\n";
+  return out;
+}
+
+/// resume=true: the checkpoint must belong to this run; says exactly what changed.
+inline void check_same_run(const std::string& dir, const std::string& identity) {
+  std::ifstream in(dir + "/run.identity");
+  if (!in)
+    throw error(dir + ": resume=true, but the directory has no run.identity to check the "
+                      "checkpoint against; start again in a new output directory");
+  std::map<std::string, std::string> before, now;
+  const auto parse = [](std::istream& is, std::map<std::string, std::string>& into) {
+    std::string line;
+    while (std::getline(is, line)) {
+      const auto eq = line.find(" = ");
+      if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+      into[line.substr(0, eq)] = line.substr(eq + 3);
+    }
+  };
+  parse(in, before);
+  std::istringstream is(identity);
+  parse(is, now);
+  std::string changed;
+  for (const auto& [key, value] : now)
+    if (before[key] != value)
+      changed += "\n  " + key + ": was '" + before[key] + "', now '" + value + "'";
+  if (!changed.empty())
+    throw error(dir + ": resume=true, but this is not the run that wrote the checkpoint:" +
+                changed + "\nuse the same settings and data, or another output directory");
 }
 
 } // namespace train_detail
@@ -428,11 +602,12 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
       throw error("argument '" + arg + "': expected key=value (annp-train --help lists the keys)");
     cfg.set(arg.substr(0, eq), arg.substr(eq + 1), "command line");
   }
+  // Everything is checked - settings, data, model - before anything is written: a run with a
+  // bad argument leaves an existing output directory as it was.
   const std::string dir = cfg.str("output");
-  std::filesystem::create_directories(dir);
-  std::ofstream log(dir + "/train.log");
-  tee_buffer tee(console.rdbuf(), log.rdbuf());
-  std::ostream out(&tee);
+  if (dir.empty()) throw error(cfg.where("output") + ": 'output' must name a directory");
+  std::ostringstream out; // printed (and logged) once the output directory is ours
+  check_settings(cfg);
   if (const auto threads = cfg.count("threads"); threads > 0)
     set_threads(static_cast<int>(threads));
 
@@ -440,7 +615,11 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   const std::string data_path = cfg.str("data");
   auto structures = read_structures(data_path);
   if (structures.empty()) throw error(data_path + ": no structures");
-  const auto seed = static_cast<std::uint64_t>(cfg.number("seed"));
+  for (std::size_t k = 0; k < structures.size(); ++k)
+    if (structures[k].size() == 0)
+      throw error((structures[k].source.empty() ? data_path : structures[k].source) +
+                  ": structure " + std::to_string(k) + " has no atoms");
+  const auto seed = static_cast<std::uint64_t>(cfg.count("seed"));
   auto split = split_dataset(structures, {cfg.number("validation"), cfg.number("test")}, seed);
   if (const auto limit = cfg.count("train_limit"); limit > 0 && limit < split.train.size()) {
     std::mt19937_64 rng(seed + 1);
@@ -449,6 +628,7 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
     split.train.resize(limit);
     std::sort(split.train.begin(), split.train.end());
   }
+  std::string split_text;
   {
     std::string text = "# structure indices (0-based, file order) of " + data_path + "\n";
     const auto line = [&](const char* name, const std::vector<std::size_t>& v) {
@@ -459,8 +639,11 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
     line("train", split.train);
     line("validation", split.validation);
     line("test", split.test);
-    write_file_atomically(dir + "/split.txt", text);
+    split_text = text;
   }
+  if (split.train.empty())
+    throw error(cfg.where("validation") + ": no structure left for training (" +
+                std::to_string(structures.size()) + " structures; lower validation/test)");
   out << "data: " << data_path << ", " << structures.size() << " structures; split "
       << split.train.size() << " train / " << split.validation.size() << " validation / "
       << split.test.size() << " test (seed " << seed << ", stratified by config_type)\n";
@@ -481,6 +664,8 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   recipe.cutoff_alpha = cfg.number("cutoff_alpha");
   recipe.hidden.clear();
   for (double h : cfg.numbers("hidden")) recipe.hidden.push_back(static_cast<std::size_t>(h));
+  if (recipe.hidden.empty())
+    throw error(cfg.where("hidden") + ": 'hidden' needs at least one layer width");
   recipe.activation = activation_from_name(cfg.str("activation"));
   model m = initial_model(elements_of(structures), recipe, seed);
   if (const std::string init = cfg.str("init_model"); !init.empty()) {
@@ -524,7 +709,23 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   out << "loss weights: energy " << weights.energy << ", forces " << weights.forces << ", stress "
       << weights.stress << "; optimizer " << cfg.str("optimizer") << "\n\n";
 
-  run_context c{cfg, out, dir, structures, split, m, data, weights, {}};
+  // The output directory: locked against a second run, stale temporary files of a killed run
+  // removed, the log appended to across resumes, resume refused when the run is another one.
+  std::filesystem::create_directories(dir);
+  const output_lock lock(dir);
+  remove_stale_temporaries(dir);
+  const std::string identity = run_identity(cfg, data_path);
+  const bool resuming = cfg.flag("resume") && std::filesystem::exists(dir + "/checkpoint.ckpt");
+  if (resuming) check_same_run(dir, identity);
+  std::ofstream log(dir + "/train.log", resuming ? std::ios::app : std::ios::trunc);
+  if (!log) throw error(dir + "/train.log: cannot open for writing");
+  write_file_atomically(dir + "/run.identity", identity);
+  write_file_atomically(dir + "/split.txt", split_text);
+  tee_buffer tee(console.rdbuf(), log.rdbuf());
+  std::ostream out_stream(&tee);
+  if (resuming) out_stream << "\n==== resumed ====\n";
+  out_stream << out.str();
+  run_context c{cfg, out_stream, dir, structures, split, m, data, weights, {}};
   dispatch(c);
   m.metadata = {{"trained_by", "annp-train"},
                 {"data", data_path},
@@ -537,9 +738,9 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   write_model(model_path, m);
   held_out_report(c, model_path);
   write_file_atomically(dir + "/errors.txt", c.tables);
-  out << "wrote " << model_path
-      << ", train.log, errors.txt, learning_curve.csv and plots (*.svg) in " << dir << "\n";
-  cfg.warn_unused(out);
+  out_stream << "wrote " << model_path
+             << ", train.log, errors.txt, learning_curve.csv and plots (*.svg) in " << dir << "\n";
+  cfg.warn_unused(out_stream);
   std::ofstream(dir + "/config.used") << cfg.describe();
   return 0;
 }

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""The command-line tools under bad input and misuse: clear messages, bounded memory, runs that
+own their output directory, round trips that keep the data. Only the standard library.
+
+Usage: test_tools.py CASE BUILD_DIR WORK_DIR [--no-ulimit]
+
+Cases:
+  train-lock        a second annp-train into the same output directory is refused while the
+                    first runs; the first finishes normally.
+  train-checks      bad settings and data are refused before anything is written: an existing
+                    train.log and split.txt stay byte-identical; each message names the problem.
+  train-resume      resume appends to train.log; a changed seed, data set or network is refused
+                    with what changed; stale *.tmp.* files of a killed run are removed.
+  predict-roundtrip annp-predict on its own output keeps the DFT labels (energy, forces, stress)
+                    and writes every column once: a fixed point.
+  input-errors      a directory, a UTF-8 byte-order mark, an empty file.
+  memory            a 0.01 A cell, fcc in nm, a 1000 A cutoff: a clear error well inside a 4 GB
+                    address-space limit (ulimit -v), never an abort or the kernel's OOM killer.
+Prints PASS at the end.
+"""
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+DATA = os.path.join(ROOT, 'data', 'al', 'al.xyz')
+MODEL = os.path.join(ROOT, 'data', 'models', 'al.annp')
+SMALL = ['radial=4', 'angular=0', 'hidden=4', 'checkpoint_every=2']
+
+
+def fail(msg):
+    print('FAIL:', msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print('  ok:', msg)
+
+
+class Tools:
+    def __init__(self, build, work, ulimit):
+        self.bin = os.path.join(build, 'examples')
+        self.work = work
+        self.ulimit = ulimit
+
+    def run(self, tool, *args, memory_gb=None, timeout=600):
+        def limit():
+            if memory_gb and self.ulimit:
+                b = int(memory_gb * 2 ** 30)
+                resource.setrlimit(resource.RLIMIT_AS, (b, b))
+        return subprocess.run([os.path.join(self.bin, tool), *map(str, args)], cwd=self.work,
+                              capture_output=True, text=True, preexec_fn=limit, timeout=timeout)
+
+
+def expect_error(p, texts, what):
+    out = p.stdout + p.stderr
+    ok = p.returncode == 1 and all(t in out for t in texts)
+    if not ok:
+        print(out[-2000:])
+    check(ok, f'{what}: exit 1 with "{out.strip().splitlines()[-1][:110] if out.strip() else ""}"')
+
+
+def case_train_lock(t):
+    first = subprocess.Popen([os.path.join(t.bin, 'annp-train'), f'data={DATA}', 'output=o', 'epochs=400',
+                              'optimizer=adam', *SMALL], cwd=t.work, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(t.work, 'o', 'train.log')) and time.time() < deadline:
+        time.sleep(0.05)
+    second = t.run('annp-train', f'data={DATA}', 'output=o', 'epochs=2', *SMALL)
+    still = first.poll() is None
+    first.wait()
+    check(still, 'the first run was still running when the second started')
+    expect_error(second, ['another annp-train is writing into this directory', 'train.lock'], 'second run')
+    check(first.returncode == 0 and os.path.exists(os.path.join(t.work, 'o', 'model.annp')),
+          'the first run finished and wrote its model')
+
+
+def case_train_checks(t):
+    p = t.run('annp-train', f'data={DATA}', 'output=o', 'epochs=3', *SMALL)
+    check(p.returncode == 0, 'a good run')
+    keep = {f: open(os.path.join(t.work, 'o', f), 'rb').read() for f in ('train.log', 'split.txt', 'model.annp')}
+    with open(os.path.join(t.work, 'zero.xyz'), 'w') as f:
+        f.write('0\nLattice="4 0 0 0 4 0 0 0 4" Properties=species:S:1:pos:R:3 energy=0\n')
+        f.write(open(DATA).read())
+    cases = [
+        (['hidden=-4'], ["'hidden' must be positive whole numbers, got '-4'"]),
+        (['hidden=2.7'], ["'hidden' must be positive whole numbers, got '2.7'"]),
+        (['seed=-1'], ["'seed' must be a whole number >= 0"]),
+        (['learning_rate=-1'], ["'learning_rate' must be positive"]),
+        (['energy_weight=0'], ['all 0: nothing to fit']),
+        (['angular=1'], ["'angular' must be 0 (no angular functions) or at least 2"]),
+        (['radial=1'], ["'radial' must be at least 2"]),
+        (['validation=0.5', 'test=0.5'], ['a sum below 1']),
+        (['data=zero.xyz'], ['zero.xyz:1', 'structure 0 has no atoms']),
+        (['data=missing.xyz'], ['missing.xyz', 'cannot open']),
+        (['optimizer=newton'], ["unknown optimizer 'newton'"]),
+    ]
+    for extra, texts in cases:
+        args = [f'data={DATA}', 'output=o', 'epochs=3', *SMALL, *extra]
+        expect_error(t.run('annp-train', *args), texts, ' '.join(extra))
+    same = all(open(os.path.join(t.work, 'o', f), 'rb').read() == v for f, v in keep.items())
+    check(same, 'after every refused run the output directory is byte-identical')
+    # fcc at 0.85, 0.86 and 1.15 a0; seed 3 holds out the 0.85 cell, below the training range, so
+    # no held-out error can be reported.
+    lines = open(DATA).read().splitlines(keepends=True)
+    with open(os.path.join(t.work, 'three.xyz'), 'w') as f:
+        f.writelines(lines[0:3] + lines[3:6] + lines[90:93])
+    p = t.run('annp-train', 'data=three.xyz', 'output=lim', 'epochs=3', 'validation=0', 'test=0.34', 'seed=3',
+              *SMALL)
+    out = p.stdout + p.stderr
+    check(p.returncode == 0 and 'no structure is inside the training range' in out
+          and 'energy RMSE 0.00' not in out, 'no fake 0.00 meV/atom for an empty held-out set')
+
+
+def case_train_resume(t):
+    p = t.run('annp-train', f'data={DATA}', 'output=o', 'epochs=4', *SMALL)
+    check(p.returncode == 0, 'first run')
+    log1 = open(os.path.join(t.work, 'o', 'train.log')).read()
+    open(os.path.join(t.work, 'o', 'model.annp.tmp.99999'), 'w').write('stale')
+    p = t.run('annp-train', f'data={DATA}', 'output=o', 'epochs=6', 'resume=true', *SMALL)
+    log2 = open(os.path.join(t.work, 'o', 'train.log')).read()
+    check(p.returncode == 0 and log2.startswith(log1) and '==== resumed ====' in log2 and 'resumed from' in log2,
+          'resume appends to train.log and continues from the checkpoint')
+    check(not os.path.exists(os.path.join(t.work, 'o', 'model.annp.tmp.99999')), 'stale temporary file removed')
+    expect_error(t.run('annp-train', f'data={DATA}', 'output=o', 'epochs=6', 'resume=true', *SMALL, 'seed=2'),
+                 ["seed: was '1', now '2'", 'not the run that wrote the checkpoint'], 'resume with another seed')
+    other = os.path.join(t.work, 'other.xyz')
+    with open(DATA) as f:
+        lines = f.readlines()
+    open(other, 'w').writelines(lines[:len(lines) // 2 - (len(lines) // 2) % 3])
+    args = [f'data={DATA}', 'output=o', 'epochs=6', 'resume=true', *SMALL]
+    p = t.run('annp-train', *[a if not a.startswith('data=') else f'data={DATA}' for a in args], 'hidden=5')
+    expect_error(p, ["hidden: was '4', now '5'"], 'resume with another network')
+    shutil.copy(DATA, os.path.join(t.work, 'copy.xyz'))
+    with open(os.path.join(t.work, 'copy.xyz'), 'a') as f:
+        f.write(''.join(lines[:3]))
+    p = t.run('annp-train', 'data=copy.xyz', 'output=o', 'epochs=6', 'resume=true', *SMALL)
+    expect_error(p, ['data_fingerprint: was', 'data: was'], 'resume on other data')
+
+
+def case_predict_roundtrip(t):
+    p1 = t.run('annp-predict', MODEL, DATA, 'p1.xyz')
+    p2 = t.run('annp-predict', MODEL, 'p1.xyz', 'p2.xyz')
+    check(p1.returncode == 0 and p2.returncode == 0, 'predict on its own output runs')
+    a, b = open(os.path.join(t.work, 'p1.xyz')).read(), open(os.path.join(t.work, 'p2.xyz')).read()
+    check(a == b, 'its output is a fixed point: references kept, no column written twice')
+    table = lambda out: out[out.index('errors against'):out.index('predictions written')]
+    check(table(p1.stdout).split('\n', 1)[1] == table(p2.stdout).split('\n', 1)[1],
+          'the error table against the DFT labels is the same')
+    head = a.splitlines()[1]
+    check(head.count('ref_forces') == 1 and 'ref_energy=' in head and 'ref_stress=' in head,
+          'ref_energy, ref_stress and ref_forces each once')
+
+
+def case_input_errors(t):
+    expect_error(t.run('annp-summary', t.work), ['is a directory, expected a file'], 'a directory')
+    expect_error(t.run('annp-predict', MODEL, t.work), ['is a directory, expected a file'], 'a directory to predict')
+    with open(os.path.join(t.work, 'bom.xyz'), 'wb') as f:
+        f.write(b'\xef\xbb\xbf' + open(DATA, 'rb').read())
+    p = t.run('annp-summary', 'bom.xyz')
+    check(p.returncode == 0 and 'total' in p.stdout and ' 295 ' in p.stdout, 'a UTF-8 byte-order mark is accepted')
+    open(os.path.join(t.work, 'empty.xyz'), 'w').close()
+    expect_error(t.run('annp-summary', 'empty.xyz'), ['empty.xyz: contains no structures'], 'an empty file')
+
+
+def case_memory(t):
+    with open(os.path.join(t.work, 'tiny.xyz'), 'w') as f:
+        f.write('1\nLattice="0.01 0 0 0 0.01 0 0 0 0.01" Properties=species:S:1:pos:R:3 pbc="T T T"\nAl 0 0 0\n')
+    with open(os.path.join(t.work, 'nm.xyz'), 'w') as f:  # fcc Al with a = 0.404 (nm, not Å)
+        f.write('4\nLattice="0.404 0 0 0 0.404 0 0 0 0.404" Properties=species:S:1:pos:R:3 pbc="T T T" energy=-14\n'
+                'Al 0 0 0\nAl 0 0.202 0.202\nAl 0.202 0 0.202\nAl 0.202 0.202 0\n')
+    for args, texts, what in (
+            (('annp-predict', MODEL, 'tiny.xyz'), ['tiny.xyz', 'its own periodic image', 'not nm or bohr'], '0.01 A cell'),
+            (('annp-predict', MODEL, 'nm.xyz'), ['nm.xyz', 'atoms per Å³', 'not nm or bohr'], 'fcc in nm'),
+            (('annp-summary', '--cutoff', '1000', DATA), ['cutoff 1e+03 Å would need', 'periodic images'],
+             'cutoff 1000 A'),
+            (('annp-train', 'data=nm.xyz', 'output=t'), ['nm.xyz', 'atoms per Å³'], 'training on nm')):
+        start = time.time()
+        p = t.run(*args, memory_gb=4, timeout=120)
+        expect_error(p, texts, f'{what} under ulimit -v 4 GB' if t.ulimit else what)
+        check(time.time() - start < 30, f'{what}: answered in {time.time() - start:.1f} s')
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        sys.exit(2)
+    case, build, work = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    print(f'{case}:')
+    globals()['case_' + case.replace('-', '_')](Tools(build, work, '--no-ulimit' not in sys.argv))
+    print('PASS')
+
+
+if __name__ == '__main__':
+    main()
