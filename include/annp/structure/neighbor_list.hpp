@@ -248,8 +248,7 @@ class neighbor_list {
     };
     for (std::size_t a = 0; a < 3; ++a)
       if (pbc[a] && norm(cell[a]) < std::max(options.min_distance, 1e-300))
-        throw error("lattice vector " + std::to_string(a + 1) + " is only " +
-                    g3(norm(cell[a])) +
+        throw error("lattice vector " + std::to_string(a + 1) + " is only " + g3(norm(cell[a])) +
                     " Å long: every atom overlaps its own periodic image" + units);
     if (pbc[0] && pbc[1] && pbc[2] && options.max_density > 0.0) {
       // Condensed matter has at most ~0.2 atoms per Å³ (diamond 0.18); 1 per Å³ means atoms
@@ -268,8 +267,8 @@ class neighbor_list {
       }
     if (ghosts > max_points)
       throw error("the cutoff " + g3(rc) + " Å would need " + g3(ghosts) +
-                  " periodic images of the atoms (more than " + g3(max_points) +
-                  ", about " + g3(std::round(ghosts * 64.0 / 1e9)) +
+                  " periodic images of the atoms (more than " + g3(max_points) + ", about " +
+                  g3(std::round(ghosts * 64.0 / 1e9)) +
                   " GB): cutoffs are a few Å (typically 4-8), and the cell must be in Å");
   }
 
