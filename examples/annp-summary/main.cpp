@@ -28,13 +28,40 @@ struct summary {
 
 int usage(const char* prog) {
   std::cerr << "usage: " << prog << " [--cutoff R] FILE...\n"
-            << "  FILE: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n";
+            << "       " << prog << " --model MODEL.annp\n"
+            << "  FILE: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n"
+            << "  --model: reads and checks a model file and describes it\n";
   return 2;
 }
 
 } // namespace
 
+/// --model: reads (and so checks) a model file and says what it holds.
+int describe_model(const std::string& path) {
+  const annp::model m = annp::read_model(path);
+  std::printf("%s: annp model, %zu element(s), cutoff %.3f Å\n", path.c_str(), m.elements.size(),
+              annp::any_potential(m).cutoff());
+  for (std::size_t e = 0; e < m.elements.size(); ++e) {
+    std::string shape;
+    for (const auto& l : m.networks[e].layers()) shape += std::to_string(l.in) + "-";
+    std::printf(
+        "  %-2s  %3zu descriptors, network %s1 (%zu parameters), reference energy %.6f eV\n",
+        std::string(annp::symbol(m.elements[e])).c_str(), m.functions_of(m.elements[e]).size(),
+        shape.c_str(), m.networks[e].parameter_size(), m.atomic_energies[e]);
+  }
+  for (const auto& [k, v] : m.metadata) std::printf("  %s: %s\n", k.c_str(), v.c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--model") {
+    try {
+      return describe_model(argv[2]);
+    } catch (const std::exception& e) {
+      std::cerr << "annp-summary: " << e.what() << "\n";
+      return 1;
+    }
+  }
   double cutoff = 6.0;
   std::vector<std::string> files;
   for (int k = 1; k < argc; ++k) {

@@ -10,11 +10,13 @@
 
 #include <iostream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 int main(int argc, char** argv) {
   try {
-    return annp::tools::train_command(std::vector<std::string>(argv + 1, argv + argc), std::cout);
+    return annp::tools::train_command(std::vector<std::string>(argv + 1, argv + argc), std::cout,
+                                      isatty(STDOUT_FILENO) != 0);
   } catch (const std::exception& e) {
     std::cerr << "annp-train: " << e.what() << "\n";
     return 1;

@@ -14,6 +14,8 @@ Cases:
   predict-roundtrip annp-predict on its own output keeps the DFT labels (energy, forces, stress)
                     and writes every column once: a fixed point.
   input-errors      a directory, a UTF-8 byte-order mark, an empty file.
+  kim-install       annp-kim-install refuses an empty or damaged model before compiling anything,
+                    naming file and line; annp-summary --model describes a good one.
   memory            a 0.01 A cell, fcc in nm, a 1000 A cutoff: a clear error well inside a 4 GB
                     address-space limit (ulimit -v), never an abort or the kernel's OOM killer.
 Prints PASS at the end.
@@ -168,6 +170,20 @@ def case_input_errors(t):
     check(p.returncode == 0 and 'total' in p.stdout and ' 295 ' in p.stdout, 'a UTF-8 byte-order mark is accepted')
     open(os.path.join(t.work, 'empty.xyz'), 'w').close()
     expect_error(t.run('annp-summary', 'empty.xyz'), ['empty.xyz: contains no structures'], 'an empty file')
+
+
+def case_kim_install(t):
+    tool = os.path.join(ROOT, 'integrations', 'kim', 'annp-kim-install')
+    env = dict(os.environ, ANNP_BUILD_DIR=os.path.dirname(t.bin))
+    open(os.path.join(t.work, 'empty.annp'), 'w').close()
+    with open(MODEL) as f:
+        open(os.path.join(t.work, 'cut.annp'), 'w').write(f.read()[:300])
+    for name, text in (('empty.annp', 'the model file is empty'), ('cut.annp', 'cut.annp:11')):
+        p = subprocess.run([tool, name, 'X', 'coll'], cwd=t.work, env=env, capture_output=True, text=True)
+        check(p.returncode == 1 and text in p.stderr and not os.path.exists(os.path.join(t.work, 'coll')),
+              f'{name}: refused before building ("{p.stderr.strip().splitlines()[0][:100]}")')
+    p = t.run('annp-summary', '--model', MODEL)
+    check(p.returncode == 0 and '30-20-20-1' in p.stdout, 'annp-summary --model describes the bundled model')
 
 
 def case_memory(t):

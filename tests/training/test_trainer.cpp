@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -190,5 +191,16 @@ TEST_SUITE("training") {
     CHECK(parity.find("RMSE 0.2887 eV") != std::string::npos);
     CHECK(std::count(parity.begin(), parity.end(), 'c') >= 3);
     CHECK_THROWS_AS((void)parity_plot({1.0}, {}, "x", "eV"), annp::error);
+    // Values a log axis cannot show (0, negative, NaN) are left out, never written as nan.
+    plot logp;
+    logp.log_x = logp.log_y = true;
+    logp.series.push_back({"zeros", {0.0, 1.0, 2.0}, {0.0, -1.0, std::nan("")}, false, ""});
+    const auto empty = render_svg(logp);
+    CHECK(empty.find("nan") == std::string::npos);
+    CHECK(empty.find("inf") == std::string::npos);
+    logp.series.push_back({"some", {1.0, 10.0, 100.0}, {0.5, 0.0, 0.05}, false, ""});
+    const auto some = render_svg(logp);
+    CHECK(some.find("nan") == std::string::npos);
+    CHECK(some.find("<path") != std::string::npos);
   }
 }

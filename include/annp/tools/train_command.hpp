@@ -81,6 +81,9 @@ class config {
     def("epochs", "300", "maximum epochs (iterations for cg, lbfgs, lm)");
     def("patience", "0", "early stopping: epochs without validation improvement (0: off)");
     def("checkpoint_every", "25", "write checkpoint.ckpt every N epochs (0: only at the end)");
+    def("progress_every", "100",
+        "a progress line every N epochs in logs and pipes (on a terminal: one updating line)");
+    def("progress_seconds", "30", "... or every this many seconds, whichever comes first");
     def("resume", "false", "continue from output/checkpoint.ckpt when it exists");
     def("init_model", "",
         "warm start: network weights from this annp model (same elements, functions and "
@@ -234,6 +237,8 @@ class tee_buffer : public std::streambuf {
 struct run_context {
   config& cfg;
   std::ostream& out;
+  std::ostream* terminal; // the updating progress line (a tty), or null
+  std::ostream* periodic; // periodic progress lines: the log (and the console when not a tty)
   std::string dir;
   std::vector<annp::structure>& structures;
   annp::dataset_split split;
@@ -257,7 +262,12 @@ template <class Optimizer> void train(run_context& c, Optimizer optimizer) {
   }
   const std::size_t epochs = c.cfg.count("epochs"), patience = c.cfg.count("patience");
   const std::size_t every = c.cfg.count("checkpoint_every");
-  callbacks::progress progress{&c.out, 1};
+  callbacks::progress_line progress;
+  progress.terminal = c.terminal;
+  progress.log = c.periodic;
+  progress.epochs = epochs;
+  progress.every_epochs = c.cfg.count("progress_every");
+  progress.every_seconds = c.cfg.number("progress_seconds");
   callbacks::learning_curve curve{c.dir + "/learning_curve.csv"};
   callbacks::checkpoint checkpoint{ckpt, every};
   if (patience > 0)
@@ -579,9 +589,12 @@ inline void check_same_run(const std::string& dir, const std::string& identity) 
 } // namespace train_detail
 
 /// The annp-train program as a function: args are its command-line arguments (CONFIG, then
-/// key=value), everything it prints goes to console (and to OUTPUT/train.log). Returns 0, or
+/// key=value), everything it prints goes to console (and to OUTPUT/train.log); when the console
+/// is a terminal, training progress is one line updated in place there (and periodic lines in
+/// the log). Returns 0, or
 /// throws annp::error for bad input.
-inline int train_command(const std::vector<std::string>& args, std::ostream& console) {
+inline int train_command(const std::vector<std::string>& args, std::ostream& console,
+                         bool console_is_terminal = false) {
   using namespace annp;
   using namespace train_detail;
   config cfg;
@@ -725,7 +738,17 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   std::ostream out_stream(&tee);
   if (resuming) out_stream << "\n==== resumed ====\n";
   out_stream << out.str();
-  run_context c{cfg, out_stream, dir, structures, split, m, data, weights, {}};
+  run_context c{cfg,
+                out_stream,
+                console_is_terminal ? &console : nullptr,
+                console_is_terminal ? static_cast<std::ostream*>(&log) : &out_stream,
+                dir,
+                structures,
+                split,
+                m,
+                data,
+                weights,
+                {}};
   dispatch(c);
   m.metadata = {{"trained_by", "annp-train"},
                 {"data", data_path},

@@ -103,7 +103,10 @@ inline std::string tick_label(double v) {
         y0 = std::min(y0, s.y[k]);
         y1 = std::max(y1, s.y[k]);
       }
-  if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  if (!std::isfinite(x0)) { // nothing to draw (e.g. only values <= 0 on a log axis): empty axes
+    x0 = p.log_x ? 1 : 0, x1 = p.log_x ? 10 : 1;
+    y0 = p.log_y ? 1 : 0, y1 = p.log_y ? 10 : 1;
+  }
   if (p.diagonal) x0 = y0 = std::min(x0, y0), x1 = y1 = std::max(x1, y1);
   const auto fx = [&](double v) { return p.log_x ? std::log10(v) : v; };
   const auto fy = [&](double v) { return p.log_y ? std::log10(v) : v; };

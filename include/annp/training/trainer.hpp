@@ -318,6 +318,76 @@ struct progress {
   }
 };
 
+/// Progress for people: on a terminal one line that updates in place (epoch, loss, validation
+/// errors, best so far, rate, ETA); in a log or a pipe a line every `every_epochs` epochs or
+/// `every_seconds` seconds, whichever comes first, and at the last epoch. Either stream may be
+/// null. The full per-epoch record belongs in the learning-curve CSV.
+struct progress_line {
+  std::ostream* terminal = nullptr; ///< updated in place ('\r'); a tty
+  std::ostream* log = nullptr;      ///< periodic whole lines
+  std::size_t epochs = 0;           ///< the run's epoch budget (for the ETA); 0: unknown
+  std::size_t every_epochs = 100;
+  double every_seconds = 30.0;
+
+  template <class T> void on_start(T& t) {
+    m_start_epoch = t.epoch();
+    m_last_log_epoch = t.epoch();
+    m_t0 = t.history().empty() ? 0.0 : t.history().back().seconds;
+    m_last_log_seconds = m_t0;
+  }
+  template <class T> void on_epoch(T&, const epoch_record& r) {
+    if (std::isfinite(r.validation_energy) && r.validation_energy < m_best) {
+      m_best = r.validation_energy;
+      m_best_epoch = r.epoch;
+    } else if (!std::isfinite(m_best) && r.train_energy < m_best_train) {
+      m_best_train = r.train_energy;
+      m_best_epoch = r.epoch;
+    }
+    const double elapsed = r.seconds - m_t0;
+    const double rate =
+        elapsed > 0.0 ? static_cast<double>(r.epoch - m_start_epoch) / elapsed : 0.0;
+    char eta[32] = "--:--:--";
+    if (epochs > r.epoch && rate > 0.0) {
+      const auto left = static_cast<long>(static_cast<double>(epochs - r.epoch) / rate);
+      std::snprintf(eta, sizeof eta, "%02ld:%02ld:%02ld", left / 3600, left / 60 % 60, left % 60);
+    }
+    const bool have_valid = std::isfinite(m_best);
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "epoch %zu%s%s  loss %.4e  E %.2f|%s meV/atom  F %.1f|%s meV/A  best %s %.2f "
+                  "meV/atom @ %zu  %.1f epochs/s  ETA %s",
+                  r.epoch, epochs ? "/" : "", epochs ? std::to_string(epochs).c_str() : "", r.loss,
+                  1000.0 * r.train_energy, valid_text(r.validation_energy, 2).c_str(),
+                  1000.0 * r.train_forces, valid_text(r.validation_forces, 1).c_str(),
+                  have_valid ? "valid" : "train", 1000.0 * (have_valid ? m_best : m_best_train),
+                  m_best_epoch, rate, eta);
+    if (terminal) *terminal << "\r\033[K" << line << std::flush;
+    const bool last = epochs != 0 && r.epoch >= epochs;
+    if (log &&
+        (last || r.epoch == m_start_epoch + 1 || r.epoch - m_last_log_epoch >= every_epochs ||
+         r.seconds - m_last_log_seconds >= every_seconds)) {
+      *log << line << "\n" << std::flush;
+      m_last_log_epoch = r.epoch;
+      m_last_log_seconds = r.seconds;
+    }
+  }
+  template <class T> void on_end(T&) {
+    if (terminal) *terminal << "\n" << std::flush;
+  }
+
+ private:
+  static std::string valid_text(double v, int digits) {
+    if (!std::isfinite(v)) return "-";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.*f", digits, 1000.0 * v);
+    return b;
+  }
+  std::size_t m_start_epoch = 0, m_last_log_epoch = 0, m_best_epoch = 0;
+  double m_last_log_seconds = 0.0, m_t0 = 0.0;
+  double m_best = std::numeric_limits<double>::infinity();
+  double m_best_train = std::numeric_limits<double>::infinity();
+};
+
 /// Stops when the best epoch lies `patience` epochs back; restores the best parameters at the
 /// end (restore_best).
 struct early_stopping {
