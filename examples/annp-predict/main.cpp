@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <new>
 #include <string>
 #include <vector>
@@ -131,6 +132,8 @@ int main(int argc, char** argv) {
     auto frames = annp::read_structures(args[1]);
     if (frames.empty()) throw annp::error(args[1], 0, "contains no structures");
     options.atomic_energies = atomic;
+    // Every out-of-range value is recorded: the per-atom "extrapolations" column counts them all.
+    options.max_extrapolation_records = std::numeric_limits<std::size_t>::max();
     annp::error_table errors;
     std::size_t extrapolated_structures = 0, extrapolated_atoms = 0;
     bool labelled = false;

@@ -17,10 +17,14 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
+#include <string>
 
 using namespace LAMMPS_NS;
 
 PairANNP::PairANNP(LAMMPS* lmp) : Pair(lmp), result_(std::make_unique<annp::host_result>()) {
+  nextra = 3;
+  pvector = new double[3]{0.0, 0.0, 0.0};
   single_enable = 0;
   restartinfo = 0;
   one_coeff = 1;
@@ -39,8 +43,21 @@ PairANNP::~PairANNP() {
   }
 }
 
-void PairANNP::settings(int narg, char**) {
-  if (narg != 0) error->all(FLERR, std::string("pair_style annp takes no arguments"));
+void PairANNP::settings(int narg, char** arg) {
+  for (int k = 0; k < narg; k += 2) {
+    const std::string key = arg[k];
+    long value = -1;
+    if (k + 1 >= narg || !annp::try_parse_integer(arg[k + 1], value) || value < 0 ||
+        (key != "warn" && key != "stop"))
+      error->all(FLERR, "pair_style annp [warn N] [stop N]: expected keyword and a count >= 0, "
+                        "got '" +
+                            key + "'" + (k + 1 < narg ? " '" + std::string(arg[k + 1]) + "'" : ""));
+    (key == "warn" ? warn_limit_ : stop_atoms_) = value;
+  }
+  warnings_ = 0;
+  nextra = 3; // compute pair annp: extrapolating atoms, committee deviation, energy spread
+  delete[] pvector;
+  pvector = new double[3]{0.0, 0.0, 0.0};
 }
 
 void PairANNP::coeff(int narg, char** arg) {
@@ -69,13 +86,6 @@ void PairANNP::coeff(int narg, char** arg) {
     error->all(FLERR, std::string("annp: ") + e.what());
   }
   comm_reverse = comm_reverse_off = 3 * static_cast<int>(1 + members_.size());
-  delete[] pvector;
-  pvector = nullptr;
-  nextra = 0;
-  if (!members_.empty()) {
-    nextra = 2;
-    pvector = new double[2]{0.0, 0.0};
-  }
   cutoff_ = model_->cutoff();
   element_of_type_.assign(ntypes + 1, -1);
   for (int t = 1; t <= ntypes; ++t) {
@@ -173,14 +183,27 @@ void PairANNP::compute(int eflag, int vflag) {
     count = offsets_[i + 1] - offsets_[i];
     list = neighbours_.data() + offsets_[i];
   };
+  for (int i = 0; i < nlocal; ++i)
+    if (!std::isfinite(atom->x[i][0]) || !std::isfinite(atom->x[i][1]) ||
+        !std::isfinite(atom->x[i][2]))
+      error->one(FLERR, "annp: atom " + std::to_string(atom->tag[i]) +
+                            " has a non-finite position at step " +
+                            std::to_string(update->ntimestep) + " (the run has blown up)");
   annp::compute_options options;
   options.atomic_energies = eflag_atom != 0;
   options.atomic_virials = vflag_atom != 0;
+  int flag = 0, cols = 0;
+  if (atom->find_custom("extrapolation", flag, cols) >= 0)
+    options.max_extrapolation_records = std::numeric_limits<std::size_t>::max();
   try {
     model_->compute(h, *result_, options);
   } catch (const std::exception& e) {
     error->one(FLERR, std::string("annp: ") + e.what());
   }
+  if (!std::isfinite(result_->energy))
+    error->one(FLERR, "annp: non-finite energy at step " + std::to_string(update->ntimestep) +
+                          " (overlapping atoms, or the run has blown up)");
+  extrapolation_guard(nlocal);
   if (!members_.empty()) committee_deviation(nlocal, nall, &h);
   const auto& r = *result_;
   double** f = atom->f;
@@ -212,6 +235,35 @@ void PairANNP::compute(int eflag, int vflag) {
       vatom[i][4] += a[4];
       vatom[i][5] += a[3];
     }
+}
+
+void PairANNP::extrapolation_guard(int nlocal) {
+  const auto& r = *result_;
+  int flag = 0, cols = 0;
+  const int index = atom->find_custom("extrapolation", flag, cols);
+  if (index >= 0 && flag == 1 && cols == 0) {
+    double* out = atom->dvector[index];
+    for (int i = 0; i < nlocal; ++i) out[i] = 0.0;
+    for (const auto& rec : r.extrapolations)
+      if (rec.atom < static_cast<std::size_t>(nlocal)) out[rec.atom] += 1.0;
+  }
+  double mine = static_cast<double>(r.extrapolated_atoms), all = 0.0;
+  MPI_Allreduce(&mine, &all, 1, MPI_DOUBLE, MPI_SUM, world);
+  pvector[0] = comm->me == 0 ? all : 0.0; // compute pair sums over ranks
+  if (all <= 0.0) return;
+  const auto count = static_cast<long>(all);
+  if (stop_atoms_ > 0 && count >= stop_atoms_)
+    error->all(FLERR,
+               "annp: step " + std::to_string(update->ntimestep) + ": " + std::to_string(count) +
+                   " atom(s) have descriptors outside the training range (stop " +
+                   std::to_string(stop_atoms_) + "): the model is extrapolating; stopped as asked");
+  if (warnings_ < warn_limit_ && comm->me == 0) {
+    ++warnings_;
+    error->warning(FLERR, "annp: step " + std::to_string(update->ntimestep) + ": " +
+                              std::to_string(count) +
+                              " atom(s) with descriptors outside the training range" +
+                              (warnings_ == warn_limit_ ? " (further warnings suppressed)" : ""));
+  }
 }
 
 void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
@@ -264,13 +316,13 @@ void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
   }
   std::vector<double> total(K, 0.0);
   MPI_Allreduce(energies.data(), total.data(), static_cast<int>(K), MPI_DOUBLE, MPI_SUM, world);
-  MPI_Allreduce(&largest, &pvector[0], 1, MPI_DOUBLE, MPI_MAX, world);
+  MPI_Allreduce(&largest, &pvector[1], 1, MPI_DOUBLE, MPI_MAX, world);
   double mean = 0.0, var = 0.0;
   for (double e : total) mean += e / static_cast<double>(K);
   for (double e : total) var += (e - mean) * (e - mean) / k1;
-  pvector[1] = std::sqrt(var);
+  pvector[2] = std::sqrt(var);
   // compute pair sums pvector over ranks (it is meant for partial sums): rank 0 holds the values.
-  if (comm->me != 0) pvector[0] = pvector[1] = 0.0;
+  if (comm->me != 0) pvector[1] = pvector[2] = 0.0;
 }
 
 int PairANNP::pack_reverse_comm(int n, int first, double* buf) {

@@ -1,14 +1,23 @@
 // pair_style annp: an annp model in LAMMPS, natively.
 //
-//   pair_style annp
+//   pair_style annp [warn N] [stop N]
 //   pair_coeff * * al.annp Al            (one element symbol per atom type; NULL: not modelled)
 //   pair_coeff * * m1.annp,m2.annp,m3.annp Al     (a committee: MD with m1, deviation of all)
+//
+// Extrapolation guard: every step the style counts the atoms with a descriptor outside the
+// training range; `warn N` (default 10) prints at most N warnings (step, count, then a note
+// that further ones are suppressed, as n2p2's pair_style hdnnp does), `stop N` (default 0:
+// never) stops the run when N or more atoms extrapolate in one step. With
+// `fix ID all property/atom d_extrapolation` each atom's count of out-of-range descriptor values
+// is written there (dump it). Non-finite positions or results stop the run with the atom named.
+// `compute ID all pair annp` gives c_ID[1] = extrapolating atoms this step, and for a committee
+// c_ID[2] and c_ID[3] (below).
 //
 // Committee: the first model drives the dynamics; every step all members are evaluated and
 // the per-atom force deviation (|sample standard deviation vector of the members' forces|, eV/Å,
 // as annp-predict's force_dev) is written into the per-atom property d_force_dev when the input
 // defines it (fix ID all property/atom d_force_dev), so it can be dumped; `compute ID all pair
-// annp` gives c_ID[1] = the largest deviation over all atoms and c_ID[2] = the standard deviation
+// annp` gives c_ID[2] = the largest deviation over all atoms and c_ID[3] = the standard deviation
 // of the members' total energies (eV), for thermo output or fix halt (stop on a threshold).
 //
 // Thin adaptor around annp::any_potential (the model sits behind one pointer). Many-body, one
@@ -66,8 +75,10 @@ class PairANNP : public Pair {
   std::vector<annp::any_potential> members_; // committee members after the first (may be empty)
   std::vector<double> member_forces_;        // per particle: 3 components x committee size
   bool reverse_members_ = false;             // what pack/unpack_reverse_comm carry
-  std::vector<int> element_of_type_;         // per LAMMPS type (1-based), model element or -1
-  std::vector<int> element_;                 // per particle
+  void extrapolation_guard(int nlocal);
+  long warn_limit_ = 10, warnings_ = 0, stop_atoms_ = 0;
+  std::vector<int> element_of_type_; // per LAMMPS type (1-based), model element or -1
+  std::vector<int> element_;         // per particle
   std::vector<int> offsets_, neighbours_, bin_of_, bin_head_, bin_next_;
   double cutoff_ = 0.0;
   bool allocated_ = false;

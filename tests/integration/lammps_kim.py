@@ -15,6 +15,12 @@ Cases:
   native-mpi2-newton-off
                  pair_style annp (lmp-annp: liblammps with the style registered), as above.
   native-errors  unknown element and missing model file stop LAMMPS with annp's message.
+  native-extrapolation
+                 a compressed cell outside the training range: d_extrapolation per atom equals
+                 annp-predict's counts, compute pair annp counts the atoms, `warn 2` prints two
+                 warnings then says the rest are suppressed, `stop 1` stops the run.
+  kim-extrapolation
+                 the same squeezed cell through KIM: warnings on standard error, at most ten.
   native-committee-serial, native-committee-mpi2
                  pair_coeff with a committee of three models: energy and forces of the first,
                  per-atom d_force_dev, compute pair annp (largest deviation, energy spread)
@@ -217,7 +223,7 @@ def main():
                      f"pair_coeff * * {committee} Al", "compute cp all pair annp"]
             text = lammps_input(data, setup).replace(
                 "thermo_style custom step pe pxx pyy pzz pxy pxz pyz",
-                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz c_cp[1] c_cp[2]")
+                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz c_cp[2] c_cp[3]")
             text += "write_dump all custom dev.dump id d_force_dev modify sort id format float %.17g\n"
             path = os.path.join(work, "in.test")
             with open(path, "w") as fh:
@@ -234,6 +240,59 @@ def main():
             check_close("per-atom force deviation", dev, ref.arrays["force_dev"], 1e-9)
             check_close("largest deviation (compute pair)", v[8], float(ref.info["max_force_dev"]), 1e-9)
             check_close("energy spread (compute pair)", v[9], float(ref.info["energy_std"]), 1e-9)
+        elif case == "native-extrapolation":
+            squeezed = atoms.copy()
+            squeezed.set_cell(squeezed.cell[:] * 0.8, scale_atoms=True)
+            data, seen = lammps_setup(work, squeezed)
+            out = os.path.join(work, "extrapolation.xyz")
+            src = os.path.join(work, "reference_in.xyz")
+            annp_reference(build, model, seen, work)  # writes reference_in.xyz with every digit
+            run([os.path.join(build, "examples", "annp-predict"), model, src, out])
+            ref = read(out, format="extxyz").arrays["extrapolations"]
+            if not ref.any():
+                fail("the squeezed cell should extrapolate")
+            setup = ["units metal", "fix ex all property/atom d_extrapolation", "pair_style annp warn 2",
+                     f"pair_coeff * * {model} Al", "compute cp all pair annp"]
+            text = lammps_input(data, setup).replace(
+                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz",
+                "thermo_style custom step pe pxx pyy pzz pxy pxz pyz c_cp[1]")
+            text += ("write_dump all custom ex.dump id d_extrapolation modify sort id format float %.17g\n"
+                     "velocity all create 300 1\nfix nve all nve\nrun 4\n")
+            path = os.path.join(work, "in.test")
+            with open(path, "w") as fh:
+                fh.write(text)
+            p = run([native, "-in", path], cwd=work)
+            lines = p.stdout.splitlines()
+            k = next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "PotEng"])
+            counted = float(lines[k + 1].split()[8])
+            per_atom = parse_forces(os.path.join(work, "ex.dump"))[:, 0]
+            check_close("per-atom extrapolation counts", per_atom, ref, 0)
+            check_close("extrapolating atoms (compute pair)", counted, float((ref > 0).sum()), 0)
+            warnings = [l for l in (p.stdout + p.stderr).splitlines() if "WARNING: annp: step" in l]
+            print("  " + "\n  ".join(warnings))
+            if len(warnings) != 2 or "further warnings suppressed" not in warnings[1]:
+                fail("warn 2 must give exactly two warnings, the second saying the rest are suppressed")
+            bad = lammps_input(data, ["units metal", "pair_style annp stop 1", f"pair_coeff * * {model} Al"])
+            with open(path, "w") as fh:
+                fh.write(bad)
+            p = run([native, "-in", path], cwd=work, expect_failure=True)
+            msg = p.stdout + p.stderr
+            if p.returncode == 0 or "stopped as asked" not in msg:
+                fail("stop 1 must stop the run: " + msg[-500:])
+            print("  stop 1: " + next(l for l in msg.splitlines() if "stopped as asked" in l))
+        elif case == "kim-extrapolation":
+            squeezed = atoms.copy()
+            squeezed.set_cell(squeezed.cell[:] * 0.8, scale_atoms=True)
+            data, seen = lammps_setup(work, squeezed)
+            text = lammps_input(data, kim_metal) + "velocity all create 300 1\nfix nve all nve\nrun 30\n"
+            path = os.path.join(work, "in.test")
+            with open(path, "w") as fh:
+                fh.write(text)
+            p = run(["lmp", "-in", path], cwd=work)
+            warnings = [l for l in p.stderr.splitlines() if l.startswith("WARNING: annp:")]
+            print("  " + "\n  ".join(warnings[-2:]))
+            if len(warnings) != 10 or "further warnings suppressed" not in warnings[-1]:
+                fail(f"expected exactly 10 extrapolation warnings, got {len(warnings)}")
         elif case == "native-errors":
             for bad, expect in ((f"pair_coeff * * {model} O", "annp: element 'O'"),
                                 ("pair_coeff * * /no/such.annp Al", "annp: /no/such.annp")):

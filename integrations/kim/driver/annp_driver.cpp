@@ -17,6 +17,7 @@
 
 #include "KIM_ModelDriverHeaders.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -32,7 +33,9 @@ struct driver_state {
   double energy = 1.0;           // 1 eV in the simulator's energy unit
   std::vector<double> positions; // scratch: positions in Å
   annp::host_result result;
+  long warnings = 0; // extrapolation warnings given (at most warning_limit, per process)
 };
+constexpr long warning_limit = 10;
 
 // Errors go to the KIM log (kim.log) and to standard error, where the simulator's user sees them
 // next to the simulator's own message.
@@ -87,7 +90,15 @@ int compute(KIM::ModelCompute const* const model, KIM::ModelComputeArguments con
   try {
     const auto n = static_cast<std::size_t>(*particles);
     state->positions.resize(3 * n);
-    for (std::size_t k = 0; k < 3 * n; ++k) state->positions[k] = coords[k] / state->length;
+    for (std::size_t k = 0; k < 3 * n; ++k) {
+      state->positions[k] = coords[k] / state->length;
+      if (!std::isfinite(state->positions[k])) {
+        LOG_ENTRY(args, error,
+                  "annp: particle " + std::to_string(k / 3) +
+                      " has a non-finite position (the run has blown up)");
+        return 1;
+      }
+    }
     annp::host_system h;
     h.particles = n;
     h.positions = state->positions.data();
@@ -110,6 +121,20 @@ int compute(KIM::ModelCompute const* const model, KIM::ModelComputeArguments con
       return 1;
     }
     const auto& r = state->result;
+    if (!std::isfinite(r.energy)) {
+      LOG_ENTRY(args, error,
+                "annp: non-finite energy (overlapping atoms, or the run has blown up)");
+      return 1;
+    }
+    if (r.extrapolated_atoms > 0 && state->warnings < warning_limit) {
+      ++state->warnings;
+      const std::string message =
+          "annp: " + std::to_string(r.extrapolated_atoms) +
+          " atom(s) with descriptors outside the training range (this process)" +
+          (state->warnings == warning_limit ? "; further warnings suppressed" : "");
+      args->LogEntry(KIM::LOG_VERBOSITY::warning, message, __LINE__, __FILE__);
+      std::fprintf(stderr, "WARNING: %s\n", message.c_str());
+    }
     const double e = state->energy, f = state->energy / state->length;
     if (energy) *energy = e * r.energy;
     if (forces)
