@@ -92,8 +92,10 @@ def case_train_checks(t):
         f.write('0\nLattice="4 0 0 0 4 0 0 0 4" Properties=species:S:1:pos:R:3 energy=0\n')
         f.write(open(DATA).read())
     cases = [
-        (['hidden=-4'], ["'hidden' must be positive whole numbers, got '-4'"]),
-        (['hidden=2.7'], ["'hidden' must be positive whole numbers, got '2.7'"]),
+        (['hidden=-4'], ["'hidden' must be positive whole numbers", "got '-4'"]),
+        (['hidden=2.7'], ["'hidden' must be positive whole numbers", "got '2.7'"]),
+        (['hidden=1e300'], ["'hidden' must be positive whole numbers", "got '1e300'"]),
+        (['epochs=1e300'], ["'epochs' must be a whole number >= 0"]),
         (['seed=-1'], ["'seed' must be a whole number >= 0"]),
         (['learning_rate=-1'], ["'learning_rate' must be positive"]),
         (['energy_weight=0'], ['all 0: nothing to fit']),

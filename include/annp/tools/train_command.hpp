@@ -111,8 +111,16 @@ class config {
   }
 
   void read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      throw annp::error(path + ": is a directory, expected a configuration file");
     std::ifstream in(path);
     if (!in) throw annp::error(path + ": cannot open configuration file");
+    read_stream(in, path);
+  }
+
+  /// 'key = value' lines; origin names the source in messages ("file:line").
+  void read_stream(std::istream& in, const std::string& origin) {
     std::string line;
     for (std::size_t n = 1; std::getline(in, line); ++n) {
       if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3); // UTF-8 byte-order mark
@@ -120,9 +128,9 @@ class config {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const auto eq = line.find('=');
       if (eq == std::string::npos)
-        throw annp::error(path + ":" + std::to_string(n) + ": expected 'key = value', got '" +
+        throw annp::error(origin + ":" + std::to_string(n) + ": expected 'key = value', got '" +
                           line + "'");
-      set(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), path + ":" + std::to_string(n));
+      set(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), origin + ":" + std::to_string(n));
     }
   }
 
@@ -148,7 +156,7 @@ class config {
   }
   std::size_t count(const std::string& key) {
     const double d = number(key);
-    if (d < 0 || d != std::floor(d))
+    if (d < 0 || d != std::floor(d) || d > 9.0e15)
       throw annp::error(where(key) + ": '" + key + "' must be a whole number >= 0, got '" +
                         str(key) + "'");
     return static_cast<std::size_t>(d);
@@ -441,9 +449,9 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
 /// Settings that are wrong whatever the data: said before anything is read or written.
 inline void check_settings_values(config& cfg) {
   const auto positive_whole = [&](const std::string& key, double v) {
-    if (!(v >= 1.0) || v != std::floor(v))
-      throw error(cfg.where(key) + ": '" + key + "' must be positive whole numbers, got '" +
-                  cfg.str(key) + "'");
+    if (!(v >= 1.0) || v != std::floor(v) || v > 1e6)
+      throw error(cfg.where(key) + ": '" + key +
+                  "' must be positive whole numbers (at most 1e6), got '" + cfg.str(key) + "'");
   };
   for (double h : cfg.numbers("hidden")) positive_whole("hidden", h);
   if (const auto r = cfg.count("radial"); r < 2)
