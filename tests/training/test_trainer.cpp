@@ -176,6 +176,37 @@ TEST_SUITE("training") {
     std::getline(lines, line);
     std::getline(lines, line);
     CHECK(line.find(format_double(t.history()[0].loss)) != std::string::npos);
+    // progress_line: one line updated in place on a terminal, whole lines every 3 epochs in the
+    // log (epochs 1, 4, 7 and the last, 8), the best validation epoch and an ETA.
+    {
+      setup s3;
+      trainer t3(s3.pot, s3.train, &s3.validation, loss_weights{1.0, 0.2, 0.0}, optim::lbfgs<>{},
+                 1);
+      std::ostringstream terminal, periodic;
+      callbacks::progress_line p;
+      p.terminal = &terminal;
+      p.log = &periodic;
+      p.epochs = 8;
+      p.every_epochs = 3;
+      p.every_seconds = 1e9;
+      t3.run(8, p);
+      const std::string tty = terminal.str(), logged = periodic.str();
+      CHECK(std::count(tty.begin(), tty.end(), '\r') == 8);
+      CHECK(std::count(tty.begin(), tty.end(), '\n') == 1);
+      CHECK(std::count(logged.begin(), logged.end(), '\n') == 4);
+      CHECK(logged.find("epoch 1/8 ") == 0);
+      CHECK(logged.find("epoch 4/8 ") != std::string::npos);
+      CHECK(logged.find("epoch 7/8 ") != std::string::npos);
+      CHECK(logged.find("epoch 8/8 ") != std::string::npos);
+      CHECK(logged.find("best valid") != std::string::npos);
+      std::size_t best = 0;
+      for (const auto& r : t3.history())
+        if (best == 0 || r.validation_energy < t3.history()[best - 1].validation_energy)
+          best = r.epoch;
+      const auto last_line = logged.substr(logged.rfind("epoch 8/8"));
+      CHECK(last_line.find("@ " + std::to_string(best) + " ") != std::string::npos);
+      CHECK(logged.find("ETA") != std::string::npos);
+    }
     // target_rmse stops as soon as the (validation) error is below a loose target.
     setup s2;
     trainer t2(s2.pot, s2.train, &s2.validation, loss_weights{}, optim::lbfgs<>{}, 1);
