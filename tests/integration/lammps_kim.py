@@ -205,15 +205,9 @@ def main():
             check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
         elif case.startswith("native-committee"):
             ranks = 2 if case.endswith("mpi2") else 1
-            members = [model]
-            for k, factor in ((2, 1.02), (3, 0.97)):  # distinct members: rescaled energy outputs
-                path = os.path.join(work, f"member{k}.annp")
-                with open(model) as src, open(path, "w") as dst:
-                    for line in src:
-                        if line.startswith("energy_scale "):
-                            line = f"energy_scale {float(line.split()[1]) * factor!r}\n"
-                        dst.write(line)
-                members.append(path)
+            sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            from script_support import committee_members
+            members = committee_members(model, work)
             committee = ",".join(members)
             out = os.path.join(work, "committee.xyz")
             src = os.path.join(work, "reference_in.xyz")

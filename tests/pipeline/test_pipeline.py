@@ -25,7 +25,6 @@ Prints PASS at the end.
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,16 +43,8 @@ from ase.io import read, write  # noqa: E402
 
 from annp_pipeline import xyz  # noqa: E402
 
-
-def fail(msg):
-    print('FAIL:', msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print('  ok:', msg)
+sys.path.insert(0, os.path.dirname(HERE))
+from script_support import check, fail, run_case  # noqa: E402
 
 
 def tool(name, *args, env=None, check_rc=True, **kw):
@@ -453,19 +444,7 @@ def case_gpaw_smoke(build, work):
 
 
 def main():
-    if len(sys.argv) != 4:
-        print(__doc__)
-        sys.exit(2)
-    case, build, work = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
-    fn = globals().get('case_' + case.replace('-', '_'))
-    if fn is None:
-        fail(f'unknown case {case}')
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
-    print(f'{case}:')
-    fn(build, work)
-    print('PASS')
+    run_case(globals(), __doc__)
 
 
 if __name__ == '__main__':

@@ -17,7 +17,6 @@ Cases:
 Prints PASS at the end.
 """
 import os
-import shutil
 import subprocess
 import sys
 
@@ -27,21 +26,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 MODEL = os.path.join(ROOT, 'data', 'models', 'al.annp')
 
+sys.path.insert(0, os.path.dirname(HERE))
+from script_support import check, committee_members, fail, run_case  # noqa: E402
+
 import annp  # noqa: E402
-from ase import Atoms  # noqa: E402
 from ase.build import bulk, fcc111  # noqa: E402
-from ase.io import read, write  # noqa: E402
-
-
-def fail(msg):
-    print('FAIL:', msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print('  ok:', msg)
+from ase.io import read  # noqa: E402
 
 
 def rel(a, b):
@@ -178,15 +168,7 @@ def case_ase(build, work):
     check(np.abs(freqs[0]).max() < 1e-3 and 4 < freqs[1].min() < freqs[1].max() < 12,
           f'ase.phonons: X-point frequencies {", ".join(f"{f:.2f}" for f in freqs[1])} THz')
     # A committee: force_dev as annp-predict computes it.
-    members = [MODEL]
-    for k, factor in ((2, 1.02), (3, 0.97)):
-        p = os.path.join(work, f'member{k}.annp')
-        with open(MODEL) as src, open(p, 'w') as dst:
-            for line in src:
-                if line.startswith('energy_scale '):
-                    line = f'energy_scale {float(line.split()[1]) * factor!r}\n'
-                dst.write(line)
-        members.append(p)
+    members = committee_members(MODEL, work)
     t = structures()['triclinic']
     t.calc = annp.Calculator(members)
     t.get_potential_energy()
@@ -263,16 +245,7 @@ def case_train(build, work):
 
 
 def main():
-    if len(sys.argv) != 4:
-        print(__doc__)
-        sys.exit(2)
-    case, build, work = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
-    print(f'{case}:')
-    globals()['case_' + case](build, work)
-    print('PASS')
+    run_case(globals(), __doc__)
 
 
 if __name__ == '__main__':

@@ -31,18 +31,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 DATA = os.path.join(ROOT, 'data', 'al', 'al.xyz')
 MODEL = os.path.join(ROOT, 'data', 'models', 'al.annp')
+sys.path.insert(0, os.path.dirname(HERE))
+from script_support import check, run_case  # noqa: E402
+
 SMALL = ['radial=4', 'angular=0', 'hidden=4', 'checkpoint_every=2']
-
-
-def fail(msg):
-    print('FAIL:', msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print('  ok:', msg)
 
 
 class Tools:
@@ -207,16 +199,7 @@ def case_memory(t):
 
 
 def main():
-    if len(sys.argv) < 4:
-        print(__doc__)
-        sys.exit(2)
-    case, build, work = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
-    print(f'{case}:')
-    globals()['case_' + case.replace('-', '_')](Tools(build, work, '--no-ulimit' not in sys.argv))
-    print('PASS')
+    run_case(globals(), __doc__, lambda build, work, flags: Tools(build, work, '--no-ulimit' not in flags))
 
 
 if __name__ == '__main__':

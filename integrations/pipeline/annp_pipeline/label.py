@@ -133,8 +133,7 @@ def compute(atoms, profile):
     params = frame_settings(atoms, profile)
     kwargs = dict(params)
     if profile['calculator'] == 'gpaw':
-        from gpaw import PW, FermiDirac, MethfesselPaxton, MarzariVanderbilt  # noqa: F401
-        kwargs.setdefault('txt', None)
+        kwargs.setdefault('txt', None)  # GPAW's own log: not written
     at = atoms.copy()
     at.calc = cls(**kwargs)
     energy = at.get_potential_energy()
