@@ -28,7 +28,8 @@ Cases:
   stress-atom    compute stress/atom (partialParticleVirial) sums to the global virial.
   ase            ase.calculators.lammpslib with the KIM model: energy, forces, stress.
   bad-element    `kim interactions O` fails with a LAMMPS error, not a crash.
-  bad-model      a damaged model file: LAMMPS stops with annp's message naming file and line.
+  bad-model      a damaged model file: LAMMPS stops with annp's message naming file and line,
+                 and the KIM API's temporary parameter directory does not stay behind.
 """
 
 import os
@@ -363,6 +364,12 @@ def main():
                 fail("a damaged model file must give a LAMMPS error, not a crash")
             if "annp:" not in out or "model.annp:" not in out:
                 fail("the error must carry annp's message naming the model file and line")
+            # The KIM API's temporary parameter directory (named in the message) is gone.
+            import re
+            for d in set(re.findall(r"(/\S*kim-shared-library-parameter-file-directory-\w+)/", out)):
+                if os.path.exists(d):
+                    fail(f"the failed model creation left {d} behind")
+                print(f"  removed after the failure: {d}")
         else:
             fail(f"unknown case {case}")
     print("PASS")

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -165,12 +166,36 @@ int destroy(KIM::ModelDestroy* const model) {
   return 0;
 }
 
+// The KIM API writes the parameter files into a fresh temporary directory for the driver and
+// removes it when the model is destroyed; when creation fails it leaves it behind, so the driver
+// removes it on every failure (only a directory of the KIM API's own naming).
+void remove_parameter_directory(const std::string* dir) {
+  if (dir == nullptr ||
+      dir->find("kim-shared-library-parameter-file-directory") == std::string::npos)
+    return;
+  std::error_code ec;
+  std::filesystem::remove_all(*dir, ec);
+}
+
+int create_model(KIM::ModelDriverCreate* create, KIM::LengthUnit length_unit,
+                 KIM::EnergyUnit energy_unit, const std::string*& dir);
+
 } // namespace
 
 extern "C" int annp_model_driver_create(KIM::ModelDriverCreate* const create,
                                         KIM::LengthUnit const length_unit,
                                         KIM::EnergyUnit const energy_unit, KIM::ChargeUnit const,
                                         KIM::TemperatureUnit const, KIM::TimeUnit const) {
+  const std::string* dir = nullptr;
+  const int failed = create_model(create, length_unit, energy_unit, dir);
+  if (failed) remove_parameter_directory(dir);
+  return failed;
+}
+
+namespace {
+
+int create_model(KIM::ModelDriverCreate* create, KIM::LengthUnit length_unit,
+                 KIM::EnergyUnit energy_unit, const std::string*& dir) {
   try {
     int files = 0;
     create->GetNumberOfParameterFiles(&files);
@@ -180,7 +205,6 @@ extern "C" int annp_model_driver_create(KIM::ModelDriverCreate* const create,
                     std::to_string(files));
       return 1;
     }
-    const std::string* dir = nullptr;
     const std::string* base = nullptr;
     create->GetParameterFileDirectoryName(&dir);
     if (create->GetParameterFileBasename(0, &base) || dir == nullptr) {
@@ -241,3 +265,5 @@ extern "C" int annp_model_driver_create(KIM::ModelDriverCreate* const create,
     return 1;
   }
 }
+
+} // namespace
