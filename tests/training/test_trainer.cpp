@@ -198,7 +198,7 @@ TEST_SUITE("training") {
       CHECK(logged.find("epoch 4/8 ") != std::string::npos);
       CHECK(logged.find("epoch 7/8 ") != std::string::npos);
       CHECK(logged.find("epoch 8/8 ") != std::string::npos);
-      CHECK(logged.find("best valid") != std::string::npos);
+      CHECK(logged.find("lowest valid E") != std::string::npos);
       std::size_t best = 0;
       for (const auto& r : t3.history())
         if (best == 0 || r.validation_energy < t3.history()[best - 1].validation_energy)

@@ -318,9 +318,10 @@ struct progress {
   }
 };
 
-/// Progress for people: on a terminal one line that updates in place (epoch, loss, validation
-/// errors, best so far, rate, ETA); in a log or a pipe a line every `every_epochs` epochs or
-/// `every_seconds` seconds, whichever comes first, and at the last epoch. Either stream may be
+/// Progress for people: on a terminal one line that updates in place (epoch, loss, train|validation
+/// errors, the lowest validation energy error so far and its epoch - model selection itself
+/// follows the validation loss -, rate, ETA); in a log or a pipe a line every `every_epochs` epochs
+/// or `every_seconds` seconds, whichever comes first, and at the last epoch. Either stream may be
 /// null. The full per-epoch record belongs in the learning-curve CSV.
 struct progress_line {
   std::ostream* terminal = nullptr; ///< updated in place ('\r'); a tty
@@ -354,7 +355,7 @@ struct progress_line {
     const bool have_valid = std::isfinite(m_best);
     char line[320];
     std::snprintf(line, sizeof line,
-                  "epoch %zu%s%s  loss %.4e  E %.2f|%s meV/atom  F %.1f|%s meV/A  best %s %.2f "
+                  "epoch %zu%s%s  loss %.4e  E %.2f|%s meV/atom  F %.1f|%s meV/A  lowest %s E %.2f "
                   "meV/atom @ %zu  %.1f epochs/s  ETA %s",
                   r.epoch, epochs ? "/" : "", epochs ? std::to_string(epochs).c_str() : "", r.loss,
                   1000.0 * r.train_energy, valid_text(r.validation_energy, 2).c_str(),
