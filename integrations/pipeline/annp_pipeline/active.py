@@ -328,8 +328,8 @@ class Loop:
                     os.makedirs(folder)
                     self.run_md(folder, name, elements, start, cond, seed=int(e['seed']) + 1000 * i + 37 * c + s,
                                 env=env, condition=c, start_index=s)
-                log(f'iteration {i}: MD condition {c} ({cond.get("name", "")}) start {s}') \
-                    if not os.path.exists(os.path.join(exp, f'.md-{c}-{s}.done')) else None
+                if not os.path.exists(os.path.join(exp, f'.md-{c}-{s}.done')):
+                    log(f'iteration {i}: MD condition {c} ({cond.get("name", "")}) start {s}')
                 stage(exp, f'md-{c}-{s}', md)
         frames_path = os.path.join(d, 'explored.xyz')
 

@@ -112,7 +112,7 @@ def _flatten(value, prefix=''):
     if isinstance(value, dict):
         out = []
         for k in sorted(value):
-            out += _flatten(value[k], f'{prefix}{k}.' if prefix or True else '')
+            out += _flatten(value[k], f'{prefix}{k}.')
         return out
     if isinstance(value, (list, tuple)):
         return [f'{prefix[:-1]}:' + ','.join(str(v) for v in value)]
