@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       auto r = pot.compute(s, options);
       annp::committee_result c;
       if (is_committee) {
-        c = group.compute(s, options);
+        c = group.compute(s, options, &r);
         r.energy = c.energy;
         r.forces = c.forces;
         largest_dev = std::max(largest_dev, c.max_force_spread);

@@ -89,7 +89,7 @@ class model_handle {
     {
       py::gil_scoped_release unlocked;
       m_members.front().compute(s, r, o);
-      if (m_committee) c = m_committee->compute(s, o);
+      if (m_committee) c = m_committee->compute(s, o, &r);
     }
     py::dict out;
     const auto sn = static_cast<py::ssize_t>(n);

@@ -86,14 +86,21 @@ template <class P> class committee {
   [[nodiscard]] const P& member(std::size_t k) const { return m_members.at(k); }
 
   [[nodiscard]] committee_result compute(const structure& s, const compute_options& o = {}) const {
+    return compute(s, o, nullptr);
+  }
+  /// The same, reusing the first member's result when the caller has computed it already.
+  [[nodiscard]] committee_result compute(const structure& s, const compute_options& o,
+                                         const potential_result* first) const {
     committee_result r;
     const std::size_t n = s.size(), K = m_members.size();
     r.forces = xt::zeros<double>({n, std::size_t{3}});
     r.force_spread = xt::zeros<double>({n, std::size_t{3}});
     xt::xtensor<double, 2> sq = xt::zeros<double>({n, std::size_t{3}});
     double e2 = 0.0;
-    for (const auto& p : m_members) {
-      const auto m = p.compute(s, o);
+    for (std::size_t k = 0; k < K; ++k) {
+      potential_result own;
+      if (k > 0 || first == nullptr) own = m_members[k].compute(s, o);
+      const potential_result& m = (k == 0 && first != nullptr) ? *first : own;
       r.member_energies.push_back(m.energy);
       r.energy += m.energy;
       e2 += m.energy * m.energy;
