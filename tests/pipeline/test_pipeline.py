@@ -119,15 +119,23 @@ def case_label_kill(build, work):
     for _ in range(6):
         p = subprocess.Popen([os.path.join(PIPE, 'annp-label'), inp, out, '--profile', slow, '-q', '-j', '2'],
                              env=e, start_new_session=True)
-        time.sleep(rnd.uniform(0.6, 1.4))
+        # Kill at a random moment after this run has started writing (on a loaded machine the
+        # interpreter can take longer to start than the whole random window).
+        started = time.monotonic()
+        size0 = os.path.getsize(out) if os.path.exists(out) else 0
+        while p.poll() is None and time.monotonic() - started < 60 and \
+                (os.path.getsize(out) if os.path.exists(out) else 0) == size0:
+            time.sleep(0.02)
+        time.sleep(rnd.uniform(0.1, 0.8))
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             kills += 1
         p.wait()
-        end, n = xyz.complete_frames(out)
-        if end != os.path.getsize(out):
-            fail(f'a killed run left a partial frame ({os.path.getsize(out) - end} bytes)')
-        ids = [a.info['label_id'] for a in read(out, ':')]
+        size = os.path.getsize(out) if os.path.exists(out) else 0
+        end, n = xyz.complete_frames(out) if size else (0, 0)
+        if end != size:
+            fail(f'a killed run left a partial frame ({size - end} bytes)')
+        ids = [a.info['label_id'] for a in read(out, ':')] if size else []
         if len(ids) != len(set(ids)):
             fail('a structure was written twice')
     check(kills >= 3, f'labeller killed {kills} times; after each kill every frame is whole and none is repeated')
