@@ -12,6 +12,16 @@
 // (sigma is the population standard deviation). A descriptor that is constant over the data set
 // (zero range or sigma) gets a scaling factor of 0: it carries no information. The same minimum
 // and maximum define the range outside which an atom's descriptor counts as an extrapolation.
+//
+// min_range makes the scaling robust to degenerate descriptors: one whose training range
+// max - min is at most min_range (e.g. a narrow radial Gaussian centred where no pair of the data
+// ever is, with values 1e-262 ... 1e-65) is inactive, with factor 0, instead of being blown up by
+// 1 / range into inputs of 1e65 for the first pair that comes closer. Its values still define the
+// extrapolation range. annp-train's default is min_range = 1e-4: descriptor values are O(1) per
+// neighbour, so a function that changes by less than a ten-thousandth of one neighbour at its
+// centre over the whole training set carries nothing a network can learn from, while 1 / range
+// would still amplify the first closer pair ten-thousandfold. 0 (n2p2's behaviour, and annp
+// models written before min_range existed) keeps every non-constant descriptor.
 
 #include <annp/core/error.hpp>
 
@@ -125,11 +135,14 @@ class descriptor_scaling {
   }
 
   descriptor_scaling(scaling_mode mode, double smin, double smax,
-                     std::vector<descriptor_stats> stats)
-      : m_mode(mode), m_smin(smin), m_smax(smax), m_stats(std::move(stats)) {
+                     std::vector<descriptor_stats> stats, double min_range = 0.0)
+      : m_mode(mode), m_smin(smin), m_smax(smax), m_min_range(min_range),
+        m_stats(std::move(stats)) {
     if (!(smin < smax) && mode != scaling_mode::none && mode != scaling_mode::center)
       throw error("scaling needs s_min < s_max, got " + std::to_string(smin) + " and " +
                   std::to_string(smax));
+    if (!(min_range >= 0.0) || !std::isfinite(min_range))
+      throw error("scaling: min_range must be finite and >= 0, got " + std::to_string(min_range));
     for (const auto& st : m_stats) {
       const std::size_t n = st.min.size();
       if (st.max.size() != n || st.mean.size() != n || st.sigma.size() != n)
@@ -144,6 +157,18 @@ class descriptor_scaling {
   [[nodiscard]] scaling_mode mode() const noexcept { return m_mode; }
   [[nodiscard]] double smin() const noexcept { return m_smin; }
   [[nodiscard]] double smax() const noexcept { return m_smax; }
+  [[nodiscard]] double min_range() const noexcept { return m_min_range; }
+  /// Whether descriptor m of element e is inactive (training range at most min_range).
+  [[nodiscard]] bool inactive(std::size_t e, std::size_t m) const {
+    const auto& st = m_stats.at(e);
+    return m_min_range > 0.0 && st.count > 0 && st.max[m] - st.min[m] <= m_min_range;
+  }
+  /// Number of inactive descriptors of element e.
+  [[nodiscard]] std::size_t inactive_count(std::size_t e) const {
+    std::size_t n = 0;
+    for (std::size_t m = 0; m < m_stats.at(e).min.size(); ++m) n += inactive(e, m) ? 1 : 0;
+    return n;
+  }
   [[nodiscard]] const descriptor_stats& stats(std::size_t e) const { return m_stats.at(e); }
   [[nodiscard]] std::size_t element_count() const noexcept { return m_stats.size(); }
 
@@ -165,7 +190,7 @@ class descriptor_scaling {
 
   friend bool operator==(const descriptor_scaling& a, const descriptor_scaling& b) {
     if (a.m_mode != b.m_mode || a.m_smin != b.m_smin || a.m_smax != b.m_smax ||
-        a.m_stats.size() != b.m_stats.size())
+        a.m_min_range != b.m_min_range || a.m_stats.size() != b.m_stats.size())
       return false;
     for (std::size_t e = 0; e < a.m_stats.size(); ++e) {
       const auto &x = a.m_stats[e], &y = b.m_stats[e];
@@ -182,7 +207,8 @@ class descriptor_scaling {
     m_shift.clear();
     const double span = m_smax - m_smin;
     m_offset = (m_mode == scaling_mode::none || m_mode == scaling_mode::center) ? 0.0 : m_smin;
-    for (const auto& st : m_stats) {
+    for (std::size_t e = 0; e < m_stats.size(); ++e) {
+      const auto& st = m_stats[e];
       const std::size_t n = st.min.size();
       std::vector<double> f(n, 1.0), s(n, 0.0);
       for (std::size_t m = 0; m < n; ++m) {
@@ -204,6 +230,8 @@ class descriptor_scaling {
           s[m] = st.mean[m];
           break;
         }
+        if (m_mode != scaling_mode::none && m_mode != scaling_mode::center && inactive(e, m))
+          f[m] = 0.0;
       }
       m_factor.push_back(std::move(f));
       m_shift.push_back(std::move(s));
@@ -211,7 +239,7 @@ class descriptor_scaling {
   }
 
   scaling_mode m_mode = scaling_mode::none;
-  double m_smin = 0.0, m_smax = 1.0;
+  double m_smin = 0.0, m_smax = 1.0, m_min_range = 0.0;
   std::vector<descriptor_stats> m_stats;
   std::vector<std::vector<double>> m_factor, m_shift;
   double m_offset = 0.0;

@@ -317,9 +317,20 @@ inline bool n2p2_unsupported(std::string_view k) {
 }
 
 /// Writes a model as an n2p2 model directory (atomic writes per file). Refuses models n2p2
-/// cannot express (Chebyshev functions, activations without an n2p2 letter, spins).
+/// cannot express (Chebyshev functions, activations without an n2p2 letter, spins, a
+/// short-range baseline, inactive descriptors).
 inline void write_n2p2_model(const std::string& directory, const model& m) {
   m.validate();
+  if (m.core.enabled())
+    throw error("n2p2 has no short-range pair baseline: this model's " +
+                std::string(short_range::kind_name(m.core.type)) +
+                " term cannot be written as an n2p2 model");
+  for (std::size_t e = 0; e < m.elements.size(); ++e)
+    if (m.scaling.inactive_count(e) > 0)
+      throw error(
+          "n2p2 cannot mark descriptors inactive: " + std::to_string(m.scaling.inactive_count(e)) +
+          " descriptors of " + std::string(symbol(m.elements[e])) +
+          " have a training range below min_range and are unused by this model");
   for (const auto& f : m.functions)
     if (is_chebyshev(f.kind))
       throw error(f.describe() + ": n2p2 has no Chebyshev symmetry functions");

@@ -8,6 +8,7 @@
 // (eV). Training fits atomic_energies by linear least squares and may normalise the network's
 // output with energy_scale; an n2p2 model maps to energy_scale = 1/conv_energy and
 // atomic_energies[e] = mean_energy + atom_energy(e).
+// An optional short-range pair baseline (potential/short_range.hpp) adds sum_{i<j} V(r_ij).
 
 #include <annp/core/elements.hpp>
 #include <annp/core/error.hpp>
@@ -15,7 +16,9 @@
 #include <annp/descriptors/scaling.hpp>
 #include <annp/descriptors/symmetry_function.hpp>
 #include <annp/network/network.hpp>
+#include <annp/potential/short_range.hpp>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -88,6 +91,7 @@ struct model {
   std::vector<dynamic_network> networks; ///< per element
   std::vector<double> atomic_energies;   ///< per element, eV
   double energy_scale = 1.0;
+  short_range core; ///< repulsive baseline (none by default)
   /// Free-form provenance (training settings, data set, date...), kept by model files.
   std::vector<std::pair<std::string, std::string>> metadata;
 
@@ -118,6 +122,14 @@ struct model {
                   " elements, expected " + std::to_string(ne));
     if (!(energy_scale != 0.0) || !std::isfinite(energy_scale))
       throw error("model: the energy scale must be finite and non-zero");
+    core.validate();
+    if (core.enabled() && !functions.empty()) {
+      double rc = 0.0;
+      for (const auto& f : functions) rc = std::max(rc, f.rc);
+      if (core.outer > rc)
+        throw error("model: the short-range baseline reaches " + std::to_string(core.outer) +
+                    " Å, beyond the descriptor cutoff " + std::to_string(rc) + " Å");
+    }
     for (std::size_t e = 0; e < ne; ++e) {
       const std::string el(symbol(elements[e]));
       const std::size_t nf = functions_of(elements[e]).size();

@@ -13,7 +13,8 @@
 //   descriptor Al 32
 //   sf radial e1=Al rc=6 eta=0.001 rs=0
 //   ...
-//   scaling scale_sigma smin=0 smax=1
+//   short_range zbl inner=1.2 outer=1.9  (optional: repulsive pair baseline)
+//   scaling scale_sigma smin=0 smax=1 min_range=0.0001   (min_range optional, default 0)
 //   scaling_stats Al atoms=4000 count=32
 //   0.7695 17.19 9.003 3.290          (min max mean sigma, one line per descriptor)
 //   ...
@@ -100,7 +101,8 @@ class model_reader {
                 std::to_string(model_format_version) + ")");
     bool have_scaling = false, done = false;
     scaling_mode mode = scaling_mode::none;
-    double smin = 0.0, smax = 1.0;
+    double smin = 0.0, smax = 1.0, min_range = 0.0;
+    bool have_core = false;
     std::vector<descriptor_stats> stats;
     std::vector<bool> have_network, have_stats, have_energy, have_descriptors;
     while (!done && next()) {
@@ -152,11 +154,23 @@ class model_reader {
           m.functions.push_back(read_sf(m.elements[e]));
         }
       } else if (key == "scaling") {
-        expect(4, 4, "scaling <mode> smin=<value> smax=<value>");
+        expect(4, 5, "scaling <mode> smin=<value> smax=<value> [min_range=<value>]");
         mode = guarded([&] { return scaling_mode_from_name(m_tokens[1]); });
         smin = value_of(m_tokens[2], "smin");
         smax = value_of(m_tokens[3], "smax");
+        if (m_tokens.size() == 5) min_range = value_of(m_tokens[4], "min_range");
         have_scaling = true;
+      } else if (key == "short_range") {
+        expect(4, 4, "short_range zbl inner=<Å> outer=<Å>");
+        if (have_core) m_in.fail("'short_range' appears twice");
+        have_core = true;
+        m.core.type = guarded([&] { return short_range::kind_from_name(m_tokens[1]); });
+        m.core.inner = value_of(m_tokens[2], "inner");
+        m.core.outer = value_of(m_tokens[3], "outer");
+        guarded([&] {
+          m.core.validate();
+          return 0;
+        });
       } else if (key == "scaling_stats") {
         expect(4, 4, "scaling_stats <element> atoms=<count> count=<n>");
         const auto e = element_index(m, m_tokens[1]);
@@ -214,7 +228,7 @@ class model_reader {
       } else {
         m_in.fail("unknown keyword " + detail::quote_token(key) +
                   " (expected meta, elements, cutoff, energy_scale, atomic_energy, spins, "
-                  "descriptor, scaling, scaling_stats, network or end)");
+                  "short_range, descriptor, scaling, scaling_stats, network or end)");
       }
     }
     if (!done) m_in.fail("the file ends without 'end' (truncated model file?)");
@@ -228,7 +242,7 @@ class model_reader {
     }
     if (!have_scaling) m_in.fail("no 'scaling' line");
     if (m.spins.empty()) m.spins = std::vector<double>(m.elements.size(), 1.0);
-    m.scaling = guarded([&] { return descriptor_scaling(mode, smin, smax, stats); });
+    m.scaling = guarded([&] { return descriptor_scaling(mode, smin, smax, stats, min_range); });
     guarded([&] {
       m.validate();
       return 0;
@@ -404,9 +418,13 @@ class model_reader {
       s += "\n";
     }
   }
+  if (m.core.enabled())
+    s += "short_range " + std::string(short_range::kind_name(m.core.type)) +
+         " inner=" + format_double(m.core.inner) + " outer=" + format_double(m.core.outer) + "\n";
   s += "scaling " + std::string(scaling_mode_name(m.scaling.mode())) +
-       " smin=" + format_double(m.scaling.smin()) + " smax=" + format_double(m.scaling.smax()) +
-       "\n";
+       " smin=" + format_double(m.scaling.smin()) + " smax=" + format_double(m.scaling.smax());
+  if (m.scaling.min_range() > 0.0) s += " min_range=" + format_double(m.scaling.min_range());
+  s += "\n";
   for (std::size_t e = 0; e < m.elements.size(); ++e) {
     const auto& st = m.scaling.stats(e);
     s += "scaling_stats " + std::string(symbol(m.elements[e])) +

@@ -19,6 +19,9 @@
 // blocks; pass 2 computes for every atom the contracted derivative dE_i/dr_slot (no Jacobian is
 // stored) into a per-pair buffer; forces and the virial are assembled from it atom by atom.
 //
+// A model's short-range baseline (potential/short_range.hpp) is added pair by pair to the same
+// energies, pair derivatives and virials, so every host gets it identically.
+//
 // Hosts that own neighbour lists (LAMMPS, KIM: full lists with ghost atoms) call
 // compute(const host_system&, host_result&).
 
@@ -29,6 +32,7 @@
 #include <annp/descriptors/scaling.hpp>
 #include <annp/network/network.hpp>
 #include <annp/potential/model.hpp>
+#include <annp/potential/short_range.hpp>
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
 
@@ -150,6 +154,7 @@ template <class Descriptor, class Network> class potential {
     m_scaling = m.scaling;
     m_atomic_energies = m.atomic_energies;
     m_energy_scale = m.energy_scale;
+    m_core = m.core;
     m_metadata = m.metadata;
     check();
   }
@@ -167,6 +172,7 @@ template <class Descriptor, class Network> class potential {
     for (const auto& n : m_networks) m.networks.emplace_back(static_cast<const network_core&>(n));
     m.atomic_energies = m_atomic_energies;
     m.energy_scale = m_energy_scale;
+    m.core = m_core;
     m.metadata = m_metadata;
     return m;
   }
@@ -196,6 +202,14 @@ template <class Descriptor, class Network> class potential {
   }
   [[nodiscard]] double energy_scale() const noexcept { return m_energy_scale; }
   void set_energy_scale(double s) { m_energy_scale = s; }
+  /// The short-range pair baseline (type none when the model has none).
+  [[nodiscard]] const short_range& core() const noexcept { return m_core; }
+  void set_core(const short_range& c) {
+    c.validate();
+    if (c.enabled() && c.outer > cutoff())
+      throw error("potential: the short-range baseline reaches beyond the descriptor cutoff");
+    m_core = c;
+  }
   [[nodiscard]] std::vector<std::pair<std::string, std::string>>& metadata() noexcept {
     return m_metadata;
   }
@@ -417,16 +431,32 @@ for (std::ptrdiff_t k = 0; k < chunks; ++k) {
       const auto e = static_cast<std::size_t>(element[p.particle(c)]);
       ev.atomic[c] = m_energy_scale * out[e][row[c]] + m_atomic_energies[e];
     }
+    // Short-range core: the network's interaction energy damped by (1 - lambda), pair terms added.
+    std::vector<double> lambda, excess;
+    if (m_core.enabled()) {
+      const auto free_atom = free_atom_energies();
+      lambda.assign(nc, 0.0);
+      excess.assign(nc, 0.0);
+      for (std::size_t c = 0; c < nc; ++c) {
+        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
+        double pair = 0.0;
+        lambda[c] = core_lambda(p, element, c, pair, nullptr);
+        excess[c] = ev.atomic[c] - free_atom[e];
+        ev.atomic[c] = free_atom[e] + (1.0 - lambda[c]) * excess[c] + pair;
+      }
+    }
     ev.energy = 0.0;
     for (double x : ev.atomic) ev.energy += x;
     if (!forces) return;
 
-    // dE/dG (raw descriptors) = energy_scale * dNN/dG_scaled * scaling factor.
+    // dE/dG (raw descriptors) = energy_scale * dNN/dG_scaled * scaling factor (* (1 - lambda)).
     for (std::size_t e = 0; e < ne; ++e) {
       const auto& f = m_scaling.factors(e);
       const std::size_t nf = engine().size(e);
-      for (std::size_t a = 0; a < members[e].size(); ++a)
-        for (std::size_t m = 0; m < nf; ++m) dEdG[e][a * nf + m] *= m_energy_scale * f[m];
+      for (std::size_t a = 0; a < members[e].size(); ++a) {
+        const double damp = lambda.empty() ? 1.0 : 1.0 - lambda[members[e][a]];
+        for (std::size_t m = 0; m < nf; ++m) dEdG[e][a * nf + m] *= damp * m_energy_scale * f[m];
+      }
     }
     // Pass 2: dE_c/d(r_entry) for every pair entry, and per-centre virials.
     const std::size_t npairs = p.offsets[nc];
@@ -437,6 +467,8 @@ for (std::ptrdiff_t k = 0; k < chunks; ++k) {
       typename engine_type::workspace ws;
       std::vector<int> nel;
       std::vector<double> g;
+      std::vector<core_slope_entry> core_slope;
+      double core_pair = 0.0;
 ANNP_OMP(omp for schedule(dynamic, 16))
 for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
   const auto c = static_cast<std::size_t>(ci);
@@ -455,6 +487,18 @@ for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
     const vec3 d{ws.x(slot), ws.y(slot), ws.z(slot)};
     for (std::size_t i = 0; i < 3; ++i)
       for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * f[j];
+  }
+  if (!lambda.empty()) {
+    // dE_c/d(r_k) += -(E_NN,c - E0) dlambda_c/d(r_k) + 1/2 d(S V)/d(r_k), along the pair.
+    core_lambda(p, element, c, core_pair, &core_slope);
+    for (const auto& [k, dlam, dpair] : core_slope) {
+      const vec3 d{p.dx[k], p.dy[k], p.dz[k]};
+      const double slope = (dpair - excess[c] * dlam) / p.r[k];
+      for (std::size_t i = 0; i < 3; ++i) {
+        pf[3 * k + i] += slope * d[i];
+        for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * slope * d[j];
+      }
+    }
   }
   centre_virial[c] = w;
   ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
@@ -489,6 +533,65 @@ for (std::ptrdiff_t ii = 0; ii < snp; ++ii) {
 }
 ev.virial = mat3{};
 for (const auto& w : centre_virial) ev.virial = ev.virial + w;
+  }
+
+  // One pair entry of a centre inside the core's outer radius: dlambda/dr and the centre's half
+  // of d(S V)/dr.
+  struct core_slope_entry {
+    std::size_t entry;
+    double dlambda, dpair;
+  };
+
+  // lambda_c = 1 - prod_k (1 - S(r_k)) of centre c, and the centre's half of its pair terms
+  // (in pair); with slopes, the derivatives of both for every entry inside the outer radius.
+  double core_lambda(const pairs& p, const int* element, std::size_t c, double& pair,
+                     std::vector<core_slope_entry>* slopes) const {
+    const int zc = elements()[static_cast<std::size_t>(element[p.particle(c)])];
+    pair = 0.0;
+    if (slopes) slopes->clear();
+    double keep = 1.0; // prod (1 - S)
+    // Products excluding one factor, without division (a factor may be exactly 0).
+    thread_local std::vector<double> factor, dswitch;
+    factor.clear();
+    dswitch.clear();
+    for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k) {
+      if (!(p.r[k] < m_core.outer)) continue;
+      double ds = 0.0, dv = 0.0;
+      const double sw = m_core.switching(p.r[k], ds);
+      pair += 0.5 * m_core.pair(zc, elements()[static_cast<std::size_t>(element[p.target[k]])],
+                                p.r[k], dv);
+      keep *= 1.0 - sw;
+      if (slopes) {
+        slopes->push_back({k, 0.0, 0.5 * dv});
+        factor.push_back(1.0 - sw);
+        dswitch.push_back(ds);
+      }
+    }
+    if (slopes) {
+      const std::size_t n = factor.size();
+      double before = 1.0;
+      for (std::size_t a = 0; a < n; ++a) {
+        double after = 1.0;
+        for (std::size_t b = a + 1; b < n; ++b) after *= factor[b];
+        (*slopes)[a].dlambda = dswitch[a] * before * after;
+        before *= factor[a];
+      }
+    }
+    return 1.0 - keep;
+  }
+
+  // The energy of an isolated atom of every element: its network at zero descriptors.
+  [[nodiscard]] std::vector<double> free_atom_energies() const {
+    std::vector<double> out(element_count());
+    network_workspace ws;
+    for (std::size_t e = 0; e < element_count(); ++e) {
+      std::vector<double> g(engine().size(e), 0.0);
+      m_scaling.apply(e, g.data());
+      double nn = 0.0;
+      m_networks[e].energies(ws, g.data(), 1, g.size(), &nn);
+      out[e] = m_energy_scale * nn + m_atomic_energies[e];
+    }
+    return out;
   }
 
   void record_extrapolation(evaluation& ev, std::size_t c, std::size_t e, const double* g,
@@ -545,6 +648,7 @@ for (const auto& w : centre_virial) ev.virial = ev.virial + w;
   descriptor_scaling m_scaling;
   std::vector<double> m_atomic_energies;
   double m_energy_scale = 1.0;
+  short_range m_core;
   std::vector<std::pair<std::string, std::string>> m_metadata;
 };
 

@@ -25,6 +25,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +35,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace annp::tools {
@@ -71,6 +73,14 @@ class config {
     def("angular", "2", "angular grid points (centred Imbalzano grid), times zetas and lambdas");
     def("angular_kind", "narrow", "narrow or wide angular functions");
     def("zetas", "1 4", "zeta values of the angular functions");
+    def("scaling_min_range", "1e-4",
+        "descriptors whose training range (max - min) is at most this are inactive: unused, "
+        "instead of amplified into huge inputs (0: keep all)");
+    def("short_range", "none",
+        "short-range core: none, 'zbl INNER OUTER' (Å) or 'zbl auto': below OUTER the network "
+        "is damped and ZBL repulsion switched on, below INNER ZBL alone; OUTER must not exceed "
+        "the shortest distance in the training data (auto: OUTER = that distance, INNER = 0.8 "
+        "OUTER)");
     def("hidden", "20 20", "hidden-layer widths");
     def("activation", "tanh", "hidden-layer activation");
     def("energy_weight", "1", "loss weight of the energy per atom (eV/atom)^-2");
@@ -447,6 +457,40 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
 // ---- checks and the ownership of the output directory -----------------------------------------
 
 /// Settings that are wrong whatever the data: said before anything is read or written.
+/// The short_range key: 'none', 'zbl INNER OUTER' or 'zbl auto'. With 'auto' (and a training
+/// split given), OUTER is the shortest interatomic distance of the training structures and INNER
+/// 0.8 OUTER; without a split, 'auto' is only checked.
+inline short_range short_range_setting(config& cfg,
+                                       const std::vector<structure>* structures = nullptr,
+                                       const std::vector<std::size_t>* train = nullptr) {
+  const std::string value = cfg.str("short_range");
+  const auto words = split_whitespace(value);
+  if (words.size() == 1 && words[0] == "none") return {};
+  const auto bad = [&](const std::string& why) {
+    return error(cfg.where("short_range") + ": 'short_range' must be none, 'zbl auto' or " +
+                 "'zbl INNER OUTER' (Å), got '" + value + "'" + why);
+  };
+  if (words.size() == 2 && words[0] == "zbl" && words[1] == "auto") {
+    if (!structures || !train) return {};
+    const double rc = cfg.number("cutoff");
+    double outer = rc;
+    for (std::size_t k : *train)
+      outer = std::min(outer, shortest_distance((*structures)[k], outer));
+    return short_range::zbl(0.8 * outer, outer);
+  }
+  if (words.size() != 3 || words[0] != "zbl") throw bad("");
+  const auto number = [&](std::string_view w) {
+    double x = 0.0;
+    const auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), x);
+    if (ec != std::errc() || ptr != w.data() + w.size()) throw bad(": not a number");
+    return x;
+  };
+  const double inner = number(words[1]), outer = number(words[2]);
+  if (!(0.0 < inner && inner < outer && std::isfinite(outer)))
+    throw bad(": need 0 < INNER < OUTER");
+  return short_range::zbl(inner, outer);
+}
+
 inline void check_settings_values(config& cfg) {
   const auto positive_whole = [&](const std::string& key, double v) {
     if (!(v >= 1.0) || v != std::floor(v) || v > 1e6)
@@ -499,6 +543,14 @@ inline void check_settings_values(config& cfg) {
   one_of("angular_kind", {"narrow", "wide"});
   if (cfg.count("batch_size") == 0)
     throw error(cfg.where("batch_size") + ": 'batch_size' must be at least 1");
+  if (const double r = cfg.number("scaling_min_range"); !(r >= 0.0))
+    throw error(cfg.where("scaling_min_range") + ": 'scaling_min_range' must be >= 0, got '" +
+                cfg.str("scaling_min_range") + "'");
+  const auto core = short_range_setting(cfg);
+  if (core.enabled() && core.outer > cfg.number("cutoff"))
+    throw error(cfg.where("short_range") + ": the baseline's OUTER radius " +
+                format_double(core.outer) + " Å lies beyond the cutoff " + cfg.str("cutoff") +
+                " Å");
 }
 
 /// check_settings_values without counting the keys it reads as used by the run.
@@ -558,11 +610,28 @@ inline std::string run_identity(config& cfg, const std::string& data_path) {
                 static_cast<unsigned long long>(h), static_cast<unsigned long long>(bytes));
   std::string out = "# annp-train run identity: resume=true continues only the same run\n";
   out += "data_fingerprint = " + std::string(fingerprint) + "\n";
-  for (const char* key : {"data",         "seed",          "validation",      "test",
-                          "train_limit",  "cutoff",        "cutoff_function", "cutoff_alpha",
-                          "radial",       "angular",       "angular_kind",    "zetas",
-                          "hidden",       "activation",    "optimizer",       "energy_weight",
-                          "force_weight", "stress_weight", "regularization",  "init_model"})
+  for (const char* key : {"data",
+                          "seed",
+                          "validation",
+                          "test",
+                          "train_limit",
+                          "cutoff",
+                          "cutoff_function",
+                          "cutoff_alpha",
+                          "radial",
+                          "angular",
+                          "angular_kind",
+                          "zetas",
+                          "hidden",
+                          "activation",
+                          "optimizer",
+                          "energy_weight",
+                          "force_weight",
+                          "stress_weight",
+                          "regularization",
+                          "init_model",
+                          "scaling_min_range",
+                          "short_range"})
     out += std::string(key) + " = " + cfg.str(key) + "\n";
   return out;
 }
@@ -688,6 +757,8 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   if (recipe.hidden.empty())
     throw error(cfg.where("hidden") + ": 'hidden' needs at least one layer width");
   recipe.activation = activation_from_name(cfg.str("activation"));
+  recipe.scaling_min_range = cfg.number("scaling_min_range");
+  recipe.core = short_range_setting(cfg, &structures, &split.train);
   model m = initial_model(elements_of(structures), recipe, seed);
   if (const std::string init = cfg.str("init_model"); !init.empty()) {
     const model start = read_model(init);
@@ -725,6 +796,14 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   for (std::size_t e = 0; e < m.elements.size(); ++e)
     out << " " << symbol(m.elements[e]) << " " << format_double(m.atomic_energies[e]) << " eV";
   out << "; energy scale " << format_double(m.energy_scale) << " eV\n";
+  for (std::size_t e = 0; e < m.elements.size(); ++e)
+    if (const auto n = m.scaling.inactive_count(e); n > 0)
+      out << "inactive descriptors of " << symbol(m.elements[e]) << ": " << n << " of "
+          << m.functions_of(m.elements[e]).size() << " (training range <= scaling_min_range "
+          << format_double(m.scaling.min_range()) << "; unused, still checked for extrapolation)\n";
+  if (m.core.enabled())
+    out << "short-range core: ZBL repulsion alone below " << format_double(m.core.inner)
+        << " Å, blended with the network up to " << format_double(m.core.outer) << " Å\n";
   out << "extrapolating (descriptors outside the training range): " << data.validation_extrapolating
       << " validation and " << data.test_extrapolating << " test structures\n";
   out << "loss weights: energy " << weights.energy << ", forces " << weights.forces << ", stress "

@@ -11,6 +11,7 @@
 //   ...; nets.store(m); annp::write_model("al.annp", m);
 
 #include <annp/core/error.hpp>
+#include <annp/core/text.hpp>
 #include <annp/descriptors/cutoff.hpp>
 #include <annp/descriptors/descriptor_set.hpp>
 #include <annp/descriptors/parameter_grid.hpp>
@@ -18,6 +19,8 @@
 #include <annp/network/init.hpp>
 #include <annp/network/network.hpp>
 #include <annp/potential/model.hpp>
+#include <annp/potential/short_range.hpp>
+#include <annp/structure/neighbor_list.hpp>
 #include <annp/training/dataset.hpp>
 
 #include <algorithm>
@@ -36,6 +39,9 @@ struct model_recipe {
   activation_kind activation = activation_kind::tanh;
   scaling_mode scaling = scaling_mode::scale_sigma;
   double scaling_min = 0.0, scaling_max = 1.0; ///< scale_sigma with 0, 1: standardised
+  /// Descriptors whose training range is at most this are inactive (descriptors/scaling.hpp).
+  double scaling_min_range = 1e-4;
+  short_range core; ///< repulsive pair baseline (none by default)
 };
 
 /// The sorted atomic numbers occurring in the structures.
@@ -74,7 +80,20 @@ struct model_recipe {
   m.atomic_energies.assign(elements.size(), 0.0);
   m.energy_scale = 1.0;
   m.scaling = descriptor_scaling::identity(sizes);
+  m.core = r.core;
+  m.validate();
   return m;
+}
+
+/// The shortest interatomic distance in a structure if it is below `below` (Å), else `below`.
+[[nodiscard]] inline double shortest_distance(const structure& s, double below) {
+  if (s.size() < 2 && !s.any_periodic()) return below;
+  neighbor_list_options o{below};
+  o.min_distance = 0.0;
+  const neighbor_list nl(s, o);
+  double r = below;
+  for (double x : nl.r()) r = std::min(r, x);
+  return r;
 }
 
 struct prepared_training {
@@ -90,11 +109,30 @@ struct prepared_training {
 /// Fits the reference energies and the energy scale on the training split, computes the
 /// descriptors (and, with `derivatives`, their derivatives) of all three splits, takes the
 /// scaling statistics from the training split only, and writes all of it into the model.
-/// The structures must outlive the returned data.
+/// With a short-range core in the model, no training structure may have two atoms closer than
+/// its outer radius (the networks are fitted where the core is off), and validation structures
+/// that do are left out of model selection. The structures must outlive the returned data.
 [[nodiscard]] inline prepared_training
 prepare_training(model& m, const std::vector<structure>& structures, const dataset_split& split,
                  const model_recipe& recipe, bool derivatives = true) {
   prepared_training out;
+  std::vector<bool> inside_core(structures.size(), false);
+  if (m.core.enabled()) {
+    for (const auto* which : {&split.validation, &split.test})
+      for (std::size_t k : *which)
+        inside_core[k] = shortest_distance(structures[k], m.core.outer) < m.core.outer;
+    for (std::size_t k : split.train) {
+      const double r = shortest_distance(structures[k], m.core.outer);
+      if (r < m.core.outer)
+        throw error((structures[k].source.empty() ? "training structure " + std::to_string(k)
+                                                  : structures[k].source) +
+                    ": two atoms are " + format_double(r) +
+                    " Å apart, inside the short-range core's outer radius " +
+                    format_double(m.core.outer) +
+                    " Å; the networks are fitted only where the core is off: choose an outer "
+                    "radius at most the shortest distance in the training data");
+    }
+  }
   out.reference_energies = fit_reference_energies(structures, split.train, m.elements);
   // Energy scale: standard deviation of the per-atom interaction energy on the training split.
   double sum = 0.0, sq = 0.0;
@@ -136,14 +174,14 @@ prepare_training(model& m, const std::vector<structure>& structures, const datas
     out.validation_extrapolating = out.validation.count_extrapolations(per_element);
     out.test_extrapolating = out.test.count_extrapolations(per_element);
     m.scaling = descriptor_scaling(recipe.scaling, recipe.scaling_min, recipe.scaling_max,
-                                   std::move(per_element));
+                                   std::move(per_element), recipe.scaling_min_range);
     return 0;
   });
   out.train.apply_scaling(m.scaling);
   out.validation.apply_scaling(m.scaling);
   out.test.apply_scaling(m.scaling);
-  out.validation_in_range =
-      out.validation.select([](const training_structure& t) { return t.extrapolations == 0; });
+  out.validation_in_range = out.validation.select(
+      [&](const training_structure& t) { return t.extrapolations == 0 && !inside_core[t.index]; });
   return out;
 }
 

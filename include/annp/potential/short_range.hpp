@@ -1,0 +1,106 @@
+#pragma once
+// annp::short_range: an optional repulsive core for the range no training data covers.
+//
+// Reference data of a metal or an oxide never contain two atoms 1 Å apart, so a network is free
+// to do anything there, and in MD atoms that collide hard enough pass through each other. With a
+// core, below r_inner the network's interaction energy is switched off and the Ziegler-Biersack-
+// Littmark universal screened Coulomb repulsion (as in LAMMPS's pair_style zbl) takes over:
+//
+//   E_i      = E0_e + (1 - lambda_i) (E_NN,i - E0_e) + 1/2 sum_j S(r_ij) V(r_ij)
+//   lambda_i = 1 - prod_j (1 - S(r_ij))                      (all neighbours j of atom i)
+//   V(r)     = Z1 Z2 e^2 / (4 pi eps0 r) phi(r / a),   a = 0.46850 Å / (Z1^0.23 + Z2^0.23)
+//   phi(x)   = 0.18175 e^-3.19980x + 0.50986 e^-0.94229x + 0.28022 e^-0.40290x
+//              + 0.02817 e^-0.20162x
+//   S(r)     = 1 for r <= r_inner, 0 for r >= r_outer, and 1 - t^3 (10 - 15 t + 6 t^2) between,
+//              t = (r - r_inner) / (r_outer - r_inner)  (value, slope and curvature continuous)
+//
+// E_NN,i is atom i's energy from its network and E0_e that of an isolated atom of its element
+// (the network at zero descriptors), so a colliding pair has the energy of two free atoms plus
+// the repulsion, whatever the network would have extrapolated to. An atom with no neighbour
+// closer than r_outer has lambda = 0 and no pair term: there the potential is exactly the
+// network. Training therefore needs r_outer at or below the shortest interatomic distance of the
+// training data (annp-train checks it), and the networks fit the labels unchanged.
+
+#include <annp/core/error.hpp>
+#include <annp/core/geometry.hpp>
+
+#include <cmath>
+#include <string>
+#include <string_view>
+
+namespace annp {
+
+struct short_range {
+  enum class kind { none, zbl };
+  kind type = kind::none;
+  double inner = 0.0; ///< Å: the full repulsion below
+  double outer = 0.0; ///< Å: no baseline at and beyond
+
+  [[nodiscard]] bool enabled() const noexcept { return type != kind::none; }
+
+  /// A ZBL baseline switched off between inner and outer (Å).
+  [[nodiscard]] static short_range zbl(double inner, double outer) {
+    short_range s{kind::zbl, inner, outer};
+    s.validate();
+    return s;
+  }
+
+  void validate() const {
+    if (type == kind::none) return;
+    if (!(std::isfinite(inner) && std::isfinite(outer) && 0.0 < inner && inner < outer))
+      throw error("short-range baseline: need 0 < inner < outer (Å), got inner " +
+                  std::to_string(inner) + ", outer " + std::to_string(outer));
+  }
+
+  [[nodiscard]] static std::string_view kind_name(kind k) noexcept {
+    return k == kind::zbl ? "zbl" : "none";
+  }
+  [[nodiscard]] static kind kind_from_name(std::string_view s) {
+    if (s == "zbl") return kind::zbl;
+    if (s == "none") return kind::none;
+    throw error("unknown short-range baseline '" + std::string(s) + "' (expected zbl or none)");
+  }
+
+  /// S(r) and dS/dr (in ds): 1 below inner, 0 from outer on.
+  [[nodiscard]] double switching(double r, double& ds) const noexcept {
+    ds = 0.0;
+    if (type == kind::none || !(r < outer)) return 0.0;
+    if (r <= inner) return 1.0;
+    const double w = outer - inner, t = (r - inner) / w;
+    ds = -30.0 * t * t * (1.0 - t) * (1.0 - t) / w;
+    return 1.0 - t * t * t * (10.0 + t * (-15.0 + 6.0 * t));
+  }
+
+  /// The unswitched ZBL repulsion V(r) (eV) between atomic numbers z1 and z2, dV/dr in dv.
+  [[nodiscard]] static double zbl_energy(int z1, int z2, double r, double& dv) noexcept {
+    constexpr double coulomb = 14.399645; // e^2 / (4 pi eps0), eV Å
+    constexpr double c[4] = {0.18175, 0.50986, 0.28022, 0.02817};
+    constexpr double d[4] = {3.19980, 0.94229, 0.40290, 0.20162};
+    const double a = 0.46850 / (std::pow(z1, 0.23) + std::pow(z2, 0.23));
+    double phi = 0.0, dphi = 0.0; // phi(r/a) and d phi / dr
+    for (int k = 0; k < 4; ++k) {
+      const double term = c[k] * std::exp(-d[k] * r / a);
+      phi += term;
+      dphi -= term * d[k] / a;
+    }
+    const double q = coulomb * z1 * z2;
+    dv = q * (dphi / r - phi / (r * r));
+    return q * phi / r;
+  }
+
+  /// The switched pair term S(r) V(r) and its derivative (in dvdr); 0 from outer on.
+  [[nodiscard]] double pair(int z1, int z2, double r, double& dvdr) const noexcept {
+    dvdr = 0.0;
+    double ds = 0.0;
+    const double s = switching(r, ds);
+    if (s == 0.0 || !(r > 0.0)) return 0.0;
+    double dv = 0.0;
+    const double v = zbl_energy(z1, z2, r, dv);
+    dvdr = dv * s + v * ds;
+    return v * s;
+  }
+
+  friend bool operator==(const short_range&, const short_range&) = default;
+};
+
+} // namespace annp
