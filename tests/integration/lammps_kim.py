@@ -27,6 +27,12 @@ Cases:
                  equal annp-predict's committee output; 1 and 2 ranks.
   stress-atom    compute stress/atom (partialParticleVirial) sums to the global virial.
   ase            ase.calculators.lammpslib with the KIM model: energy, forces, stress.
+  collision-kim, collision-native
+                 two Al atoms fired at each other at 50 Å/ps each (7 eV) in NVE (0.1 fs steps): they bounce
+                 back (closest approach above 1 Å, velocities reversed) and the total energy stays
+                 within 2 meV of its start; the model's short-range core at work.
+  native-zbl     inside the core's inner radius a dimer's force and energy differences equal
+                 LAMMPS's own pair_style zbl (1e-9 relative).
   bad-element    `kim interactions O` fails with a LAMMPS error, not a crash.
   bad-model      a damaged model file: LAMMPS stops with annp's message naming file and line,
                  and the KIM API's temporary parameter directory does not stay behind.
@@ -180,6 +186,60 @@ def failing_run(work, data, pair_lines):
     return p, p.stdout + p.stderr
 
 
+def collision(work, setup, exe):
+    """Two atoms 4 Å apart approach at 2 x 50 Å/ps; returns (step, etotal, distance, vx1) rows."""
+    text = "\n".join(setup[:1] + [
+        "atom_style atomic",
+        "atom_modify map array",
+        "boundary p p p",
+        "region box block 0 30 0 30 0 30",
+        "create_box 1 box",
+        "create_atoms 1 single 13 15 15 units box",
+        "create_atoms 1 single 17 15.1 15 units box",
+        "mass 1 26.9815385",
+    ] + setup[1:] + [
+        "group a id 1",
+        "group b id 2",
+        "velocity a set 50 0 0 units box",
+        "velocity b set -50 0 0 units box",
+        "timestep 0.0001",
+        "fix nve all nve",
+        "variable d equal sqrt((x[1]-x[2])^2+(y[1]-y[2])^2+(z[1]-z[2])^2)",
+        "variable v equal vx[1]",
+        "thermo_style custom step etotal v_d v_v",
+        "thermo_modify format float %.12g",
+        "thermo 5",
+        "run 1500",
+    ]) + "\n"
+    path = os.path.join(work, "in.collision")
+    with open(path, "w") as fh:
+        fh.write(text)
+    lines = run([exe, "-in", path], cwd=work).stdout.splitlines()
+    k = next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "TotEng"])
+    rows = []
+    for line in lines[k + 1:]:
+        parts = line.split()
+        if line.startswith("WARNING"):  # extrapolation warnings: an isolated pair is unusual
+            continue
+        if len(parts) != 4 or not parts[0].isdigit():
+            break
+        rows.append([float(x) for x in parts])
+    return np.array(rows)
+
+
+def check_collision(rows):
+    closest = rows[:, 2].min()
+    drift = np.abs(rows[:, 1] - rows[0, 1]).max()
+    print(f"  closest approach {closest:.4f} Å, final distance {rows[-1, 2]:.3f} Å, "
+          f"velocity {rows[0, 3]:.2f} -> {rows[-1, 3]:.2f} Å/ps, largest |E - E0| {drift:.2e} eV")
+    if not closest > 1.0:
+        fail(f"the atoms came within {closest:.3f} Å of each other")
+    if not (rows[-1, 3] < 0 and rows[-1, 2] > 3.5):
+        fail("the atoms did not bounce back")
+    if not drift < 2e-3:
+        fail(f"total energy changed by {drift:.3e} eV during the collision")
+
+
 def main():
     case, build, model, name = sys.argv[1:5]
     build, model = os.path.abspath(build), os.path.abspath(model)
@@ -275,6 +335,40 @@ def main():
             if p.returncode == 0 or "stopped as asked" not in msg:
                 fail("stop 1 must stop the run: " + msg[-500:])
             print("  stop 1: " + next(l for l in msg.splitlines() if "stopped as asked" in l))
+        elif case == "collision-kim":
+            check_collision(collision(work, [f"kim init {name} metal", "kim interactions Al"], "lmp"))
+        elif case == "collision-native":
+            check_collision(collision(work, ["units metal", "pair_style annp",
+                                             f"pair_coeff * * {model} Al"], native))
+        elif case == "native-zbl":
+            inner = next(float(w.split("=")[1]) for line in open(model) if line.startswith("short_range")
+                         for w in line.split() if w.startswith("inner="))
+            radii = [0.4, 0.7, 1.0, 0.95 * inner]
+            results = {}
+            for style, exe, lines in (("annp", native, ["pair_style annp", f"pair_coeff * * {model} Al"]),
+                                      ("zbl", "lmp", [f"pair_style zbl {inner} {inner + 0.05}",
+                                                      "pair_coeff * * 13 13"])):
+                energies, forces = [], []
+                for r in radii:
+                    text = "\n".join(["units metal", "atom_style atomic", "atom_modify map array",
+                                      "region box block 0 30 0 30 0 30", "create_box 1 box",
+                                      "create_atoms 1 single 10 10 10 units box",
+                                      f"create_atoms 1 single {10 + r * 0.6} {10 + r * 0.8} 10 units box",
+                                      "mass 1 26.9815385"] + lines + [
+                        "variable f equal fx[2]", "thermo_style custom step pe v_f",
+                        "thermo_modify format float %.17g", "run 0"]) + "\n"
+                    path = os.path.join(work, "in.zbl")
+                    with open(path, "w") as fh:
+                        fh.write(text)
+                    out = run([exe, "-in", path], cwd=work).stdout.splitlines()
+                    k = next(i for i, l in enumerate(out) if l.split()[:2] == ["Step", "PotEng"])
+                    v = [float(x) for x in out[k + 1].split()]
+                    energies.append(v[1])
+                    forces.append(v[2])
+                results[style] = (np.array(energies), np.array(forces))
+            (ea, fa), (ez, fz) = results["annp"], results["zbl"]
+            check_close("force on a dimer atom inside r_inner", fa, fz, 1e-9)
+            check_close("energy differences inside r_inner", ea - ea[-1], ez - ez[-1], 1e-9)
         elif case == "kim-extrapolation":
             squeezed = atoms.copy()
             squeezed.set_cell(squeezed.cell[:] * 0.8, scale_atoms=True)

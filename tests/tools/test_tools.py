@@ -97,6 +97,14 @@ def case_train_checks(t):
         (['data=zero.xyz'], ['zero.xyz:1', 'structure 0 has no atoms']),
         (['data=missing.xyz'], ['missing.xyz', 'cannot open']),
         (['optimizer=newton'], ["unknown optimizer 'newton'"]),
+        (['short_range=zbl 2 1'], ["'short_range' must be none", "need 0 < INNER < OUTER"]),
+        (['short_range=zbl x 1'], ["'short_range' must be none", "not a number"]),
+        (['short_range=lj'], ["'short_range' must be none, 'zbl auto' or 'zbl INNER OUTER'"]),
+        (['short_range=zbl 1 7'], ["OUTER radius 7 Å lies beyond the cutoff"]),
+        (['short_range=zbl 1.5 2.5'], ['Å apart, inside the short-range core', 'al.xyz:']),
+        (['scaling_min_range=-1'], ["'scaling_min_range' must be >= 0"]),
+        (['grid=cubic'], ["unknown grid 'cubic'"]),
+        (['grid=linear', 'grid_lower=9'], ["'grid_lower' must lie between 0 and the cutoff"]),
     ]
     for extra, texts in cases:
         args = [f'data={DATA}', 'output=o', 'epochs=3', *SMALL, *extra]
@@ -113,6 +121,18 @@ def case_train_checks(t):
     out = p.stdout + p.stderr
     check(p.returncode == 0 and 'no structure is inside the training range' in out
           and 'energy RMSE 0.00' not in out, 'no fake 0.00 meV/atom for an empty held-out set')
+    # The short-range core and linear grids reach the model file; the default geometric grid's
+    # dead short-range functions are reported inactive.
+    p = t.run('annp-train', f'data={DATA}', 'output=core', 'epochs=3', 'radial=12', 'angular=0',
+              'hidden=4', 'short_range=zbl auto', 'grid=linear', 'grid_lower=2.0')
+    model = open(os.path.join(t.work, 'core', 'model.annp')).read()
+    check(p.returncode == 0 and 'short_range zbl inner=1.62333' in model and 'outer=2.02916667' in model
+          and 'rs=2\n' in model and 'inactive descriptors' not in p.stdout,
+          'zbl auto: outer = shortest training distance 2.029 Å, inner 0.8 of it; linear grid from 2 Å')
+    p = t.run('annp-train', f'data={DATA}', 'output=dead', 'epochs=3', 'radial=12', 'angular=0', 'hidden=4')
+    check(p.returncode == 0 and 'inactive descriptors of Al: 5 of 12' in p.stdout
+          and 'min_range=1e-04' in open(os.path.join(t.work, 'dead', 'model.annp')).read(),
+          'geometric grid from 0.5 Å: 5 dead radial functions inactive, min_range in the model')
 
 
 def case_train_resume(t):

@@ -91,6 +91,7 @@ struct descriptor_recipe {
   std::vector<double> zetas{1.0, 4.0};
   std::vector<double> lambdas{-1.0, 1.0};
   grid_rule rule = grid_rule::imbalzano2018;
+  double r_lower = 0.5; ///< Å: first grid point of the gastegger2018 (linear) grids
 };
 
 /// Radial functions first (per centre, per neighbour element, per grid point), then angular
@@ -100,7 +101,7 @@ make_descriptor_functions(const std::vector<int>& elements, const descriptor_rec
   if (r.angular_kind != sf_kind::angular_narrow && r.angular_kind != sf_kind::angular_wide)
     throw error("descriptor recipe: angular_kind must be angular_narrow or angular_wide");
   std::vector<symmetry_function> out;
-  const auto rad = make_radial_grid(r.rc, r.radial_count, r.radial_mode, r.rule);
+  const auto rad = make_radial_grid(r.rc, r.radial_count, r.radial_mode, r.rule, r.r_lower);
   for (int c : elements) {
     for (int e : elements)
       for (std::size_t i = 0; i < rad.eta.size(); ++i) {
@@ -115,7 +116,7 @@ make_descriptor_functions(const std::vector<int>& elements, const descriptor_rec
       }
   }
   if (r.angular_count == 0) return out;
-  const auto ang = make_radial_grid(r.rc, r.angular_count, r.angular_mode, r.rule);
+  const auto ang = make_radial_grid(r.rc, r.angular_count, r.angular_mode, r.rule, r.r_lower);
   for (int c : elements)
     for (std::size_t a = 0; a < elements.size(); ++a)
       for (std::size_t b = a; b < elements.size(); ++b)

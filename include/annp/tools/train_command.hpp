@@ -70,6 +70,11 @@ class config {
     def("cutoff_function", "cosine", "hard cosine tanh tanh_unnormalized exponential poly1..poly4");
     def("cutoff_alpha", "0.0", "inner-cutoff fraction");
     def("radial", "8", "radial functions per element pair (shifted Imbalzano grid)");
+    def("grid", "imbalzano",
+        "parameter grids: imbalzano (Imbalzano 2018: geometric, dense at short range) or linear "
+        "(Gastegger 2018: evenly spaced from grid_lower to the cutoff)");
+    def("grid_lower", "0.5",
+        "linear grids: first grid point, Å (about the shortest pair distance)");
     def("angular", "2", "angular grid points (centred Imbalzano grid), times zetas and lambdas");
     def("angular_kind", "narrow", "narrow or wide angular functions");
     def("zetas", "1 4", "zeta values of the angular functions");
@@ -541,6 +546,13 @@ inline void check_settings_values(config& cfg) {
   one_of("cg_beta", {"fletcher_reeves", "polak_ribiere_plus", "hestenes_stiefel"});
   one_of("kalman_type", {"standard", "fading_memory"});
   one_of("angular_kind", {"narrow", "wide"});
+  one_of("grid", {"imbalzano", "linear"});
+  if (cfg.str("grid") == "linear") {
+    const double lo = cfg.number("grid_lower"), rc = cfg.number("cutoff");
+    if (!(lo > 0.0 && lo < rc))
+      throw error(cfg.where("grid_lower") + ": 'grid_lower' must lie between 0 and the cutoff " +
+                  cfg.str("cutoff") + " Å, got '" + cfg.str("grid_lower") + "'");
+  }
   if (cfg.count("batch_size") == 0)
     throw error(cfg.where("batch_size") + ": 'batch_size' must be at least 1");
   if (const double r = cfg.number("scaling_min_range"); !(r >= 0.0))
@@ -548,7 +560,7 @@ inline void check_settings_values(config& cfg) {
                 cfg.str("scaling_min_range") + "'");
   const auto core = short_range_setting(cfg);
   if (core.enabled() && core.outer > cfg.number("cutoff"))
-    throw error(cfg.where("short_range") + ": the baseline's OUTER radius " +
+    throw error(cfg.where("short_range") + ": the short-range core's OUTER radius " +
                 format_double(core.outer) + " Å lies beyond the cutoff " + cfg.str("cutoff") +
                 " Å");
 }
@@ -750,6 +762,9 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
     throw error(cfg.where("angular_kind") + ": angular_kind must be narrow or wide, got '" + kind +
                 "'");
   recipe.descriptors.zetas = cfg.numbers("zetas");
+  recipe.descriptors.rule =
+      cfg.str("grid") == "linear" ? grid_rule::gastegger2018 : grid_rule::imbalzano2018;
+  recipe.descriptors.r_lower = cfg.number("grid_lower");
   recipe.cutoff = cutoff_kind_from_name(cfg.str("cutoff_function"));
   recipe.cutoff_alpha = cfg.number("cutoff_alpha");
   recipe.hidden.clear();
