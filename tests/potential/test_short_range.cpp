@@ -9,6 +9,7 @@
 #include "test_support.hpp"
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -223,5 +224,25 @@ TEST_SUITE("potential") {
     model ok = initial_model(elements_of(data), recipe, 1);
     CHECK_NOTHROW((void)prepare_training(ok, data, split, recipe, false));
     CHECK(ok.core == recipe.core);
+  }
+}
+
+TEST_SUITE("potential") {
+  TEST_CASE("bundled Al model: the dimer energy rises monotonically below the shortest training "
+            "distance, the force is repulsive, and a close pair is no longer flat") {
+    const any_potential pot(read_model(test::source_path("data/models/al.annp")));
+    const model m = pot.to_model();
+    REQUIRE(m.core.enabled()); // the old bundled model had none: flat at -0.968 eV below 2 Å
+    double previous = std::numeric_limits<double>::infinity();
+    for (double r = 0.3; r < m.core.outer; r += 0.005) {
+      structure s;
+      s.add_atom(13, {0.0, 0.0, 0.0});
+      s.add_atom(13, {r, 0.0, 0.0});
+      const auto res = pot.compute(s);
+      INFO("r = ", r, " Å: E = ", res.energy, " eV, F = ", res.forces(1, 0), " eV/Å");
+      REQUIRE(res.energy < previous);
+      REQUIRE(res.forces(1, 0) > 0.0); // pushes the second atom away
+      previous = res.energy;
+    }
   }
 }
