@@ -17,7 +17,10 @@
 //   activation::shifted_softplus  -     ln(1 + e^x) - ln 2
 //   activation::silu              -     x / (1 + e^-x)
 //
-// Each satisfies annp::activation_function (core/concepts.hpp).
+// Each satisfies annp::activation_function (core/concepts.hpp). A user-written activation
+// satisfies it too, with kind = activation_kind::custom and a name of its own: a static network
+// that names it evaluates it (forward, gradients, the mixed second derivatives of force training)
+// and saves it under that name; only that static type can load such a model back.
 
 #include <annp/core/concepts.hpp>
 #include <annp/core/error.hpp>
@@ -27,6 +30,7 @@
 #include <numbers>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace annp {
 
@@ -43,7 +47,8 @@ enum class activation_kind {
   exp,
   harmonic,
   shifted_softplus,
-  silu
+  silu,
+  custom ///< a user-written activation: evaluated only by the static network type naming it
 };
 
 namespace activation {
@@ -275,12 +280,56 @@ template <class Fn> decltype(auto) with_activation(activation_kind k, Fn&& fn) {
   case activation_kind::harmonic: return fn(activation::harmonic{});
   case activation_kind::shifted_softplus: return fn(activation::shifted_softplus{});
   case activation_kind::silu: return fn(activation::silu{});
+  case activation_kind::custom: break;
   }
-  throw error("unknown activation kind");
+  throw error("a custom activation is evaluated only by the static network type that names it");
 }
 
 [[nodiscard]] inline std::string_view activation_name(activation_kind k) {
+  if (k == activation_kind::custom) return "custom";
   return with_activation(k, [](auto a) { return decltype(a)::name; });
+}
+
+/// Whether name is the name of a built-in activation.
+constexpr bool is_builtin_activation_name(std::string_view name) {
+  for (std::string_view n :
+       {activation::linear::name, activation::tanh::name, activation::logistic::name,
+        activation::softplus::name, activation::relu::name, activation::gaussian::name,
+        activation::cos::name, activation::reverse_logistic::name, activation::exp::name,
+        activation::harmonic::name, activation::shifted_softplus::name, activation::silu::name})
+    if (n == name) return true;
+  return false;
+}
+
+/// The built-in kind of policy A, or custom when A is not one of the built-in policy types
+/// (whatever A::kind says: a user type is never replaced by a built-in one).
+template <class A> constexpr activation_kind builtin_kind_of() {
+  if constexpr (std::is_same_v<A, activation::linear>)
+    return activation_kind::linear;
+  else if constexpr (std::is_same_v<A, activation::tanh>)
+    return activation_kind::tanh;
+  else if constexpr (std::is_same_v<A, activation::logistic>)
+    return activation_kind::logistic;
+  else if constexpr (std::is_same_v<A, activation::softplus>)
+    return activation_kind::softplus;
+  else if constexpr (std::is_same_v<A, activation::relu>)
+    return activation_kind::relu;
+  else if constexpr (std::is_same_v<A, activation::gaussian>)
+    return activation_kind::gaussian;
+  else if constexpr (std::is_same_v<A, activation::cos>)
+    return activation_kind::cos;
+  else if constexpr (std::is_same_v<A, activation::reverse_logistic>)
+    return activation_kind::reverse_logistic;
+  else if constexpr (std::is_same_v<A, activation::exp>)
+    return activation_kind::exp;
+  else if constexpr (std::is_same_v<A, activation::harmonic>)
+    return activation_kind::harmonic;
+  else if constexpr (std::is_same_v<A, activation::shifted_softplus>)
+    return activation_kind::shifted_softplus;
+  else if constexpr (std::is_same_v<A, activation::silu>)
+    return activation_kind::silu;
+  else
+    return activation_kind::custom;
 }
 
 [[nodiscard]] inline activation_kind activation_from_name(std::string_view name) {
@@ -303,6 +352,7 @@ template <class Fn> decltype(auto) with_activation(activation_kind k, Fn&& fn) {
 }
 
 [[nodiscard]] inline char activation_n2p2_code(activation_kind k) {
+  if (k == activation_kind::custom) throw error("a custom activation has no n2p2 equivalent");
   const char c = with_activation(k, [](auto a) { return decltype(a)::n2p2_code; });
   if (c == '\0')
     throw error("activation " + std::string(activation_name(k)) + " has no n2p2 equivalent");

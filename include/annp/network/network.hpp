@@ -10,6 +10,11 @@
 // Layer sizes and activations are part of the static type (checked by concepts: a layer needs at
 // least one neuron and an activation policy); network<dynamic> has the same API with the shape
 // chosen at run time (model files). Both run the same code, so they give identical numbers.
+// Every layer evaluates through the kernels instantiated for its own activation policy: in a
+// static network that is the layer's Act type itself, so a user-written activation computes
+// everywhere (forward, input gradient, parameter gradient, force-training second derivatives)
+// and is saved under its own name. A dynamic network gets the built-in policies by name; one
+// read from a file with a custom activation cannot be evaluated and says so.
 //
 // Parameters are one flat vector (what optimisers see): for each layer, W (out x in, row-major),
 // then b (out). parameters() is a view of it, not a copy.
@@ -36,6 +41,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace annp {
@@ -52,6 +58,10 @@ template <std::size_t Out, class Act> struct dense {
   static_assert(activation_function<Act>,
                 "annp::dense<Out, Act>: Act must be an activation policy such as "
                 "annp::act::tanh (see annp/network/activations.hpp)");
+  static_assert(builtin_kind_of<Act>() != activation_kind::custom ||
+                    !is_builtin_activation_name(Act::name),
+                "annp::dense<Out, Act>: a user-written activation needs a name of its own (not the "
+                "name of a built-in activation): models store activations by name");
   static constexpr std::size_t out = Out;
   using activation = Act;
 };
@@ -62,6 +72,22 @@ concept dense_layer = requires {
   typename L::activation;
 }
 &&activation_function<typename L::activation> && (L::out > 0);
+
+/// An activation policy's evaluation entry points, instantiated for the policy type: scalar
+/// (value, f', f'') and the SIMD block kernel of a dense layer followed by the activation.
+struct activation_ops {
+  void (*scalar)(double z, double& f, double& d1, double& d2);
+  void (*dense)(const double* W, const double* b, std::size_t in, std::size_t out, const double* X,
+                std::size_t ldx, double* A, double* D1, double* D2, std::size_t ld, std::size_t nb);
+};
+
+template <class Act>
+inline constexpr activation_ops activation_ops_of{
+    [](double z, double& f, double& d1, double& d2) { Act::evaluate(z, f, d1, d2); },
+    [](const double* W, const double* b, std::size_t in, std::size_t out, const double* X,
+       std::size_t ldx, double* A, double* D1, double* D2, std::size_t ld, std::size_t nb) {
+      kernels::dense_forward_activate<Act>(W, b, in, out, X, ldx, A, D1, D2, ld, nb);
+    }};
 
 /// Per-thread scratch for the block path.
 class network_workspace {
@@ -83,8 +109,32 @@ class network_core {
 
   network_core() = default;
 
-  explicit network_core(std::vector<layer_shape> layers) : m_layers(std::move(layers)) {
+  /// custom_names: for each layer whose activation is activation_kind::custom, its name (layers
+  /// with built-in activations may have empty entries; the vector may be empty when none is
+  /// custom). Such a network can be stored and compared but not evaluated until a static network
+  /// type that names the activation takes it over.
+  explicit network_core(std::vector<layer_shape> layers, std::vector<std::string> custom_names = {})
+      : m_layers(std::move(layers)) {
     if (m_layers.empty()) throw error("a network needs at least one layer");
+    if (!custom_names.empty() && custom_names.size() != m_layers.size())
+      throw error("network: custom activation names must be given per layer");
+    m_names.resize(m_layers.size());
+    m_ops.assign(m_layers.size(), nullptr);
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+      if (m_layers[l].activation == activation_kind::custom) {
+        if (custom_names.empty() || custom_names[l].empty() ||
+            is_builtin_activation_name(custom_names[l]) ||
+            custom_names[l].find_first_of(" \t\n#") != std::string::npos)
+          throw error("network layer " + std::to_string(l) +
+                      ": a custom activation needs a name of its own (one word, not a built-in "
+                      "activation's name)");
+        m_names[l] = custom_names[l];
+      } else {
+        m_names[l] = std::string(annp::activation_name(m_layers[l].activation));
+        m_ops[l] = with_activation(m_layers[l].activation,
+                                   [](auto a) { return &activation_ops_of<decltype(a)>; });
+      }
+    }
     std::size_t offset = 0;
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
       const auto& s = m_layers[l];
@@ -128,11 +178,28 @@ class network_core {
   /// Offset of layer l's weights in parameters().
   [[nodiscard]] std::size_t parameter_offset(std::size_t l) const noexcept { return m_offset[l]; }
 
-  /// "32-20-20-1 t t l" style description.
+  /// The name of layer l's activation (a built-in name, or a custom activation's own).
+  [[nodiscard]] const std::string& activation_name(std::size_t l) const { return m_names.at(l); }
+  /// Whether every layer's activation can be evaluated by this object.
+  [[nodiscard]] bool evaluable() const noexcept {
+    return std::find(m_ops.begin(), m_ops.end(), nullptr) == m_ops.end();
+  }
+  /// Throws annp::error naming the first layer whose custom activation this object lacks.
+  void require_evaluable() const {
+    for (std::size_t l = 0; l < m_ops.size(); ++l)
+      if (!m_ops[l])
+        throw error("network layer " + std::to_string(l) + " uses the custom activation '" +
+                    m_names[l] +
+                    "', which only a static network type naming it can evaluate: load the model "
+                    "into annp::potential<Descriptor, annp::network<..., annp::dense<N, " +
+                    m_names[l] + ">, ...>>");
+  }
+
+  /// "32-20-20-1 tanh tanh linear" style description.
   [[nodiscard]] std::string describe() const {
     std::string s = std::to_string(input_count());
     for (const auto& l : m_layers) s += "-" + std::to_string(l.out);
-    for (const auto& l : m_layers) s += " " + std::string(activation_name(l.activation));
+    for (const auto& n : m_names) s += " " + n;
     return s;
   }
 
@@ -316,7 +383,7 @@ class network_core {
   }
 
   friend bool operator==(const network_core& a, const network_core& b) {
-    return a.m_layers == b.m_layers && a.m_params == b.m_params;
+    return a.m_layers == b.m_layers && a.m_names == b.m_names && a.m_params == b.m_params;
   }
 
  protected:
@@ -329,18 +396,21 @@ class network_core {
     out.resize(s.out);
     if (d1) d1->resize(s.out);
     if (d2) d2->resize(s.out);
-    with_activation(s.activation, [&](auto act) {
-      using A = decltype(act);
-      for (std::size_t o = 0; o < s.out; ++o) {
-        double z = b[o];
-        for (std::size_t i = 0; i < s.in; ++i) z = std::fma(W[o * s.in + i], in[i], z);
-        double f = 0, df = 0, ddf = 0;
-        A::evaluate(z, f, df, ddf);
-        out[o] = f;
-        if (d1) (*d1)[o] = df;
-        if (d2) (*d2)[o] = ddf;
-      }
-    });
+    const auto* ops = layer_ops(l);
+    for (std::size_t o = 0; o < s.out; ++o) {
+      double z = b[o];
+      for (std::size_t i = 0; i < s.in; ++i) z = std::fma(W[o * s.in + i], in[i], z);
+      double f = 0, df = 0, ddf = 0;
+      ops->scalar(z, f, df, ddf);
+      out[o] = f;
+      if (d1) (*d1)[o] = df;
+      if (d2) (*d2)[o] = ddf;
+    }
+  }
+
+  const activation_ops* layer_ops(std::size_t l) const {
+    if (!m_ops[l]) require_evaluable();
+    return m_ops[l];
   }
 
   void forward_block(network_workspace& ws, const double* X, std::size_t nb, std::size_t ldx,
@@ -358,12 +428,9 @@ class network_core {
       ws.m_a[l + 1].resize(s.out * nbp);
       if (derivatives) ws.m_d1[l].resize(s.out * nbp);
       if (second) ws.m_d2[l].resize(s.out * nbp);
-      with_activation(s.activation, [&](auto act) {
-        kernels::dense_forward_activate<decltype(act)>(
-            weights(l).data(), bias(l).data(), s.in, s.out, ws.m_a[l].data(), nbp,
-            ws.m_a[l + 1].data(), derivatives ? ws.m_d1[l].data() : nullptr,
-            second ? ws.m_d2[l].data() : nullptr, nbp, nbp);
-      });
+      layer_ops(l)->dense(weights(l).data(), bias(l).data(), s.in, s.out, ws.m_a[l].data(), nbp,
+                          ws.m_a[l + 1].data(), derivatives ? ws.m_d1[l].data() : nullptr,
+                          second ? ws.m_d2[l].data() : nullptr, nbp, nbp);
     }
   }
 
@@ -387,6 +454,8 @@ class network_core {
   }
 
   std::vector<layer_shape> m_layers;
+  std::vector<std::string> m_names;         ///< activation name per layer
+  std::vector<const activation_ops*> m_ops; ///< per layer; null: custom, not available
   std::vector<std::size_t> m_offset;
   std::vector<double> m_params;
 };
@@ -395,7 +464,9 @@ namespace detail {
 template <std::size_t In, class... Layers> constexpr auto static_shapes() {
   std::array<layer_shape, sizeof...(Layers)> out{};
   std::size_t in = In, k = 0;
-  ((out[k++] = layer_shape{in, Layers::out, Layers::activation::kind}, in = Layers::out), ...);
+  ((out[k++] = layer_shape{in, Layers::out, builtin_kind_of<typename Layers::activation>()},
+    in = Layers::out),
+   ...);
   return out;
 }
 template <std::size_t In, class... Layers> constexpr std::size_t static_parameter_count() {
@@ -430,10 +501,16 @@ template <std::size_t In, class... Layers> class network : public network_core {
   static constexpr std::size_t parameter_count = detail::static_parameter_count<In, Layers...>();
   static constexpr auto shapes = detail::static_shapes<In, Layers...>();
 
-  network() : network_core(std::vector<layer_shape>(shapes.begin(), shapes.end())) {}
+  network()
+      : network_core(std::vector<layer_shape>(shapes.begin(), shapes.end()),
+                     {std::string(Layers::activation::name)...}) {
+    std::size_t l = 0;
+    ((m_ops[l++] = &activation_ops_of<typename Layers::activation>), ...);
+  }
 
   /// Copies a network of the same shape (e.g. a dynamic one read from a file); throws
-  /// annp::error saying precisely what differs.
+  /// annp::error saying precisely what differs. Activations must match by name: this type's own
+  /// policies then compute.
   explicit network(const network_core& other) : network() {
     if (other.layers().size() != shapes.size())
       throw error("network shape mismatch: expected " + std::to_string(shapes.size()) +
@@ -446,10 +523,9 @@ template <std::size_t In, class... Layers> class network : public network_core {
         throw error("network shape mismatch in layer " + std::to_string(l) + ": expected " +
                     std::to_string(a.in) + " -> " + std::to_string(a.out) + ", got " +
                     std::to_string(b.in) + " -> " + std::to_string(b.out));
-      if (a.activation != b.activation)
+      if (a.activation != b.activation || activation_name(l) != other.activation_name(l))
         throw error("network shape mismatch in layer " + std::to_string(l) + ": expected " +
-                    "activation " + std::string(activation_name(a.activation)) + ", got " +
-                    std::string(activation_name(b.activation)));
+                    "activation " + activation_name(l) + ", got " + other.activation_name(l));
     }
     std::copy(other.parameters().begin(), other.parameters().end(), parameters().begin());
   }
@@ -463,8 +539,11 @@ template <> class network<dynamic> : public network_core {
   static constexpr std::size_t output_size = 1;
 
   network() = default;
-  explicit network(std::vector<layer_shape> layers) : network_core(std::move(layers)) {}
-  explicit network(const network_core& other) : network_core(other) {}
+  explicit network(std::vector<layer_shape> layers, std::vector<std::string> custom_names = {})
+      : network_core(std::move(layers), std::move(custom_names)) {}
+  /// A copy that keeps the other network's activation implementations (a static network's custom
+  /// activation included); refuses a network whose custom activation nobody implements here.
+  explicit network(const network_core& other) : network_core(other) { require_evaluable(); }
 };
 
 using dynamic_network = network<dynamic>;

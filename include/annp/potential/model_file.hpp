@@ -34,6 +34,7 @@
 #include <annp/potential/model.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <istream>
 #include <map>
 #include <sstream>
@@ -191,6 +192,7 @@ class model_reader {
         const auto e = element_index(m, m_tokens[1]);
         const auto nl = static_cast<std::size_t>(value_of(m_tokens[2], "layers"));
         std::vector<layer_shape> shapes;
+        std::vector<std::string> names;
         for (std::size_t l = 0; l < nl; ++l) {
           next_required("a 'layer <in> <out> <activation>' line");
           expect(4, 4, "layer <in> <out> <activation>");
@@ -199,10 +201,19 @@ class model_reader {
           layer_shape s;
           s.in = m_in.parse_integer<std::size_t>(m_tokens[1], "the layer's input count");
           s.out = m_in.parse_integer<std::size_t>(m_tokens[2], "the layer's neuron count");
-          s.activation = guarded([&] { return activation_from_name(m_tokens[3]); });
+          s.activation = activation_kind::custom;
+          for (int k = 0; k < static_cast<int>(activation_kind::custom); ++k)
+            if (annp::activation_name(static_cast<activation_kind>(k)) == m_tokens[3])
+              s.activation = static_cast<activation_kind>(k);
+          // Any other name is a user-written activation: the static network type that names it
+          // evaluates it.
+          if (s.activation == activation_kind::custom && !is_identifier(m_tokens[3]))
+            m_in.fail("activation " + detail::quote_token(m_tokens[3]) +
+                      " is neither built in nor a valid name (letters, digits, _)");
           shapes.push_back(s);
+          names.emplace_back(m_tokens[3]);
         }
-        auto net = guarded([&] { return dynamic_network(shapes); });
+        auto net = guarded([&] { return dynamic_network(shapes, names); });
         next_required("'parameters <count>'");
         expect(2, 2, "parameters <count>");
         if (m_tokens[0] != "parameters") m_in.fail("expected 'parameters <count>'");
@@ -287,6 +298,12 @@ class model_reader {
   }
   void need_elements(const model& m) const {
     if (m.elements.empty()) m_in.fail("'elements' must come before element-specific sections");
+  }
+  static bool is_identifier(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return true;
   }
   std::size_t element_index(const model& m, std::string_view s) const {
     need_elements(m);
@@ -444,9 +461,9 @@ class model_reader {
     const auto& net = m.networks[e];
     s += "network " + std::string(symbol(m.elements[e])) +
          " layers=" + std::to_string(net.layer_count()) + "\n";
-    for (const auto& l : net.layers())
-      s += "layer " + std::to_string(l.in) + " " + std::to_string(l.out) + " " +
-           std::string(activation_name(l.activation)) + "\n";
+    for (std::size_t l = 0; l < net.layer_count(); ++l)
+      s += "layer " + std::to_string(net.layers()[l].in) + " " +
+           std::to_string(net.layers()[l].out) + " " + net.activation_name(l) + "\n";
     s += "parameters " + std::to_string(net.parameter_size()) + "\n";
     const auto p = net.parameters();
     for (std::size_t k = 0; k < p.size(); ++k) {
