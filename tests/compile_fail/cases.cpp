@@ -4,6 +4,19 @@
 
 struct not_an_activation {};
 
+// A user activation that borrows a built-in's name: a model file would load it as the built-in.
+struct my_tanh {
+  static constexpr std::string_view name = "tanh";
+  static constexpr char n2p2_code = '\0';
+  static constexpr annp::activation_kind kind = annp::activation_kind::custom;
+  template <class T> static T value(const T& x) { return x; }
+  template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
+    f = x;
+    d1 = T(1.0);
+    d2 = T(0.0);
+  }
+};
+
 #if CASE == 0
 using ok = annp::network<8, annp::dense<4, annp::act::tanh>, annp::dense<1, annp::act::linear>>;
 static_assert(ok::parameter_count == 8 * 4 + 4 + 4 + 1);
@@ -18,6 +31,9 @@ using bad = annp::network<8, annp::dense<4, annp::act::tanh>, annp::dense<2, ann
 bad b;
 #elif CASE == 4
 using bad = annp::network<0, annp::dense<4, annp::act::tanh>, annp::dense<1, annp::act::linear>>;
+bad b;
+#elif CASE == 5
+using bad = annp::network<8, annp::dense<4, my_tanh>, annp::dense<1, annp::act::linear>>;
 bad b;
 #endif
 
