@@ -69,8 +69,16 @@ TEST_SUITE("model_files") {
                        {"key 'zeta' does not belong to a radial"});
     expect_model_error(edit(good, "sf radial e1=Al rc=4.6 ", "sf radial e1=Al "),
                        line_of(good, "sf radial e1=Al"), {"needs rc=<value>"});
-    expect_model_error(edit(good, "layer 9 7 tanh", "layer 9 7 swish"), line_of(good, "layer 9 7"),
-                       {"unknown activation 'swish'"});
+    expect_model_error(edit(good, "layer 9 7 tanh", "layer 9 7 sw-ish"), line_of(good, "layer 9 7"),
+                       {"activation 'sw-ish' is neither built in nor a valid name"});
+    // An unknown but well-formed name is a user activation: the file reads, and only a static
+    // network type naming it can evaluate it (tests/network/test_custom_activation.cpp).
+    {
+      std::istringstream in(edit(good, "layer 9 7 tanh", "layer 9 7 swish"));
+      const model m = read_model(in, "custom.annp");
+      test::expect_error([&] { const any_potential p(m); },
+                         {"custom activation 'swish'", "only a static network type naming it"});
+    }
     // A shape error is found when the last layer line has been read.
     expect_model_error(edit(good, "layer 9 7 tanh", "layer 9 6 tanh"),
                        line_of(good, "layer 9 7") + 1,
