@@ -39,17 +39,35 @@ int usage(const char* prog) {
 /// --model: reads (and so checks) a model file and says what it holds.
 int describe_model(const std::string& path) {
   const annp::model m = annp::read_model(path);
+  double cutoff = 0.0;
+  for (const auto& f : m.functions) cutoff = std::max(cutoff, f.rc);
   std::printf("%s: annp model, %zu element(s), cutoff %.3f Å\n", path.c_str(), m.elements.size(),
-              annp::any_potential(m).cutoff());
+              cutoff);
   for (std::size_t e = 0; e < m.elements.size(); ++e) {
-    std::string shape;
-    for (const auto& l : m.networks[e].layers()) shape += std::to_string(l.in) + "-";
-    std::printf(
-        "  %-2s  %3zu descriptors, network %s1 (%zu parameters), reference energy %.6f eV\n",
-        std::string(annp::symbol(m.elements[e])).c_str(), m.functions_of(m.elements[e]).size(),
-        shape.c_str(), m.networks[e].parameter_size(), m.atomic_energies[e]);
+    const auto& net = m.networks[e];
+    std::string shape, acts;
+    for (std::size_t l = 0; l < net.layer_count(); ++l) {
+      shape += std::to_string(net.layers()[l].in) + "-";
+      acts += (l ? " " : "") + net.activation_name(l);
+    }
+    std::printf("  %-2s  %3zu descriptors (%zu inactive), network %s1 %s (%zu parameters), "
+                "reference energy %.6f eV\n",
+                std::string(annp::symbol(m.elements[e])).c_str(),
+                m.functions_of(m.elements[e]).size(), m.scaling.inactive_count(e), shape.c_str(),
+                acts.c_str(), net.parameter_size(), m.atomic_energies[e]);
   }
+  if (m.core.enabled())
+    std::printf("  short-range core: %s repulsion alone below %.4g Å, blended with the networks "
+                "up to %.4g Å\n",
+                std::string(annp::short_range::kind_name(m.core.type)).c_str(), m.core.inner,
+                m.core.outer);
+  else
+    std::printf("  short-range core: none (close pairs are left to the networks)\n");
   for (const auto& [k, v] : m.metadata) std::printf("  %s: %s\n", k.c_str(), v.c_str());
+  // What annp-predict, the KIM driver, the pair style and Python need: a model every part of
+  // which the dynamic types can evaluate (not so for a user-written activation).
+  const annp::any_potential usable(m);
+  (void)usable;
   return 0;
 }
 

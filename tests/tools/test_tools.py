@@ -197,7 +197,9 @@ def case_kim_install(t):
         check(p.returncode == 1 and text in p.stderr and not os.path.exists(os.path.join(t.work, 'coll')),
               f'{name}: refused before building ("{p.stderr.strip().splitlines()[0][:100]}")')
     p = t.run('annp-summary', '--model', MODEL)
-    check(p.returncode == 0 and '30-20-20-1' in p.stdout, 'annp-summary --model describes the bundled model')
+    check(p.returncode == 0 and '30-20-20-1 tanh tanh linear' in p.stdout
+          and 'short-range core: zbl repulsion alone below 1.623' in p.stdout
+          and '(0 inactive)' in p.stdout, 'annp-summary --model describes the bundled model')
 
 
 def case_memory(t):
