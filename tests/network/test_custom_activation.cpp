@@ -95,7 +95,7 @@ TEST_SUITE("network") {
     std::vector<double> E(atoms), G(atoms * 6);
     n.energies_and_input_gradients(ws, X.data(), atoms, 6, E.data(), G.data(), 6);
     for (std::size_t a = 0; a < atoms; ++a) {
-      const std::vector<double> g(X.begin() + 6 * a, X.begin() + 6 * a + 6);
+      const std::vector<double> g(X.data() + 6 * a, X.data() + 6 * a + 6);
       const double ref = reference_forward(n, g);
       CHECK(n.evaluate(g.data()) == doctest::Approx(ref).epsilon(1e-14));
       CHECK(E[a] == doctest::Approx(ref).epsilon(1e-13));
