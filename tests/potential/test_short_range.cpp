@@ -112,8 +112,9 @@ TEST_SUITE("potential") {
       s.add_atom(z, {0.0, 0.0, 0.0});
       return pot.compute(s).energy;
     };
-    for (auto [z1, z2] : {std::pair{13, 13}, std::pair{13, 8}, std::pair{8, 8}})
+    for (const auto& zz : {std::pair{13, 13}, std::pair{13, 8}, std::pair{8, 8}})
       for (double r : {0.3, 0.6, 0.99}) {
+        const int z1 = zz.first, z2 = zz.second; // not structured bindings: INFO captures them
         structure s;
         s.add_atom(z1, {0.0, 0.0, 0.0});
         s.add_atom(z2, {r * 0.6, r * 0.8, 0.0});
