@@ -6,6 +6,7 @@
 #include <annp/potential/any_potential.hpp>
 #include <annp/potential/model_file.hpp>
 
+#include "network/user_activation.hpp"
 #include "potential/model_support.hpp"
 #include "test_support.hpp"
 
@@ -17,28 +18,7 @@ using namespace annp;
 
 namespace {
 
-// softsign x / (1 + |x|), on doubles and SIMD batches.
-struct softsign {
-  static constexpr std::string_view name = "softsign";
-  static constexpr char n2p2_code = '\0';
-  static constexpr activation_kind kind = activation_kind::custom;
-  template <class T> static T value(const T& x) {
-    using std::abs;
-    using xsimd::abs;
-    return x / (1.0 + abs(x));
-  }
-  template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
-    using std::abs;
-    using std::copysign;
-    using xsimd::abs;
-    using xsimd::copysign;
-    const T q = 1.0 + abs(x);
-    f = x / q;
-    d1 = 1.0 / (q * q);
-    d2 = -copysign(T(2.0), x) * d1 / q;
-  }
-};
-static_assert(activation_function<softsign>);
+using test::softsign;
 
 // A user type that claims the built-in kind tanh but computes something else: before static
 // types drove the computation, it was silently replaced by the built-in tanh.

@@ -98,6 +98,17 @@ inline model make_test_model(std::uint64_t seed, cutoff_kind ck = cutoff_kind::c
   return m;
 }
 
+/// The structure under the symmetric strain x' = (1 + eps/2 (e_a e_b^T + e_b e_a^T)) x.
+inline structure strained(const structure& s, std::size_t a, std::size_t b, double eps) {
+  mat3 f = mat3::identity();
+  f[a][b] += eps / 2;
+  f[b][a] += eps / 2;
+  structure t = s;
+  t.cell = t.cell * f;
+  for (std::size_t i = 0; i < t.size(); ++i) t.set_position(i, t.position(i) * f);
+  return t;
+}
+
 /// Forces two ways through the host path, with a separate ghost copy of every neighbour of every
 /// centre: `exact` sums the forces on all copies of an atom (-grad E); `n2p2` leaves out the
 /// copies of an atom that sit in its own environment (its own periodic images), as n2p2 does.

@@ -70,16 +70,9 @@ TEST_SUITE("potential") {
     for (std::size_t a = 0; a < 3; ++a)
       for (std::size_t b = 0; b < 3; ++b) {
         const auto energy = [&](double eps) {
-          // Symmetric strain: x' = (1 + eps/2 (e_a e_b^T + e_b e_a^T)) x.
-          mat3 f = mat3::identity();
-          f[a][b] += eps / 2;
-          f[b][a] += eps / 2;
-          structure t = s;
-          t.cell = t.cell * f;
-          for (std::size_t i = 0; i < t.size(); ++i) t.set_position(i, t.position(i) * f);
           compute_options o;
           o.forces = false;
-          return pot.compute(t, o).energy;
+          return pot.compute(test::strained(s, a, b, eps), o).energy;
         };
         const double fd = (energy(h) - energy(-h)) / (2 * h) / s.volume();
         INFO("component ", a, b);

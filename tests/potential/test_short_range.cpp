@@ -80,13 +80,7 @@ TEST_SUITE("potential") {
       for (std::size_t a = 0; a < 3; ++a)
         for (std::size_t b = 0; b < 3; ++b) {
           const auto energy = [&](double eps) {
-            mat3 f = mat3::identity();
-            f[a][b] += eps / 2;
-            f[b][a] += eps / 2;
-            structure t = s;
-            t.cell = t.cell * f;
-            for (std::size_t i = 0; i < t.size(); ++i) t.set_position(i, t.position(i) * f);
-            return pot.compute(t, o).energy;
+            return pot.compute(test::strained(s, a, b, eps), o).energy;
           };
           const double fd = (energy(h) - energy(-h)) / (2 * h) / s.volume();
           CHECK(std::abs(fd - (*r.stress)[a][b]) < 1e-6 * std::max(1.0, std::abs(fd)));

@@ -4,6 +4,7 @@
 
 #include <annp/annp.hpp>
 
+#include "network/user_activation.hpp"
 #include "training/training_support.hpp"
 
 #include <doctest/doctest.h>
@@ -16,27 +17,7 @@ using namespace annp::test;
 
 namespace {
 
-struct softsign { // x / (1 + |x|)
-  static constexpr std::string_view name = "softsign";
-  static constexpr char n2p2_code = '\0';
-  static constexpr activation_kind kind = activation_kind::custom;
-  template <class T> static T value(const T& x) {
-    using std::abs;
-    using xsimd::abs;
-    return x / (1.0 + abs(x));
-  }
-  template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
-    using std::abs;
-    using std::copysign;
-    using xsimd::abs;
-    using xsimd::copysign;
-    const T q = 1.0 + abs(x);
-    f = x / q;
-    d1 = 1.0 / (q * q);
-    d2 = -copysign(T(2.0), x) * d1 / q;
-  }
-};
-
+using test::softsign;
 // make_test_model's 13 functions per element.
 using net_t = network<13, dense<7, softsign>, dense<5, act::tanh>, dense<1, act::linear>>;
 using static_potential = potential<descriptor_set<cutoff::cosine>, net_t>;
