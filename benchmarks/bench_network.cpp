@@ -23,14 +23,14 @@ namespace {
 using namespace annp;
 
 dynamic_network make(std::size_t in, std::size_t width, std::size_t hidden,
-                     activation_kind act = activation_kind::tanh) {
+                     activation_kind act = activation_kind::of<activation::tanh>()) {
   std::vector<layer_shape> shapes;
   std::size_t prev = in;
   for (std::size_t l = 0; l < hidden; ++l) {
     shapes.push_back({prev, width, act});
     prev = width;
   }
-  shapes.push_back({prev, 1, activation_kind::linear});
+  shapes.push_back({prev, 1, activation_kind::of<activation::linear>()});
   dynamic_network net(shapes);
   initialize(net, init::nguyen_widrow{}, 1);
   return net;
@@ -79,7 +79,7 @@ void simd_forward(benchmark::State& state) {
 void simd_forward_linear(benchmark::State& state) {
   const auto net =
       make(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)),
-           static_cast<std::size_t>(state.range(2)), activation_kind::linear);
+           static_cast<std::size_t>(state.range(2)), activation_kind::of<activation::linear>());
   const auto n = static_cast<std::size_t>(state.range(3));
   const auto x = inputs(n, net.input_count());
   std::vector<double> e(n);
@@ -158,7 +158,7 @@ void xtensor_forward(benchmark::State& state) {
                                              xt::view(a, xt::newaxis(), xt::all(), xt::all()),
                                          {1}) +
                                  xt::view(b[l], xt::all(), xt::newaxis());
-      if (net.layers()[l].activation == activation_kind::tanh)
+      if (net.layers()[l].activation == activation_kind::of<activation::tanh>())
         a = xt::tanh(z);
       else
         a = std::move(z);

@@ -4,16 +4,20 @@
 //
 // Two compositions, both trained on the same data with the same descriptors and initial weights:
 //
-// 1. `warm_start<First, Second>` — a new policy class: `First` for a fixed number of steps, then
-//    `Second` from where it stopped. Here Adam (mini-batches, a cheap way through the early,
-//    rough part of the loss landscape) hands over to L-BFGS (fast final convergence).
+// 1. `warm_start<First, Second>` — a new optimiser: `First` for a fixed number of steps, then
+//    `Second` from where it stopped. Here mini-batches with a user-written update rule
+//    (`custom::rmsprop`, rmsprop.hpp) and a cosine schedule — a cheap way through the early,
+//    rough part of the loss landscape — hand over to L-BFGS (fast final convergence).
 // 2. The study's CG + annealing hybrid recomposed from other parts: Hestenes–Stiefel CG with a
 //    backtracking line search, annealed with a user-written cooling schedule (`stepwise`) and
 //    uniform perturbations of a random fifth of the weights.
 //
 // Nothing here is special to the library: any type with `name`, `step(f, rng) -> step_report`,
 // `save_state` and `load_state` satisfies annp::optimizer_for and runs in annp::trainer (with
-// checkpoints, callbacks and early stopping). See docs/concepts.md.
+// checkpoints, callbacks and early stopping); run state is written with the public annp::state
+// helpers. See docs/concepts.md.
+
+#include "rmsprop.hpp"
 
 #include <annp/annp.hpp>
 
@@ -23,7 +27,7 @@
 namespace {
 
 /// First for `switch_after` steps, then Second. State: both optimisers and the step count.
-template <class First, class Second> struct warm_start {
+template <annp::batch_optimizer First, annp::loss_optimizer Second> struct warm_start {
   static constexpr std::string_view name = "warm_start";
   First first{};
   Second second{};
@@ -36,14 +40,12 @@ template <class First, class Second> struct warm_start {
     return r;
   }
   void save_state(std::ostream& os) const {
-    os << "steps " << m_steps << '\n';
+    annp::state::write(os, "steps", m_steps);
     first.save_state(os);
     second.save_state(os);
   }
   void load_state(std::istream& is) {
-    std::string key;
-    is >> key >> m_steps;
-    if (key != "steps") throw annp::error("warm_start state: expected 'steps'");
+    m_steps = annp::state::read_count(is, "steps");
     first.load_state(is);
     second.load_state(is);
   }
@@ -60,14 +62,15 @@ struct stepwise {
     return t0 * std::ldexp(1.0, -static_cast<int>(k / every));
   }
 };
-static_assert(annp::optim::cooling_schedule<stepwise>);
+static_assert(annp::cooling_schedule<stepwise>);
 
 template <class Optimizer>
 void train(const std::string& title, Optimizer optimizer, const annp::model& start,
            const annp::prepared_training& data, std::size_t epochs) {
   annp::network_set<> nets(start);
-  annp::trainer t(nets, data.train, &data.validation_in_range, annp::loss_weights{1.0, 0.01, 0.0},
-                  std::move(optimizer), 1);
+  annp::trainer t(
+      nets, data.train, std::move(optimizer),
+      {.validation = &data.validation_in_range, .weights = {.energy = 1.0, .forces = 0.01}});
   std::cout << "\n" << title << "\n";
   t.run(epochs, annp::callbacks::progress{&std::cout, 25});
   t.restore_best();
@@ -92,11 +95,11 @@ int main(int argc, char** argv) {
     const auto data = annp::prepare_training(start, structures, split, recipe);
 
     using namespace annp::optim;
-    warm_start<adam<schedule::constant>, lbfgs<>> w;
-    w.first.rate.rate = 0.01;
+    warm_start<minibatch<custom::rmsprop, schedule::cosine>, lbfgs<>> w;
+    w.first.rate = {.rate = 0.003, .floor = 3e-4, .epochs = epochs / 5};
     w.first.batch_size = 8;
     w.switch_after = epochs / 5;
-    train("warm start: Adam, then L-BFGS", w, start, data, epochs);
+    train("warm start: RMSprop (user-written update rule), then L-BFGS", w, start, data, epochs);
 
     cg_annealing<conjugate_gradient<beta::hestenes_stiefel, annp::line_search::backtracking>,
                  simulated_annealing<stepwise, perturbation::uniform>>

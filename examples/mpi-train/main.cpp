@@ -50,7 +50,8 @@ int run(int argc, char** argv, int rank, int ranks) {
 
   network_set<> nets(m);
   const loss_weights w{1.0, force_weight, 0.0};
-  trainer t(nets, data.train, &data.validation_in_range, w, optim::lbfgs<>{}, 1);
+  trainer t(nets, data.train, optim::lbfgs<>{},
+            {.validation = &data.validation_in_range, .weights = w});
   mpi_distribution dist;
   t.distribute(&dist);
   std::ostringstream discard;

@@ -8,7 +8,6 @@ struct not_an_activation {};
 struct my_tanh {
   static constexpr std::string_view name = "tanh";
   static constexpr char n2p2_code = '\0';
-  static constexpr annp::activation_kind kind = annp::activation_kind::custom;
   template <class T> static T value(const T& x) { return x; }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     f = x;

@@ -2,6 +2,7 @@
 #include <annp/core/elements.hpp>
 #include <annp/core/error.hpp>
 #include <annp/core/geometry.hpp>
+#include <annp/core/registry.hpp>
 #include <annp/core/text.hpp>
 
 #include "test_support.hpp"
@@ -12,8 +13,30 @@
 #include <limits>
 #include <random>
 #include <sstream>
+#include <variant>
+#include <vector>
 
 using namespace annp;
+
+namespace {
+struct red {
+  static constexpr std::string_view name = "red";
+  int id = 1;
+};
+struct green {
+  static constexpr std::string_view name = "green";
+  int id = 2;
+};
+struct blue {
+  static constexpr std::string_view name = "blue";
+  int id = 3;
+};
+struct stranger {
+  static constexpr std::string_view name = "stranger";
+};
+using colours = type_list<red, green, blue>;
+template <class T> struct box { T value; };
+} // namespace
 
 TEST_SUITE("core") {
   TEST_CASE("error carries file and line") {
@@ -173,5 +196,30 @@ TEST_SUITE("core") {
                        {"missing/sub/model.txt", "cannot create"});
     test::expect_error([] { (void)open_input_file("/nonexistent/file.xyz"); },
                        {"/nonexistent/file.xyz", "cannot open"});
+  }
+
+  TEST_CASE("registries: indices, names, dispatch and variants come from one type list") {
+    static_assert(colours::size == 3);
+    static_assert(registry::index_of<green, colours> == 1);
+    static_assert(registry::index_of<stranger, colours> == registry::npos);
+    static_assert(registry::contains<blue, colours> && !registry::contains<stranger, colours>);
+    static_assert(std::is_same_v<registry::at<2, colours>, blue>);
+    static_assert(registry::find<colours>("blue") == 2);
+    static_assert(registry::find<colours>("delta") == registry::npos);
+    static_assert(
+        std::is_same_v<registry::rebind<std::variant, colours>, std::variant<red, green, blue>>);
+    static_assert(std::is_same_v<registry::transform<box, colours>,
+                                 type_list<box<red>, box<green>, box<blue>>>);
+    CHECK(registry::names<colours>[1] == "green");
+    CHECK(registry::name_list<colours>() == "red, green or blue");
+    CHECK(registry::name_list<type_list<red>>() == "red");
+    // visit reaches the index-th type, for every index.
+    for (std::size_t k = 0; k < colours::size; ++k)
+      CHECK(registry::visit<colours>(k, [](auto t) { return t.id; }) == static_cast<int>(k) + 1);
+    test::expect_error([] { (void)registry::visit<colours>(3, [](auto t) { return t.id; }); },
+                       {"registry index 3 outside a list of 3"});
+    std::vector<std::string_view> order;
+    registry::for_each<colours>([&]<class T>(T) { order.emplace_back(T::name); });
+    CHECK(order == std::vector<std::string_view>{"red", "green", "blue"});
   }
 }

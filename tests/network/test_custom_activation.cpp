@@ -1,10 +1,10 @@
 // A user-written activation in a static network: it is what computes (forward, input gradient,
 // parameter gradient, the mixed second derivative of force training), it is saved under its own
 // name, loads back only into the static type that names it, and a dynamic load says why not.
+#include <annp/io/model_file.hpp>
 #include <annp/network/init.hpp>
 #include <annp/network/network.hpp>
 #include <annp/potential/any_potential.hpp>
-#include <annp/potential/model_file.hpp>
 
 #include "network/user_activation.hpp"
 #include "potential/model_support.hpp"
@@ -20,12 +20,12 @@ namespace {
 
 using test::softsign;
 
-// A user type that claims the built-in kind tanh but computes something else: before static
-// types drove the computation, it was silently replaced by the built-in tanh.
+// A user type built on the built-in tanh that computes something else: before static types drove
+// the computation, such a type (which then declared the kind tanh) was silently replaced by the
+// built-in tanh.
 struct scaled_tanh {
   static constexpr std::string_view name = "scaled_tanh";
   static constexpr char n2p2_code = '\0';
-  static constexpr activation_kind kind = activation_kind::tanh;
   template <class T> static T value(const T& x) { return 1.7159 * activation::tanh::value(x); }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     T t, dt, ddt;
@@ -61,7 +61,7 @@ TEST_SUITE("network") {
     initialize(n, init::uniform{-0.9, 0.9}, 4);
     CHECK(n.activation_name(0) == "softsign");
     CHECK(n.activation_name(1) == "scaled_tanh");
-    CHECK(n.layers()[1].activation == activation_kind::custom); // not the built-in tanh
+    CHECK(n.layers()[1].activation == activation_kind::unlisted()); // not the built-in tanh
     std::mt19937_64 rng(3);
     std::normal_distribution<double> gauss(0.0, 1.2);
     const std::size_t atoms = 37; // more than one block, a ragged tail
@@ -158,7 +158,7 @@ TEST_SUITE("network") {
     test::expect_error([&] { const potential<descriptor, tanh_net> other(back); },
                        {"expected activation tanh, got softsign"});
     // n2p2 has no such activation.
-    test::expect_error([&] { (void)activation_n2p2_code(activation_kind::custom); },
+    test::expect_error([&] { (void)activation_n2p2_code(activation_kind::unlisted()); },
                        {"no n2p2 equivalent"});
     // A name that is not a valid word is a file error with its line.
     std::string badtext = text;

@@ -10,21 +10,23 @@ using namespace annp;
 
 namespace {
 
-const std::vector<activation_kind> all_activations = {activation_kind::linear,
-                                                      activation_kind::tanh,
-                                                      activation_kind::logistic,
-                                                      activation_kind::softplus,
-                                                      activation_kind::relu,
-                                                      activation_kind::gaussian,
-                                                      activation_kind::cos,
-                                                      activation_kind::reverse_logistic,
-                                                      activation_kind::exp,
-                                                      activation_kind::harmonic,
-                                                      activation_kind::shifted_softplus,
-                                                      activation_kind::silu};
+const std::vector<activation_kind> all_activations = {
+    activation_kind::of<activation::linear>(),
+    activation_kind::of<activation::tanh>(),
+    activation_kind::of<activation::logistic>(),
+    activation_kind::of<activation::softplus>(),
+    activation_kind::of<activation::relu>(),
+    activation_kind::of<activation::gaussian>(),
+    activation_kind::of<activation::cos>(),
+    activation_kind::of<activation::reverse_logistic>(),
+    activation_kind::of<activation::exp>(),
+    activation_kind::of<activation::harmonic>(),
+    activation_kind::of<activation::shifted_softplus>(),
+    activation_kind::of<activation::silu>()};
 
 dynamic_network make_net(activation_kind hidden, std::uint64_t seed, std::size_t in = 5) {
-  dynamic_network net({{in, 7, hidden}, {7, 4, hidden}, {4, 1, activation_kind::linear}});
+  dynamic_network net(
+      {{in, 7, hidden}, {7, 4, hidden}, {4, 1, activation_kind::of<activation::linear>()}});
   initialize(net, init::uniform{-0.8, 0.8}, seed);
   return net;
 }
@@ -54,7 +56,7 @@ TEST_SUITE("network") {
       with_activation(kind, [&](auto act) {
         using A = decltype(act);
         for (double x : {-3.7, -1.1, -0.3, 0.2, 0.9, 2.5, 6.0}) {
-          if (kind == activation_kind::relu && std::abs(x) < 1e-3) continue;
+          if (kind == activation_kind::of<activation::relu>() && std::abs(x) < 1e-3) continue;
           double f, d1, d2;
           A::evaluate(x, f, d1, d2);
           const auto value = [](double y) {
@@ -82,7 +84,8 @@ TEST_SUITE("network") {
     // n2p2 letters round-trip; the two extras have none.
     for (char c : std::string("ltsprgcSeh"))
       CHECK(activation_n2p2_code(activation_from_n2p2(c)) == c);
-    test::expect_error([] { (void)activation_n2p2_code(activation_kind::silu); }, {"no n2p2"});
+    test::expect_error([] { (void)activation_n2p2_code(activation_kind::of<activation::silu>()); },
+                       {"no n2p2"});
     test::expect_error([] { (void)activation_from_n2p2('x'); }, {"unknown n2p2 activation letter"});
   }
 
@@ -210,19 +213,19 @@ TEST_SUITE("network") {
     const net_t back(d);
     CHECK(back == s);
     // ... and one of another shape is refused with the difference spelled out.
-    const dynamic_network other({{6, 8, activation_kind::tanh},
-                                 {8, 5, activation_kind::tanh},
-                                 {5, 1, activation_kind::linear}});
+    const dynamic_network other({{6, 8, activation_kind::of<activation::tanh>()},
+                                 {8, 5, activation_kind::of<activation::tanh>()},
+                                 {5, 1, activation_kind::of<activation::linear>()}});
     test::expect_error([&] { net_t bad(other); },
                        {"layer 1", "expected activation softplus, got tanh"});
-    const dynamic_network wider({{6, 9, activation_kind::tanh},
-                                 {9, 5, activation_kind::softplus},
-                                 {5, 1, activation_kind::linear}});
+    const dynamic_network wider({{6, 9, activation_kind::of<activation::tanh>()},
+                                 {9, 5, activation_kind::of<activation::softplus>()},
+                                 {5, 1, activation_kind::of<activation::linear>()}});
     test::expect_error([&] { net_t bad(wider); }, {"layer 0: expected 6 -> 8, got 6 -> 9"});
   }
 
   TEST_CASE("parameters are one flat vector, viewed without copies") {
-    auto net = make_net(activation_kind::tanh, 3);
+    auto net = make_net(activation_kind::of<activation::tanh>(), 3);
     const auto all = net.parameters();
     CHECK(all.size() == 5 * 7 + 7 + 7 * 4 + 4 + 4 + 1);
     CHECK(net.weights(0).data() == all.data());
@@ -236,12 +239,13 @@ TEST_SUITE("network") {
   }
 
   TEST_CASE("initialisers: seeded, and with the promised statistics") {
-    auto a = make_net(activation_kind::tanh, 1);
-    auto b = make_net(activation_kind::tanh, 1);
+    auto a = make_net(activation_kind::of<activation::tanh>(), 1);
+    auto b = make_net(activation_kind::of<activation::tanh>(), 1);
     CHECK(a == b);
     initialize(b, init::uniform{}, 2);
     CHECK_FALSE(a == b);
-    dynamic_network big({{30, 40, activation_kind::tanh}, {40, 1, activation_kind::linear}});
+    dynamic_network big({{30, 40, activation_kind::of<activation::tanh>()},
+                         {40, 1, activation_kind::of<activation::linear>()}});
     initialize(big, init::uniform{-0.5, 0.25}, 9);
     double lo = 1, hi = -1;
     for (double p : big.parameters()) {
@@ -273,15 +277,35 @@ TEST_SUITE("network") {
                        {"at least one layer"});
     test::expect_error(
         [] {
-          dynamic_network n({{4, 5, activation_kind::tanh}, {6, 1, activation_kind::linear}});
+          dynamic_network n({{4, 5, activation_kind::of<activation::tanh>()},
+                             {6, 1, activation_kind::of<activation::linear>()}});
         },
         {"layer 1 takes 6 inputs but layer 0 has 5 neurons"});
     test::expect_error(
         [] {
-          dynamic_network n({{4, 2, activation_kind::linear}});
+          dynamic_network n({{4, 2, activation_kind::of<activation::linear>()}});
         },
         {"output layer", "must have 1 neuron, got 2"});
-    CHECK(activation_from_name("softplus") == activation_kind::softplus);
-    test::expect_error([] { (void)activation_from_name("swish"); }, {"unknown activation 'swish'"});
+    CHECK(activation_from_name("softplus") == activation_kind::of<activation::softplus>());
+    test::expect_error([] { (void)activation_from_name("swish"); },
+                       {"unknown activation 'swish' (expected linear, tanh, logistic, softplus, "
+                        "relu, gaussian, cos, reverse_logistic, exp, harmonic, shifted_softplus "
+                        "or silu)"});
+    // Every listed activation: its kind, name and dispatch agree; an unlisted type is custom.
+    std::size_t count = 0;
+    registry::for_each<activation_list>([&]<class A>(A) {
+      const activation_kind k = activation_kind::of<A>();
+      CHECK(k.index() == count++);
+      CHECK(k.is_listed());
+      CHECK(activation_name(k) == A::name);
+      CHECK(activation_from_name(A::name) == k);
+      CHECK(with_activation(k, [](auto a) { return decltype(a)::value(0.3); }) == A::value(0.3));
+    });
+    CHECK(count == all_activations.size());
+    CHECK(!activation_kind::of<int>().is_listed());
+    CHECK(activation_name(activation_kind::unlisted()) == "custom");
+    test::expect_error(
+        [] { (void)activation_from_n2p2('x'); },
+        {"unknown n2p2 activation letter 'x' (expected one of l t s p r g c S e h)"});
   }
 }

@@ -12,7 +12,6 @@ namespace annp::test {
 struct softsign {
   static constexpr std::string_view name = "softsign";
   static constexpr char n2p2_code = '\0';
-  static constexpr activation_kind kind = activation_kind::custom;
   template <class T> static T value(const T& x) {
     using std::abs;
     using xsimd::abs;

@@ -60,20 +60,23 @@ inline structure random_al_o(std::mt19937_64& rng, std::size_t atoms, double lo 
 }
 
 /// A complete two-element model with random weights; scaling from random structures.
-inline model make_test_model(std::uint64_t seed, cutoff_kind ck = cutoff_kind::cosine,
+inline model make_test_model(std::uint64_t seed, cutoff_kind ck = cutoff_kind_of<cutoff::cosine>(),
                              double rc = 4.6) {
   model m;
   m.elements = {13, 8};
   m.cutoff = ck;
-  m.cutoff_alpha = (ck == cutoff_kind::tanh || ck == cutoff_kind::tanh_unnormalized) ? 0.0 : 0.1;
+  m.cutoff_alpha =
+      (ck == cutoff_kind_of<cutoff::tanh>() || ck == cutoff_kind_of<cutoff::tanh_unnormalized>())
+          ? 0.0
+          : 0.1;
   for (int c : m.elements)
     for (const auto& f : small_function_set(c, rc)) m.functions.push_back(f);
   m.spins = {-1.0, 1.0};
   const std::size_t nf = small_function_set(13, rc).size();
   for (std::size_t e = 0; e < 2; ++e) {
-    dynamic_network net({{nf, 9, activation_kind::tanh},
-                         {9, 7, activation_kind::tanh},
-                         {7, 1, activation_kind::linear}});
+    dynamic_network net({{nf, 9, activation_kind::of<activation::tanh>()},
+                         {9, 7, activation_kind::of<activation::tanh>()},
+                         {7, 1, activation_kind::of<activation::linear>()}});
     initialize(net, init::nguyen_widrow{}, seed + e);
     m.networks.push_back(std::move(net));
   }

@@ -1,8 +1,8 @@
 // Malformed model files: every problem names the file, the line and what was expected.
+#include <annp/io/model_file.hpp>
 #include <annp/io/n2p2_model.hpp>
 #include <annp/io/structures.hpp>
 #include <annp/potential/any_potential.hpp>
-#include <annp/potential/model_file.hpp>
 
 #include "potential/model_support.hpp"
 #include "test_support.hpp"
@@ -114,6 +114,10 @@ TEST_SUITE("model_files") {
     copy_with("input.nn", "cutoff_type                     1", "normalize_nodes\ncutoff_type 1");
     test::expect_error([&] { (void)read_n2p2_model(dir); },
                        {"normalize_nodes", "does not support"});
+    copy_with("input.nn", "cutoff_type                     1", "cutoff_type 9");
+    test::expect_error([&] { (void)read_n2p2_model(dir); },
+                       {"input.nn", "unknown n2p2 cutoff_type 9 (expected one of 0, 1, 2, 3, 4, 5, "
+                                    "6, 7, 8)"});
     copy_with("scaling.data", "         1         32", "         1         33");
     test::expect_error([&] { (void)read_n2p2_model(dir); },
                        {"scaling.data", "symmetry-function index 33 out of range"});
@@ -126,6 +130,28 @@ TEST_SUITE("model_files") {
     test::expect_error([&] { (void)read_n2p2_model(dir); },
                        {"input.nn", "expected '<centre> 2 <e1>"});
   }
+}
+
+TEST_CASE("cutoff kinds: names, n2p2 numbers and any_potential alternatives from cutoff_list") {
+  std::size_t count = 0;
+  registry::for_each<cutoff_list>([&]<class C>(C) {
+    const cutoff_kind k = cutoff_kind_of<C>();
+    CHECK(k.index() == count++);
+    CHECK(cutoff_kind_name(k) == C::name);
+    CHECK(cutoff_kind_from_name(C::name) == k);
+    CHECK(cutoff_kind_n2p2_type(k) == C::n2p2_type);
+    CHECK(cutoff_kind_from_n2p2(C::n2p2_type) == k);
+    // The any_potential built for a model with this cutoff holds the alternative of C.
+    model m = test::make_test_model(1, k);
+    const any_potential pot(m);
+    CHECK(pot.variant().index() == k.index());
+    CHECK(std::holds_alternative<dynamic_potential<C>>(pot.variant()));
+  });
+  CHECK(count == cutoff_list::size);
+  test::expect_error([] { (void)cutoff_kind_from_name("sine"); },
+                     {"unknown cutoff function 'sine' (expected hard, cosine, tanh_unnormalized, "
+                      "tanh, exponential, poly1, poly2, poly3",
+                      registry::name_list<cutoff_list>()});
 }
 
 TEST_CASE("the bundled Al model loads into its static type and agrees with any_potential") {

@@ -2,6 +2,7 @@
 #include <annp/io/n2p2_data.hpp>
 #include <annp/io/n2p2_model.hpp>
 #include <annp/potential/any_potential.hpp>
+#include <annp/potential/committee.hpp>
 
 #include "potential/model_support.hpp"
 #include "test_support.hpp"
@@ -26,9 +27,11 @@ double max_abs(const xt::xtensor<double, 2>& a) {
 
 TEST_SUITE("potential") {
   TEST_CASE("forces are minus the gradient of the energy (central differences, every cutoff)") {
-    for (int ck = 0; ck <= 8; ++ck) {
-      const auto kind = static_cast<cutoff_kind>(ck);
-      const any_potential pot(test::make_test_model(10 + static_cast<std::uint64_t>(ck), kind));
+    std::vector<cutoff_kind> kinds;
+    registry::for_each<cutoff_list>([&]<class C>(C) { kinds.push_back(cutoff_kind_of<C>()); });
+    REQUIRE(kinds.size() == cutoff_list::size);
+    for (const cutoff_kind kind : kinds) {
+      const any_potential pot(test::make_test_model(10 + kind.index(), kind));
       std::mt19937_64 rng(5);
       structure s = test::random_al_o(rng, 6);
       const auto r = pot.compute(s);
@@ -47,7 +50,7 @@ TEST_SUITE("potential") {
         }
       INFO("cutoff ", cutoff_kind_name(kind));
       // The hard cutoff is discontinuous at r_c: a pair within h of it would spoil the difference.
-      if (kind != cutoff_kind::hard) CHECK(worst < 1e-6);
+      if (kind != cutoff_kind_of<cutoff::hard>()) CHECK(worst < 1e-6);
       // Total force vanishes (translation invariance).
       for (std::size_t d = 0; d < 3; ++d) {
         double sum = 0.0;

@@ -1,8 +1,8 @@
 // The short-range core (ZBL repulsion with the network damped below r_outer) and the robust
 // descriptor scaling (inactive degenerate descriptors).
+#include <annp/io/model_file.hpp>
 #include <annp/io/n2p2_model.hpp>
 #include <annp/potential/any_potential.hpp>
-#include <annp/potential/model_file.hpp>
 #include <annp/training/setup.hpp>
 
 #include "potential/model_support.hpp"

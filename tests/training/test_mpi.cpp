@@ -81,8 +81,10 @@ TEST_SUITE("training") {
     test_potential p1(m), p2(m);
     const auto train = scaled_data(p1, s), validation = scaled_data(p1, v);
     const loss_weights w{1.0, 1.0, 0.0};
-    trainer alone(p1, train, &validation, w, optim::lbfgs<>{}, 3);
-    trainer shared(p2, train, &validation, w, optim::lbfgs<>{}, 3);
+    trainer alone(p1, train, optim::lbfgs<>{},
+                  {.validation = &validation, .weights = w, .seed = 3});
+    trainer shared(p2, train, optim::lbfgs<>{},
+                   {.validation = &validation, .weights = w, .seed = 3});
     shared.distribute(&dist);
     alone.run(6);
     shared.run(6);

@@ -59,7 +59,7 @@ TEST_SUITE("training") {
     CHECK(worst < 1e-6);
     CHECK(obj.value() == doctest::Approx(f0).epsilon(1e-15));
 
-    trainer t(pot, data, nullptr, w, optim::lbfgs<>{}, 1);
+    trainer t(pot, data, optim::lbfgs<>{}, {.weights = w});
     t.run(40);
     training_objective<static_potential> after(pot, data, w);
     const double f1 = after.value();

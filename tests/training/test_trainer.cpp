@@ -38,11 +38,20 @@ std::string read_all(const std::string& path) {
 template <class Opt> void check_resume(Opt opt, std::size_t first, std::size_t total) {
   const std::string ckpt = scratch_dir("trainer") + "/resume_" + std::string(Opt::name) + ".ckpt";
   setup a, b, c;
-  trainer straight(a.pot, a.train, &a.validation, loss_weights{1.0, 0.5, 0.1}, opt, 17);
+  trainer straight(a.pot, a.train, opt,
+                   {.validation = &a.validation,
+                    .weights = {.energy = 1.0, .forces = 0.5, .stress = 0.1},
+                    .seed = 17});
   straight.run(total);
-  trainer part(b.pot, b.train, &b.validation, loss_weights{1.0, 0.5, 0.1}, opt, 17);
+  trainer part(b.pot, b.train, opt,
+               {.validation = &b.validation,
+                .weights = {.energy = 1.0, .forces = 0.5, .stress = 0.1},
+                .seed = 17});
   part.run(first, callbacks::checkpoint{ckpt, 1});
-  trainer resumed(c.pot, c.train, &c.validation, loss_weights{1.0, 0.5, 0.1}, opt, 999);
+  trainer resumed(c.pot, c.train, opt,
+                  {.validation = &c.validation,
+                   .weights = {.energy = 1.0, .forces = 0.5, .stress = 0.1},
+                   .seed = 999});
   resumed.load_checkpoint(ckpt);
   CHECK(resumed.epoch() == first);
   resumed.run(total);
@@ -67,7 +76,9 @@ TEST_SUITE("training") {
       optim::adam<> opt;
       opt.rate.rate = 0.01;
       opt.batch_size = 3;
-      trainer t(s.pot, s.train, &s.validation, loss_weights{1.0, 1.0, 0.0}, opt, seed);
+      trainer t(
+          s.pot, s.train, opt,
+          {.validation = &s.validation, .weights = {.energy = 1.0, .forces = 1.0}, .seed = seed});
       t.run(4);
       set_threads(before);
       const auto p = t.objective().parameters();
@@ -98,10 +109,10 @@ TEST_SUITE("training") {
   TEST_CASE("checkpoints: clear errors for a wrong optimiser, a wrong size, a damaged file") {
     const std::string dir = scratch_dir("trainer");
     setup s;
-    trainer t(s.pot, s.train, nullptr, loss_weights{}, optim::lbfgs<>{}, 1);
+    trainer t(s.pot, s.train, optim::lbfgs<>{});
     t.run(1);
     t.save_checkpoint(dir + "/ok.ckpt");
-    trainer other(s.pot, s.train, nullptr, loss_weights{}, optim::conjugate_gradient<>{}, 1);
+    trainer other(s.pot, s.train, optim::conjugate_gradient<>{});
     CHECK_THROWS_WITH_AS(other.load_checkpoint(dir + "/ok.ckpt"),
                          doctest::Contains("checkpoint of optimiser 'lbfgs'"), annp::error);
     std::string text = read_all(dir + "/ok.ckpt");
@@ -116,10 +127,10 @@ TEST_SUITE("training") {
     // A potential of another size.
     model small = s.start;
     for (auto& n : small.networks)
-      n = dynamic_network(
-          {{n.input_count(), 3, activation_kind::tanh}, {3, 1, activation_kind::linear}});
+      n = dynamic_network({{n.input_count(), 3, activation_kind::of<activation::tanh>()},
+                           {3, 1, activation_kind::of<activation::linear>()}});
     test_potential p2(small);
-    trainer t2(p2, s.train, nullptr, loss_weights{}, optim::lbfgs<>{}, 1);
+    trainer t2(p2, s.train, optim::lbfgs<>{});
     CHECK_THROWS_WITH_AS(t2.load_checkpoint(dir + "/ok.ckpt"), doctest::Contains("parameters"),
                          annp::error);
   }
@@ -129,7 +140,8 @@ TEST_SUITE("training") {
     optim::gradient_descent<> gd;
     gd.rate.rate = 0.5; // far too large: the validation loss gets worse
     gd.batch_size = 2;
-    trainer t(s.pot, s.train, &s.validation, loss_weights{1.0, 1.0, 0.0}, gd, 2);
+    trainer t(s.pot, s.train, gd,
+              {.validation = &s.validation, .weights = {.energy = 1.0, .forces = 1.0}, .seed = 2});
     t.run(50, callbacks::early_stopping{3});
     CHECK(t.stopped());
     CHECK(t.epoch() == t.best_epoch() + 3);
@@ -152,7 +164,7 @@ TEST_SUITE("training") {
     optim::cg_annealing<> h;
     h.cycles = 1;
     h.local_iterations = 3;
-    trainer t2(s2.pot, s2.train, nullptr, loss_weights{}, h, 1);
+    trainer t2(s2.pot, s2.train, h);
     t2.run(100);
     CHECK(t2.converged());
     CHECK(t2.epoch() == 3);
@@ -162,7 +174,8 @@ TEST_SUITE("training") {
     const std::string dir = scratch_dir("trainer");
     setup s;
     std::ostringstream log;
-    trainer t(s.pot, s.train, &s.validation, loss_weights{1.0, 0.2, 0.0}, optim::lbfgs<>{}, 1);
+    trainer t(s.pot, s.train, optim::lbfgs<>{},
+              {.validation = &s.validation, .weights = {.energy = 1.0, .forces = 0.2}});
     t.run(4, callbacks::progress{&log}, callbacks::learning_curve{dir + "/curve.csv"});
     const std::string text = log.str();
     CHECK(text.find("E valid") != std::string::npos);
@@ -180,8 +193,8 @@ TEST_SUITE("training") {
     // log (epochs 1, 4, 7 and the last, 8), the best validation epoch and an ETA.
     {
       setup s3;
-      trainer t3(s3.pot, s3.train, &s3.validation, loss_weights{1.0, 0.2, 0.0}, optim::lbfgs<>{},
-                 1);
+      trainer t3(s3.pot, s3.train, optim::lbfgs<>{},
+                 {.validation = &s3.validation, .weights = {.energy = 1.0, .forces = 0.2}});
       std::ostringstream terminal, periodic;
       callbacks::progress_line p;
       p.terminal = &terminal;
@@ -209,7 +222,7 @@ TEST_SUITE("training") {
     }
     // target_rmse stops as soon as the (validation) error is below a loose target.
     setup s2;
-    trainer t2(s2.pot, s2.train, &s2.validation, loss_weights{}, optim::lbfgs<>{}, 1);
+    trainer t2(s2.pot, s2.train, optim::lbfgs<>{}, {.validation = &s2.validation});
     t2.run(20, callbacks::target_rmse{1e3, 0.0});
     CHECK(t2.epoch() == 1);
     // Plots are well-formed SVG with one path per finite series.

@@ -28,15 +28,12 @@ concept cutoff_function = std::default_initializable<C> &&
 
 namespace annp {
 
-enum class activation_kind;
-
 /// An activation policy: value, first and second derivative on doubles and SIMD batches.
 template <class A>
 concept activation_function = requires(double x, double& f, double& d1, double& d2, simd::batch b,
                                        simd::batch& fb, simd::batch& d1b, simd::batch& d2b) {
   { A::name } -> std::convertible_to<std::string_view>;
   { A::n2p2_code } -> std::convertible_to<char>;
-  { A::kind } -> std::convertible_to<activation_kind>;
   { A::value(x) } -> std::same_as<double>;
   { A::value(b) } -> std::same_as<simd::batch>;
   A::evaluate(x, f, d1, d2);

@@ -1,11 +1,13 @@
 #pragma once
-// OpenMP without warnings when OpenMP is off: ANNP_OMP(omp parallel for ...) expands to the pragma
-// only when the compiler has OpenMP enabled (-fopenmp, which annp::annp adds when
-// ANNP_USE_OPENMP is on and OpenMP is found).
+// OpenMP without warnings when OpenMP is off: ANNP_OMP("omp parallel for ...") expands to the
+// pragma only when the compiler has OpenMP enabled (-fopenmp, which annp::annp adds when
+// ANNP_USE_OPENMP is on and OpenMP is found). The directive is a string so that formatters see
+// no `for` keyword in it; .clang-format lists ANNP_OMP as a statement macro, so the statement
+// it applies to is indented like any other.
 
 #ifdef _OPENMP
 #include <omp.h>
-#define ANNP_OMP(directive) _Pragma(#directive)
+#define ANNP_OMP(directive) _Pragma(directive)
 #else
 #define ANNP_OMP(directive)
 #endif

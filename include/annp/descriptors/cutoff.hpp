@@ -19,6 +19,7 @@
 
 #include <annp/core/concepts.hpp>
 #include <annp/core/error.hpp>
+#include <annp/core/registry.hpp>
 #include <annp/core/simd.hpp>
 
 #include <cmath>
@@ -273,12 +274,65 @@ using poly4 = polynomial<4>;
 
 } // namespace cutoff
 
-static_assert(cutoff_function<cutoff::hard>);
-static_assert(cutoff_function<cutoff::cosine>);
-static_assert(cutoff_function<cutoff::tanh_unnormalized>);
-static_assert(cutoff_function<cutoff::tanh>);
-static_assert(cutoff_function<cutoff::exponential>);
-static_assert(cutoff_function<cutoff::poly1>);
-static_assert(cutoff_function<cutoff::poly4>);
+/// The cutoff functions, listed once: run-time kinds, model-file names, n2p2's cutoff_type
+/// numbers and any_potential's variant are generated from this list. A new cutoff function is a
+/// policy type above and one entry here.
+using cutoff_list =
+    type_list<cutoff::hard, cutoff::cosine, cutoff::tanh_unnormalized, cutoff::tanh,
+              cutoff::exponential, cutoff::poly1, cutoff::poly2, cutoff::poly3, cutoff::poly4>;
+
+static_assert(
+    []<class... C>(type_list<C...>) { return (cutoff_function<C> && ...); }(cutoff_list{}),
+    "every listed cutoff satisfies annp::cutoff_function");
+
+/// Run-time identifier of a cutoff function (models read from files): its position in
+/// cutoff_list; cosine by default.
+using cutoff_kind = registry::kind<cutoff_list, cutoff::cosine>;
+
+/// The kind of cutoff policy C.
+template <class C> [[nodiscard]] constexpr cutoff_kind cutoff_kind_of() noexcept {
+  static_assert(registry::contains<C, cutoff_list>, "the cutoff is not listed in cutoff_list");
+  return cutoff_kind::of<C>();
+}
+
+/// Calls fn with a default-constructed cutoff policy of the run-time kind.
+template <class Fn> decltype(auto) with_cutoff(cutoff_kind k, Fn&& fn) {
+  return registry::visit<cutoff_list>(k.index(), std::forward<Fn>(fn));
+}
+
+[[nodiscard]] inline std::string_view cutoff_kind_name(cutoff_kind k) noexcept {
+  return registry::names<cutoff_list>[k.index()];
+}
+
+[[nodiscard]] inline cutoff_kind cutoff_kind_from_name(std::string_view s) {
+  const std::size_t k = registry::find<cutoff_list>(s);
+  if (k == registry::npos)
+    throw error("unknown cutoff function '" + std::string(s) + "' (expected " +
+                registry::name_list<cutoff_list>() + ")");
+  return registry::visit<cutoff_list>(k, []<class C>(C) { return cutoff_kind_of<C>(); });
+}
+
+/// n2p2's cutoff_type number of a kind (a cutoff n2p2 lacks has n2p2_type < 0: throws), and the
+/// kind of a number (throws for unknown numbers).
+[[nodiscard]] inline int cutoff_kind_n2p2_type(cutoff_kind k) {
+  const int type = with_cutoff(k, []<class C>(C) { return C::n2p2_type; });
+  if (type < 0)
+    throw error("the cutoff function " + std::string(cutoff_kind_name(k)) +
+                " has no n2p2 equivalent");
+  return type;
+}
+[[nodiscard]] inline cutoff_kind cutoff_kind_from_n2p2(int type) {
+  std::size_t found = registry::npos;
+  std::string types;
+  registry::for_each<cutoff_list>([&]<class C>(C) {
+    if (C::n2p2_type < 0) return;
+    types += (types.empty() ? "" : ", ") + std::to_string(C::n2p2_type);
+    if (C::n2p2_type == type) found = registry::index_of<C, cutoff_list>;
+  });
+  if (found == registry::npos)
+    throw error("unknown n2p2 cutoff_type " + std::to_string(type) + " (expected one of " + types +
+                ")");
+  return registry::visit<cutoff_list>(found, []<class C>(C) { return cutoff_kind_of<C>(); });
+}
 
 } // namespace annp

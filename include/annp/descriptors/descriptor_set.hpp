@@ -14,6 +14,7 @@
 
 #include <annp/core/concepts.hpp>
 #include <annp/core/error.hpp>
+#include <annp/core/extent.hpp>
 #include <annp/descriptors/engine.hpp>
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
@@ -26,9 +27,6 @@
 #include <vector>
 
 namespace annp {
-
-/// Size sentinel for extents known only at run time.
-inline constexpr std::size_t dynamic = std::numeric_limits<std::size_t>::max();
 
 /// Kind tags: a kind and how many functions of it each element has.
 template <sf_kind K, std::size_t N> struct sf_count {

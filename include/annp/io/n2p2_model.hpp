@@ -104,7 +104,7 @@ inline bool n2p2_unsupported(std::string_view k) {
     } else if (k == "cutoff_type") {
       need(2, "cutoff_type <type> [<alpha>]");
       cutoff_type = in.parse_integer<int>(t[1], "the cutoff type");
-      if (cutoff_type < 0 || cutoff_type > 8) in.fail("cutoff_type must be 0 ... 8");
+      (void)guarded([&] { return cutoff_kind_from_n2p2(cutoff_type); }); // names this line
       if (t.size() > 2) alpha = in.parse_double(t[2], "the cutoff parameter alpha");
     } else if (k == "scale_symmetry_functions") {
       scale = true;
@@ -176,7 +176,7 @@ inline bool n2p2_unsupported(std::string_view k) {
   std::sort(elements.begin(), elements.end());
   model m;
   m.elements = elements;
-  m.cutoff = static_cast<cutoff_kind>(cutoff_type);
+  m.cutoff = cutoff_kind_from_n2p2(cutoff_type);
   m.cutoff_alpha = alpha;
   m.spins = std::vector<double>(elements.size(), 1.0);
   m.energy_scale = 1.0 / conv_energy;
@@ -346,7 +346,7 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
   std::string nn = "# n2p2 model written by annp\n";
   nn += "number_of_elements " + std::to_string(m.elements.size()) + "\nelements";
   for (int z : sorted) nn += " " + std::string(symbol(z));
-  nn += "\ncutoff_type " + std::to_string(static_cast<int>(m.cutoff)) + " " +
+  nn += "\ncutoff_type " + std::to_string(cutoff_kind_n2p2_type(m.cutoff)) + " " +
         format_double(m.cutoff_alpha) + "\n";
   switch (m.scaling.mode()) {
   case scaling_mode::none: break;

@@ -17,13 +17,15 @@
 //   activation::shifted_softplus  -     ln(1 + e^x) - ln 2
 //   activation::silu              -     x / (1 + e^-x)
 //
-// Each satisfies annp::activation_function (core/concepts.hpp). A user-written activation
-// satisfies it too, with kind = activation_kind::custom and a name of its own: a static network
+// Each satisfies annp::activation_function (core/concepts.hpp) and is listed once, in
+// activation_list, from which run-time kinds, names and n2p2 letters are generated. A
+// user-written activation satisfies the concept too, with a name of its own: a static network
 // that names it evaluates it (forward, gradients, the mixed second derivatives of force training)
 // and saves it under that name; only that static type can load such a model back.
 
 #include <annp/core/concepts.hpp>
 #include <annp/core/error.hpp>
+#include <annp/core/registry.hpp>
 #include <annp/core/simd.hpp>
 
 #include <cmath>
@@ -33,23 +35,6 @@
 #include <type_traits>
 
 namespace annp {
-
-/// Runtime identifier of an activation (dynamic networks, model files).
-enum class activation_kind {
-  linear,
-  tanh,
-  logistic,
-  softplus,
-  relu,
-  gaussian,
-  cos,
-  reverse_logistic,
-  exp,
-  harmonic,
-  shifted_softplus,
-  silu,
-  custom ///< a user-written activation: evaluated only by the static network type naming it
-};
 
 namespace activation {
 
@@ -76,7 +61,6 @@ template <class T> T softplus_value(const T& x) {
 struct linear {
   static constexpr std::string_view name = "linear";
   static constexpr char n2p2_code = 'l';
-  static constexpr activation_kind kind = activation_kind::linear;
   template <class T> static T value(const T& x) { return x; }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     f = x;
@@ -93,7 +77,6 @@ struct linear {
 struct tanh {
   static constexpr std::string_view name = "tanh";
   static constexpr char n2p2_code = 't';
-  static constexpr activation_kind kind = activation_kind::tanh;
   template <class T> static T value(const T& x) {
     using std::abs;
     using std::copysign;
@@ -112,7 +95,6 @@ struct tanh {
 struct logistic {
   static constexpr std::string_view name = "logistic";
   static constexpr char n2p2_code = 's';
-  static constexpr activation_kind kind = activation_kind::logistic;
   template <class T> static T value(const T& x) { return detail::sigmoid(x); }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     f = detail::sigmoid(x);
@@ -124,7 +106,6 @@ struct logistic {
 struct softplus {
   static constexpr std::string_view name = "softplus";
   static constexpr char n2p2_code = 'p';
-  static constexpr activation_kind kind = activation_kind::softplus;
   template <class T> static T value(const T& x) { return detail::softplus_value(x); }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     f = detail::softplus_value(x);
@@ -136,7 +117,6 @@ struct softplus {
 struct relu {
   static constexpr std::string_view name = "relu";
   static constexpr char n2p2_code = 'r';
-  static constexpr activation_kind kind = activation_kind::relu;
   template <class T> static T value(const T& x) { return select(x > T(0.0), x, T(0.0)); }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     f = value(x);
@@ -148,7 +128,6 @@ struct relu {
 struct gaussian {
   static constexpr std::string_view name = "gaussian";
   static constexpr char n2p2_code = 'g';
-  static constexpr activation_kind kind = activation_kind::gaussian;
   template <class T> static T value(const T& x) {
     using std::exp;
     using xsimd::exp;
@@ -164,7 +143,6 @@ struct gaussian {
 struct cos {
   static constexpr std::string_view name = "cos";
   static constexpr char n2p2_code = 'c';
-  static constexpr activation_kind kind = activation_kind::cos;
   template <class T> static T value(const T& x) {
     using std::cos;
     using xsimd::cos;
@@ -182,7 +160,6 @@ struct cos {
 struct reverse_logistic {
   static constexpr std::string_view name = "reverse_logistic";
   static constexpr char n2p2_code = 'S';
-  static constexpr activation_kind kind = activation_kind::reverse_logistic;
   template <class T> static T value(const T& x) { return 1.0 - detail::sigmoid(x); }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     const T s = detail::sigmoid(x);
@@ -195,7 +172,6 @@ struct reverse_logistic {
 struct exp {
   static constexpr std::string_view name = "exp";
   static constexpr char n2p2_code = 'e';
-  static constexpr activation_kind kind = activation_kind::exp;
   template <class T> static T value(const T& x) {
     using std::exp;
     using xsimd::exp;
@@ -211,7 +187,6 @@ struct exp {
 struct harmonic {
   static constexpr std::string_view name = "harmonic";
   static constexpr char n2p2_code = 'h';
-  static constexpr activation_kind kind = activation_kind::harmonic;
   template <class T> static T value(const T& x) { return x * x; }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     f = x * x;
@@ -223,7 +198,6 @@ struct harmonic {
 struct shifted_softplus {
   static constexpr std::string_view name = "shifted_softplus";
   static constexpr char n2p2_code = '\0'; // not in n2p2
-  static constexpr activation_kind kind = activation_kind::shifted_softplus;
   template <class T> static T value(const T& x) {
     return detail::softplus_value(x) - std::numbers::ln2;
   }
@@ -237,7 +211,6 @@ struct shifted_softplus {
 struct silu {
   static constexpr std::string_view name = "silu";
   static constexpr char n2p2_code = '\0'; // not in n2p2
-  static constexpr activation_kind kind = activation_kind::silu;
   template <class T> static T value(const T& x) { return x * detail::sigmoid(x); }
   template <class T> static void evaluate(const T& x, T& f, T& d1, T& d2) {
     const T s = detail::sigmoid(x);
@@ -252,107 +225,68 @@ struct silu {
 
 namespace act = activation;
 
-static_assert(activation_function<activation::linear>);
-static_assert(activation_function<activation::tanh>);
-static_assert(activation_function<activation::logistic>);
-static_assert(activation_function<activation::softplus>);
-static_assert(activation_function<activation::relu>);
-static_assert(activation_function<activation::gaussian>);
-static_assert(activation_function<activation::cos>);
-static_assert(activation_function<activation::reverse_logistic>);
-static_assert(activation_function<activation::exp>);
-static_assert(activation_function<activation::harmonic>);
-static_assert(activation_function<activation::shifted_softplus>);
-static_assert(activation_function<activation::silu>);
+/// The built-in activations, in the order of their run-time kinds: model files name them,
+/// dynamic networks dispatch over them, n2p2's letters map to them. A new built-in activation is
+/// a policy type above and one entry here.
+using activation_list =
+    type_list<activation::linear, activation::tanh, activation::logistic, activation::softplus,
+              activation::relu, activation::gaussian, activation::cos, activation::reverse_logistic,
+              activation::exp, activation::harmonic, activation::shifted_softplus,
+              activation::silu>;
 
-/// Calls fn with a default-constructed policy object of the given runtime kind.
+static_assert(
+    []<class... A>(type_list<A...>) { return (activation_function<A> && ...); }(activation_list{}),
+    "every built-in activation satisfies annp::activation_function");
+
+/// Run-time identifier of an activation (dynamic networks, model files): a built-in policy's
+/// position in activation_list, or unlisted() — a user-written activation, evaluated only by the
+/// static network type that names it. activation_kind::of<A>() is unlisted for every type not in
+/// the list, so a user type is never replaced by a built-in one, whatever its name. Linear by
+/// default.
+using activation_kind = registry::kind<activation_list, activation::linear>;
+
+/// Calls fn with a default-constructed policy object of the given built-in kind.
 template <class Fn> decltype(auto) with_activation(activation_kind k, Fn&& fn) {
-  switch (k) {
-  case activation_kind::linear: return fn(activation::linear{});
-  case activation_kind::tanh: return fn(activation::tanh{});
-  case activation_kind::logistic: return fn(activation::logistic{});
-  case activation_kind::softplus: return fn(activation::softplus{});
-  case activation_kind::relu: return fn(activation::relu{});
-  case activation_kind::gaussian: return fn(activation::gaussian{});
-  case activation_kind::cos: return fn(activation::cos{});
-  case activation_kind::reverse_logistic: return fn(activation::reverse_logistic{});
-  case activation_kind::exp: return fn(activation::exp{});
-  case activation_kind::harmonic: return fn(activation::harmonic{});
-  case activation_kind::shifted_softplus: return fn(activation::shifted_softplus{});
-  case activation_kind::silu: return fn(activation::silu{});
-  case activation_kind::custom: break;
-  }
-  throw error("a custom activation is evaluated only by the static network type that names it");
+  if (!k.is_listed())
+    throw error("a custom activation is evaluated only by the static network type that names it");
+  return registry::visit<activation_list>(k.index(), std::forward<Fn>(fn));
 }
 
 [[nodiscard]] inline std::string_view activation_name(activation_kind k) {
-  if (k == activation_kind::custom) return "custom";
-  return with_activation(k, [](auto a) { return decltype(a)::name; });
+  return k.is_listed() ? registry::names<activation_list>[k.index()] : std::string_view("custom");
 }
 
 /// Whether name is the name of a built-in activation.
-constexpr bool is_builtin_activation_name(std::string_view name) {
-  for (std::string_view n :
-       {activation::linear::name, activation::tanh::name, activation::logistic::name,
-        activation::softplus::name, activation::relu::name, activation::gaussian::name,
-        activation::cos::name, activation::reverse_logistic::name, activation::exp::name,
-        activation::harmonic::name, activation::shifted_softplus::name, activation::silu::name})
-    if (n == name) return true;
-  return false;
-}
-
-/// The built-in kind of policy A, or custom when A is not one of the built-in policy types
-/// (whatever A::kind says: a user type is never replaced by a built-in one).
-template <class A> constexpr activation_kind builtin_kind_of() {
-  if constexpr (std::is_same_v<A, activation::linear>)
-    return activation_kind::linear;
-  else if constexpr (std::is_same_v<A, activation::tanh>)
-    return activation_kind::tanh;
-  else if constexpr (std::is_same_v<A, activation::logistic>)
-    return activation_kind::logistic;
-  else if constexpr (std::is_same_v<A, activation::softplus>)
-    return activation_kind::softplus;
-  else if constexpr (std::is_same_v<A, activation::relu>)
-    return activation_kind::relu;
-  else if constexpr (std::is_same_v<A, activation::gaussian>)
-    return activation_kind::gaussian;
-  else if constexpr (std::is_same_v<A, activation::cos>)
-    return activation_kind::cos;
-  else if constexpr (std::is_same_v<A, activation::reverse_logistic>)
-    return activation_kind::reverse_logistic;
-  else if constexpr (std::is_same_v<A, activation::exp>)
-    return activation_kind::exp;
-  else if constexpr (std::is_same_v<A, activation::harmonic>)
-    return activation_kind::harmonic;
-  else if constexpr (std::is_same_v<A, activation::shifted_softplus>)
-    return activation_kind::shifted_softplus;
-  else if constexpr (std::is_same_v<A, activation::silu>)
-    return activation_kind::silu;
-  else
-    return activation_kind::custom;
+[[nodiscard]] constexpr bool is_builtin_activation_name(std::string_view name) noexcept {
+  return registry::find<activation_list>(name) != registry::npos;
 }
 
 [[nodiscard]] inline activation_kind activation_from_name(std::string_view name) {
-  for (int k = 0; k <= static_cast<int>(activation_kind::silu); ++k)
-    if (activation_name(static_cast<activation_kind>(k)) == name)
-      return static_cast<activation_kind>(k);
-  throw error("unknown activation '" + std::string(name) +
-              "' (expected linear, tanh, logistic, softplus, relu, gaussian, cos, "
-              "reverse_logistic, exp, harmonic, shifted_softplus or silu)");
+  const std::size_t k = registry::find<activation_list>(name);
+  if (k == registry::npos)
+    throw error("unknown activation '" + std::string(name) + "' (expected " +
+                registry::name_list<activation_list>() + ")");
+  return registry::visit<activation_list>(k, []<class A>(A) { return activation_kind::of<A>(); });
 }
 
 /// n2p2's letter (global_activation_short) -> kind; throws for unknown letters.
 [[nodiscard]] inline activation_kind activation_from_n2p2(char c) {
-  for (int k = 0; k <= static_cast<int>(activation_kind::harmonic); ++k) {
-    const auto kind = static_cast<activation_kind>(k);
-    if (with_activation(kind, [](auto a) { return decltype(a)::n2p2_code; }) == c) return kind;
-  }
-  throw error(std::string("unknown n2p2 activation letter '") + c +
-              "' (expected one of l t s p r g c S e h)");
+  activation_kind found = activation_kind::unlisted();
+  std::string letters;
+  registry::for_each<activation_list>([&]<class A>(A) {
+    if (A::n2p2_code == '\0') return;
+    letters += letters.empty() ? "" : " ";
+    letters += A::n2p2_code;
+    if (A::n2p2_code == c) found = activation_kind::of<A>();
+  });
+  if (!found.is_listed())
+    throw error(std::string("unknown n2p2 activation letter '") + c + "' (expected one of " +
+                letters + ")");
+  return found;
 }
 
 [[nodiscard]] inline char activation_n2p2_code(activation_kind k) {
-  if (k == activation_kind::custom) throw error("a custom activation has no n2p2 equivalent");
+  if (!k.is_listed()) throw error("a custom activation has no n2p2 equivalent");
   const char c = with_activation(k, [](auto a) { return decltype(a)::n2p2_code; });
   if (c == '\0')
     throw error("activation " + std::string(activation_name(k)) + " has no n2p2 equivalent");

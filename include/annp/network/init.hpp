@@ -61,7 +61,7 @@ struct nguyen_widrow {
       const auto& s = net.layers()[l];
       const double beta =
           0.7 * std::pow(static_cast<double>(s.out), 1.0 / static_cast<double>(s.in));
-      const double factor = s.activation == activation_kind::tanh ? 2.0 : 1.0;
+      const double factor = s.activation == activation_kind::of<activation::tanh>() ? 2.0 : 1.0;
       auto W = net.weights(l);
       auto b = net.bias(l);
       for (std::size_t o = 0; o < s.out; ++o) {

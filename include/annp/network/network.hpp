@@ -30,8 +30,8 @@
 
 #include <annp/core/concepts.hpp>
 #include <annp/core/error.hpp>
+#include <annp/core/extent.hpp>
 #include <annp/core/simd.hpp>
-#include <annp/descriptors/descriptor_set.hpp>
 #include <annp/network/activations.hpp>
 #include <annp/network/kernels.hpp>
 
@@ -48,7 +48,7 @@ namespace annp {
 
 struct layer_shape {
   std::size_t in = 0, out = 0;
-  activation_kind activation = activation_kind::linear;
+  activation_kind activation{}; ///< linear by default
   friend bool operator==(const layer_shape&, const layer_shape&) = default;
 };
 
@@ -58,8 +58,7 @@ template <std::size_t Out, class Act> struct dense {
   static_assert(activation_function<Act>,
                 "annp::dense<Out, Act>: Act must be an activation policy such as "
                 "annp::act::tanh (see annp/network/activations.hpp)");
-  static_assert(builtin_kind_of<Act>() != activation_kind::custom ||
-                    !is_builtin_activation_name(Act::name),
+  static_assert(activation_kind::of<Act>().is_listed() || !is_builtin_activation_name(Act::name),
                 "annp::dense<Out, Act>: a user-written activation needs a name of its own (not the "
                 "name of a built-in activation): models store activations by name");
   static constexpr std::size_t out = Out;
@@ -109,7 +108,7 @@ class network_core {
 
   network_core() = default;
 
-  /// custom_names: for each layer whose activation is activation_kind::custom, its name (layers
+  /// custom_names: for each layer whose activation is activation_kind::unlisted(), its name (layers
   /// with built-in activations may have empty entries; the vector may be empty when none is
   /// custom). Such a network can be stored and compared but not evaluated until a static network
   /// type that names the activation takes it over.
@@ -121,7 +120,7 @@ class network_core {
     m_names.resize(m_layers.size());
     m_ops.assign(m_layers.size(), nullptr);
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
-      if (m_layers[l].activation == activation_kind::custom) {
+      if (!m_layers[l].activation.is_listed()) {
         if (custom_names.empty() || custom_names[l].empty() ||
             is_builtin_activation_name(custom_names[l]) ||
             custom_names[l].find_first_of(" \t\n#") != std::string::npos)
@@ -464,7 +463,7 @@ namespace detail {
 template <std::size_t In, class... Layers> constexpr auto static_shapes() {
   std::array<layer_shape, sizeof...(Layers)> out{};
   std::size_t in = In, k = 0;
-  ((out[k++] = layer_shape{in, Layers::out, builtin_kind_of<typename Layers::activation>()},
+  ((out[k++] = layer_shape{in, Layers::out, activation_kind::of<typename Layers::activation>()},
     in = Layers::out),
    ...);
   return out;

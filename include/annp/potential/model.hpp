@@ -26,64 +26,9 @@
 
 namespace annp {
 
-/// Cutoff function kinds by n2p2's cutoff_type number (0..8).
-enum class cutoff_kind {
-  hard = 0,
-  cosine,
-  tanh_unnormalized,
-  tanh,
-  exponential,
-  poly1,
-  poly2,
-  poly3,
-  poly4
-};
-
-[[nodiscard]] inline std::string_view cutoff_kind_name(cutoff_kind k) noexcept {
-  switch (k) {
-  case cutoff_kind::hard: return cutoff::hard::name;
-  case cutoff_kind::cosine: return cutoff::cosine::name;
-  case cutoff_kind::tanh_unnormalized: return cutoff::tanh_unnormalized::name;
-  case cutoff_kind::tanh: return cutoff::tanh::name;
-  case cutoff_kind::exponential: return cutoff::exponential::name;
-  case cutoff_kind::poly1: return cutoff::poly1::name;
-  case cutoff_kind::poly2: return cutoff::poly2::name;
-  case cutoff_kind::poly3: return cutoff::poly3::name;
-  case cutoff_kind::poly4: return cutoff::poly4::name;
-  }
-  return "unknown";
-}
-
-[[nodiscard]] inline cutoff_kind cutoff_kind_from_name(std::string_view s) {
-  for (int k = 0; k <= 8; ++k)
-    if (cutoff_kind_name(static_cast<cutoff_kind>(k)) == s) return static_cast<cutoff_kind>(k);
-  throw error("unknown cutoff function '" + std::string(s) +
-              "' (expected hard, cosine, tanh_unnormalized, tanh, exponential, poly1 ... poly4)");
-}
-
-/// Calls fn with a default-constructed cutoff policy of the runtime kind.
-template <class Fn> decltype(auto) with_cutoff(cutoff_kind k, Fn&& fn) {
-  switch (k) {
-  case cutoff_kind::hard: return fn(cutoff::hard{});
-  case cutoff_kind::cosine: return fn(cutoff::cosine{});
-  case cutoff_kind::tanh_unnormalized: return fn(cutoff::tanh_unnormalized{});
-  case cutoff_kind::tanh: return fn(cutoff::tanh{});
-  case cutoff_kind::exponential: return fn(cutoff::exponential{});
-  case cutoff_kind::poly1: return fn(cutoff::poly1{});
-  case cutoff_kind::poly2: return fn(cutoff::poly2{});
-  case cutoff_kind::poly3: return fn(cutoff::poly3{});
-  case cutoff_kind::poly4: return fn(cutoff::poly4{});
-  }
-  throw error("unknown cutoff kind");
-}
-
-template <class C> constexpr cutoff_kind cutoff_kind_of() {
-  return static_cast<cutoff_kind>(C::n2p2_type);
-}
-
 struct model {
   std::vector<int> elements; ///< atomic numbers; element index = position
-  cutoff_kind cutoff = cutoff_kind::cosine;
+  cutoff_kind cutoff{};      ///< cosine by default
   double cutoff_alpha = 0.0;
   std::vector<symmetry_function> functions; ///< all elements, each element's in order
   std::vector<double> spins;                ///< per element (weighted Chebyshev functions)

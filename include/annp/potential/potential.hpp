@@ -391,21 +391,22 @@ template <class Descriptor, class Network> class potential {
     }
     std::vector<std::uint32_t> bad(nc, 0);
     const auto snc = static_cast<std::ptrdiff_t>(nc);
-    ANNP_OMP(omp parallel) {
+    ANNP_OMP("omp parallel")
+    {
       typename engine_type::workspace ws;
       std::vector<int> nel;
-ANNP_OMP(omp for schedule(dynamic, 16))
-for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
-  const auto c = static_cast<std::size_t>(ci);
-  const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-  gather(ws, p, element, c, nel);
-  double* g = G[e].data() + row[c] * engine().size(e);
-  engine().compute(ws, e, g, false);
-  for (std::size_t m = 0; m < engine().size(e); ++m)
-    if (m_scaling.outside(e, m, g[m])) ++bad[c];
-  if (bad[c] > 0) record_extrapolation(ev, c, e, g, options);
-  m_scaling.apply(e, g);
-}
+      ANNP_OMP("omp for schedule(dynamic, 16)")
+      for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
+        const auto c = static_cast<std::size_t>(ci);
+        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
+        gather(ws, p, element, c, nel);
+        double* g = G[e].data() + row[c] * engine().size(e);
+        engine().compute(ws, e, g, false);
+        for (std::size_t m = 0; m < engine().size(e); ++m)
+          if (m_scaling.outside(e, m, g[m])) ++bad[c];
+        if (bad[c] > 0) record_extrapolation(ev, c, e, g, options);
+        m_scaling.apply(e, g);
+      }
     }
     finish_extrapolation(ev, bad, p, options);
     // Networks, per element, in blocks of atoms.
@@ -413,17 +414,18 @@ for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
       const std::size_t n = members[e].size(), nf = engine().size(e);
       const std::size_t chunk = 256;
       const auto chunks = static_cast<std::ptrdiff_t>((n + chunk - 1) / chunk);
-      ANNP_OMP(omp parallel) {
+      ANNP_OMP("omp parallel")
+      {
         network_workspace ws;
-ANNP_OMP(omp for schedule(static))
-for (std::ptrdiff_t k = 0; k < chunks; ++k) {
-  const std::size_t a0 = static_cast<std::size_t>(k) * chunk, m = std::min(chunk, n - a0);
-  if (forces)
-    m_networks[e].energies_and_input_gradients(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0,
-                                               dEdG[e].data() + a0 * nf, nf);
-  else
-    m_networks[e].energies(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0);
-}
+        ANNP_OMP("omp for schedule(static)")
+        for (std::ptrdiff_t k = 0; k < chunks; ++k) {
+          const std::size_t a0 = static_cast<std::size_t>(k) * chunk, m = std::min(chunk, n - a0);
+          if (forces)
+            m_networks[e].energies_and_input_gradients(
+                ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0, dEdG[e].data() + a0 * nf, nf);
+          else
+            m_networks[e].energies(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0);
+        }
       }
     }
     ev.atomic.resize(nc);
@@ -463,46 +465,47 @@ for (std::ptrdiff_t k = 0; k < chunks; ++k) {
     std::vector<double> pf(3 * npairs, 0.0);
     ev.atomic_virials.assign(nc, std::array<double, 6>{});
     std::vector<mat3> centre_virial(nc);
-    ANNP_OMP(omp parallel) {
+    ANNP_OMP("omp parallel")
+    {
       typename engine_type::workspace ws;
       std::vector<int> nel;
       std::vector<double> g;
       std::vector<core_slope_entry> core_slope;
       double core_pair = 0.0;
-ANNP_OMP(omp for schedule(dynamic, 16))
-for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
-  const auto c = static_cast<std::size_t>(ci);
-  const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-  gather(ws, p, element, c, nel);
-  g.resize(engine().size(e));
-  engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), g.data());
-  const std::size_t b = p.offsets[c];
-  mat3 w{};
-  for (auto slot : ws.real_slots()) {
-    const vec3 f = ws.contracted(slot); // dE_c / d r_slot; the force on the neighbour is -f
-    const auto entry = b + static_cast<std::size_t>(ws.source(slot));
-    pf[3 * entry] = f[0];
-    pf[3 * entry + 1] = f[1];
-    pf[3 * entry + 2] = f[2];
-    const vec3 d{ws.x(slot), ws.y(slot), ws.z(slot)};
-    for (std::size_t i = 0; i < 3; ++i)
-      for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * f[j];
-  }
-  if (!lambda.empty()) {
-    // dE_c/d(r_k) += -(E_NN,c - E0) dlambda_c/d(r_k) + 1/2 d(S V)/d(r_k), along the pair.
-    core_lambda(p, element, c, core_pair, &core_slope);
-    for (const auto& [k, dlam, dpair] : core_slope) {
-      const vec3 d{p.dx[k], p.dy[k], p.dz[k]};
-      const double slope = (dpair - excess[c] * dlam) / p.r[k];
-      for (std::size_t i = 0; i < 3; ++i) {
-        pf[3 * k + i] += slope * d[i];
-        for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * slope * d[j];
+      ANNP_OMP("omp for schedule(dynamic, 16)")
+      for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
+        const auto c = static_cast<std::size_t>(ci);
+        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
+        gather(ws, p, element, c, nel);
+        g.resize(engine().size(e));
+        engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), g.data());
+        const std::size_t b = p.offsets[c];
+        mat3 w{};
+        for (auto slot : ws.real_slots()) {
+          const vec3 f = ws.contracted(slot); // dE_c / d r_slot; the force on the neighbour is -f
+          const auto entry = b + static_cast<std::size_t>(ws.source(slot));
+          pf[3 * entry] = f[0];
+          pf[3 * entry + 1] = f[1];
+          pf[3 * entry + 2] = f[2];
+          const vec3 d{ws.x(slot), ws.y(slot), ws.z(slot)};
+          for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * f[j];
+        }
+        if (!lambda.empty()) {
+          // dE_c/d(r_k) += -(E_NN,c - E0) dlambda_c/d(r_k) + 1/2 d(S V)/d(r_k), along the pair.
+          core_lambda(p, element, c, core_pair, &core_slope);
+          for (const auto& [k, dlam, dpair] : core_slope) {
+            const vec3 d{p.dx[k], p.dy[k], p.dz[k]};
+            const double slope = (dpair - excess[c] * dlam) / p.r[k];
+            for (std::size_t i = 0; i < 3; ++i) {
+              pf[3 * k + i] += slope * d[i];
+              for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * slope * d[j];
+            }
+          }
+        }
+        centre_virial[c] = w;
+        ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
       }
-    }
-  }
-  centre_virial[c] = w;
-  ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
-}
     }
     // Forces: every particle sums, in a fixed order, +f of its own entries (as a centre) and -f of
     // the entries that point at it (as a neighbour). Incoming entries come from a transposed list.
@@ -516,23 +519,23 @@ for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
     for (std::size_t c = 0; c < nc; ++c) centre_of[p.particle(c)] = static_cast<std::ptrdiff_t>(c);
     forces->assign(3 * np, 0.0);
     const auto snp = static_cast<std::ptrdiff_t>(np);
-ANNP_OMP(omp parallel for schedule(static))
-for (std::ptrdiff_t ii = 0; ii < snp; ++ii) {
-  const auto i = static_cast<std::size_t>(ii);
-  double f[3] = {0.0, 0.0, 0.0};
-  if (centre_of[i] >= 0) {
-    const auto c = static_cast<std::size_t>(centre_of[i]);
-    for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k)
-      for (std::size_t d = 0; d < 3; ++d) f[d] += pf[3 * k + d];
-  }
-  for (std::size_t q = in_offset[i]; q < in_offset[i + 1]; ++q) {
-    const std::size_t k = incoming[q];
-    for (std::size_t d = 0; d < 3; ++d) f[d] -= pf[3 * k + d];
-  }
-  for (std::size_t d = 0; d < 3; ++d) (*forces)[3 * i + d] = f[d];
-}
-ev.virial = mat3{};
-for (const auto& w : centre_virial) ev.virial = ev.virial + w;
+    ANNP_OMP("omp parallel for schedule(static)")
+    for (std::ptrdiff_t ii = 0; ii < snp; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      double f[3] = {0.0, 0.0, 0.0};
+      if (centre_of[i] >= 0) {
+        const auto c = static_cast<std::size_t>(centre_of[i]);
+        for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k)
+          for (std::size_t d = 0; d < 3; ++d) f[d] += pf[3 * k + d];
+      }
+      for (std::size_t q = in_offset[i]; q < in_offset[i + 1]; ++q) {
+        const std::size_t k = incoming[q];
+        for (std::size_t d = 0; d < 3; ++d) f[d] -= pf[3 * k + d];
+      }
+      for (std::size_t d = 0; d < 3; ++d) (*forces)[3 * i + d] = f[d];
+    }
+    ev.virial = mat3{};
+    for (const auto& w : centre_virial) ev.virial = ev.virial + w;
   }
 
   // One pair entry of a centre inside the core's outer radius: dlambda/dr and the centre's half
@@ -603,7 +606,7 @@ for (const auto& w : centre_virial) ev.virial = ev.virial + w;
     const auto& st = m_scaling.stats(e);
     for (std::size_t m = 0; m < engine().size(e); ++m)
       if (m_scaling.outside(e, m, g[m])) local.push_back({c, m, g[m], st.min[m], st.max[m]});
-    ANNP_OMP(omp critical(annp_extrapolation))
+    ANNP_OMP("omp critical(annp_extrapolation)")
     ev.records.insert(ev.records.end(), local.begin(), local.end());
   }
 

@@ -11,7 +11,7 @@
 #include <annp/core/geometry.hpp>
 #include <annp/core/units.hpp>
 #include <annp/potential/potential.hpp>
-#include <annp/properties/crystals.hpp>
+#include <annp/structure/crystals.hpp>
 #include <annp/structure/structure.hpp>
 
 #include <algorithm>

@@ -276,8 +276,10 @@ template <class Optimizer> void train(run_context& c, Optimizer optimizer) {
   network_set<> nets(c.model);
   // Model selection on the validation structures inside the training range (see README/docs).
   const auto& select = c.data.validation_in_range;
-  trainer t(nets, c.data.train, select.size() ? &select : nullptr, c.weights, std::move(optimizer),
-            static_cast<std::uint64_t>(c.cfg.number("seed")));
+  trainer t(nets, c.data.train, std::move(optimizer),
+            {.validation = select.size() ? &select : nullptr,
+             .weights = c.weights,
+             .seed = static_cast<std::uint64_t>(c.cfg.number("seed"))});
   const std::string ckpt = c.dir + "/checkpoint.ckpt";
   if (c.cfg.flag("resume") && std::filesystem::exists(ckpt)) {
     t.load_checkpoint(ckpt);
@@ -356,8 +358,9 @@ inline void dispatch(run_context& c) {
     return train(c, sa);
   }
   if (name == "adam" || name == "gd") {
-    const schedule::exponential rate{c.cfg.number("learning_rate"),
-                                     c.cfg.number("learning_rate_decay"), 1e-9};
+    const schedule::exponential rate{.rate = c.cfg.number("learning_rate"),
+                                     .decay = c.cfg.number("learning_rate_decay"),
+                                     .floor = 1e-9};
     if (name == "adam") {
       adam<schedule::exponential> a;
       a.rate = rate;
@@ -367,7 +370,7 @@ inline void dispatch(run_context& c) {
     gradient_descent<schedule::exponential> g;
     g.rate = rate;
     g.batch_size = std::max<std::size_t>(1, c.cfg.count("batch_size"));
-    g.momentum = c.cfg.number("momentum");
+    g.update.coefficient = c.cfg.number("momentum");
     return train(c, g);
   }
   if (name == "kalman") {

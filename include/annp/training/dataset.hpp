@@ -166,9 +166,10 @@ class training_data {
     m_items.resize(which.size());
     const auto n = static_cast<std::ptrdiff_t>(which.size());
     std::vector<std::string> failures(which.size());
-    ANNP_OMP(omp parallel) {
+    ANNP_OMP("omp parallel")
+    {
       typename Engine::workspace ws;
-      ANNP_OMP(omp for schedule(dynamic, 1))
+      ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t k = 0; k < n; ++k) {
         try {
           build(engine, ws, structures[which[static_cast<std::size_t>(k)]],

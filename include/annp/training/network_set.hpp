@@ -10,6 +10,7 @@
 #include <annp/core/error.hpp>
 #include <annp/network/network.hpp>
 #include <annp/potential/model.hpp>
+#include <annp/training/concepts.hpp>
 
 #include <algorithm>
 #include <concepts>
@@ -17,14 +18,6 @@
 #include <vector>
 
 namespace annp {
-
-template <class P>
-concept trainable_potential = requires(P p, const P cp, std::size_t e) {
-  { cp.element_count() } -> std::convertible_to<std::size_t>;
-  { p.network(e).parameters() } -> std::convertible_to<std::span<double>>;
-  { cp.energy_scale() } -> std::convertible_to<double>;
-  { cp.atomic_energies() } -> std::convertible_to<const std::vector<double>&>;
-};
 
 template <network_type Network = dynamic_network> class network_set {
  public:

@@ -140,10 +140,11 @@ template <trainable_potential Potential> class training_objective {
     const auto [g0, g1] =
         m_dist ? m_dist->share(groups) : std::pair<std::size_t, std::size_t>{0, groups};
     const auto first = static_cast<std::ptrdiff_t>(g0), last = static_cast<std::ptrdiff_t>(g1);
-    ANNP_OMP(omp parallel) {
+    ANNP_OMP("omp parallel")
+    {
       scratch sc;
       structure_prediction p;
-      ANNP_OMP(omp for schedule(dynamic, 1))
+      ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t gi = first; gi < last; ++gi) {
         const auto g = static_cast<std::size_t>(gi);
         for (std::size_t s = g * group_size; s < std::min(ns, (g + 1) * group_size); ++s) {
@@ -194,10 +195,11 @@ template <trainable_potential Potential> class training_objective {
     for (std::size_t s = 0; s < m_data->size(); ++s) row[s + 1] = row[s] + rows_of(s);
     const auto ns = static_cast<std::ptrdiff_t>(m_data->size());
     const std::size_t np = size();
-    ANNP_OMP(omp parallel) {
+    ANNP_OMP("omp parallel")
+    {
       scratch sc;
       std::vector<double> grow;
-      ANNP_OMP(omp for schedule(dynamic, 1))
+      ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t si = 0; si < ns; ++si) {
         const auto s = static_cast<std::size_t>(si);
         const structure& ref = m_data->source(s);
@@ -540,9 +542,10 @@ template <trainable_potential Potential> class training_objective {
     const auto [g0, g1] =
         m_dist ? m_dist->share(groups) : std::pair<std::size_t, std::size_t>{0, groups};
     const auto first = static_cast<std::ptrdiff_t>(g0), last = static_cast<std::ptrdiff_t>(g1);
-    ANNP_OMP(omp parallel) {
+    ANNP_OMP("omp parallel")
+    {
       scratch sc;
-      ANNP_OMP(omp for schedule(dynamic, 1))
+      ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t gi = first; gi < last; ++gi) {
         const auto g = static_cast<std::size_t>(gi);
         double* p = part.data() + g * stride;

@@ -1,6 +1,7 @@
 #pragma once
-// The optimiser concept, the objective concepts optimisers rely on, line searches and small
-// vector helpers. Contracts: docs/concepts.md.
+// What every optimiser uses: the training concepts (training/concepts.hpp), the state
+// serialisation helpers (training/state.hpp), small vector helpers, portable random deviates and
+// the line-search policies. Contracts: docs/concepts.md.
 //
 // An optimiser is a regular value type with its hyper-parameters as public members and its
 // per-run state inside. step(f, rng) advances one unit (an epoch for stochastic methods, an
@@ -9,6 +10,8 @@
 
 #include <annp/core/error.hpp>
 #include <annp/core/text.hpp>
+#include <annp/training/concepts.hpp>
+#include <annp/training/state.hpp>
 
 #include <cmath>
 #include <concepts>
@@ -23,49 +26,6 @@
 #include <vector>
 
 namespace annp {
-
-/// What one optimiser step did.
-struct step_report {
-  double loss = 0.0;           ///< training loss after the step (NaN when not evaluated)
-  std::size_t evaluations = 0; ///< loss/gradient evaluations (or updates) used
-  bool converged = false;      ///< the optimiser considers itself converged
-  std::string note;            ///< e.g. "cg", "anneal T=1e-4", "restart"
-};
-
-/// An objective with a parameter vector and a full-batch loss.
-template <class F>
-concept loss_objective = requires(F f, std::span<double> g) {
-  { f.size() } -> std::convertible_to<std::size_t>;
-  { f.parameters() } -> std::convertible_to<std::span<double>>;
-  { f.value() } -> std::convertible_to<double>;
-  { f.value_and_gradient(g) } -> std::convertible_to<double>;
-};
-
-/// ... that also evaluates mini-batches of samples.
-template <class F>
-concept batch_objective = loss_objective<F> &&
-    requires(F f, std::span<const std::size_t> b, std::span<double> g) {
-  { f.sample_count() } -> std::convertible_to<std::size_t>;
-  { f.value_and_gradient(b, g) } -> std::convertible_to<double>;
-};
-
-/// ... whose loss is a sum of squared residuals with a Jacobian (Levenberg-Marquardt).
-template <class F>
-concept least_squares_objective = loss_objective<F> &&
-    requires(F f, std::span<double> r, double* J) {
-  { f.residual_count() } -> std::convertible_to<std::size_t>;
-  f.residuals(r, J);
-};
-
-/// An optimiser policy for objective F.
-template <class O, class F>
-concept optimizer_for = requires(O o, F& f, std::mt19937_64& rng, std::ostream& os,
-                                 std::istream& is) {
-  { O::name } -> std::convertible_to<std::string_view>;
-  { o.step(f, rng) } -> std::same_as<step_report>;
-  o.save_state(os);
-  o.load_state(is);
-};
 
 namespace vec {
 inline double dot(std::span<const double> a, std::span<const double> b) {
@@ -91,46 +51,6 @@ inline double gaussian(std::mt19937_64& rng) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.141592653589793 * u2);
 }
 inline double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
-namespace detail {
-// Exact text serialisation of doubles and vectors for optimiser states.
-inline void put(std::ostream& os, std::string_view key, double v) {
-  os << key << ' ' << format_double(v) << '\n';
-}
-inline void put(std::ostream& os, std::string_view key, const std::vector<double>& v) {
-  os << key << ' ' << v.size();
-  for (double x : v) os << ' ' << format_double(x);
-  os << '\n';
-}
-inline std::string expect_key(std::istream& is, std::string_view key) {
-  std::string k;
-  if (!(is >> k) || k != key)
-    throw error("optimiser state: expected '" + std::string(key) + "', got '" + k + "'");
-  return k;
-}
-inline double get_double(std::istream& is, std::string_view key) {
-  expect_key(is, key);
-  std::string t;
-  is >> t;
-  double v = 0;
-  if (!try_parse_double(t, v) && t != "nan")
-    throw error("optimiser state: bad number '" + t + "' for " + std::string(key));
-  if (t == "nan") v = std::numeric_limits<double>::quiet_NaN();
-  return v;
-}
-inline std::vector<double> get_vector(std::istream& is, std::string_view key) {
-  expect_key(is, key);
-  std::size_t n = 0;
-  if (!(is >> n)) throw error("optimiser state: bad length for " + std::string(key));
-  std::vector<double> v(n);
-  for (auto& x : v) {
-    std::string t;
-    is >> t;
-    if (!try_parse_double(t, x)) throw error("optimiser state: bad number '" + t + "'");
-  }
-  return v;
-}
-} // namespace detail
 
 namespace line_search {
 
@@ -263,12 +183,7 @@ struct strong_wolfe {
 
 } // namespace line_search
 
-template <class L, class F>
-concept line_search_for = requires(const L l, F& f, std::span<const double> x0, double& f0,
-                                   std::span<double> g, std::span<const double> d, double a,
-                                   std::size_t& n) {
-  { L::name } -> std::convertible_to<std::string_view>;
-  { l.search(f, x0, f0, g, d, a, n) } -> std::convertible_to<double>;
-};
+static_assert(line_search_policy<line_search::backtracking>);
+static_assert(line_search_policy<line_search::strong_wolfe>);
 
 } // namespace annp

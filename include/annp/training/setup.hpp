@@ -7,7 +7,8 @@
 //   auto data = annp::prepare_training(m, structures, split); // reference energies, energy
 //                                                            // scale and scaling: training only
 //   annp::network_set<> nets(m);
-//   annp::trainer t(nets, data.train, &data.validation, weights, optimizer, seed);
+//   annp::trainer t(nets, data.train, optimizer,
+//                   {.validation = &data.validation, .weights = weights, .seed = seed});
 //   ...; nets.store(m); annp::write_model("al.annp", m);
 
 #include <annp/core/error.hpp>
@@ -33,10 +34,10 @@ namespace annp {
 
 struct model_recipe {
   descriptor_recipe descriptors; ///< cutoff radius and symmetry-function grids
-  cutoff_kind cutoff = cutoff_kind::cosine;
+  cutoff_kind cutoff = cutoff_kind_of<cutoff::cosine>();
   double cutoff_alpha = 0.0;               ///< inner-cutoff fraction
   std::vector<std::size_t> hidden{20, 20}; ///< hidden-layer widths
-  activation_kind activation = activation_kind::tanh;
+  activation_kind activation = activation_kind::of<activation::tanh>();
   scaling_mode scaling = scaling_mode::scale_sigma;
   double scaling_min = 0.0, scaling_max = 1.0; ///< scale_sigma with 0, 1: standardised
   /// Descriptors whose training range is at most this are inactive (descriptors/scaling.hpp).
@@ -72,7 +73,7 @@ struct model_recipe {
       layers.push_back({in, h, r.activation});
       in = h;
     }
-    layers.push_back({in, 1, activation_kind::linear});
+    layers.push_back({in, 1, activation_kind::of<activation::linear>()});
     dynamic_network net(layers);
     initialize(net, init::nguyen_widrow{}, seed + e);
     m.networks.push_back(std::move(net));

@@ -5,8 +5,8 @@
 // callbacks. All run state (parameters, best parameters, history, optimiser state, random
 // engine) is in the trainer, so a checkpoint resumes bit for bit.
 //
-//   annp::trainer t(pot, train, &validation, annp::loss_weights{1.0, 0.1, 0.0},
-//                   annp::optim::lbfgs<>{}, /*seed*/ 1);
+//   annp::trainer t(pot, train, annp::optim::lbfgs<>{},
+//                   {.validation = &validation, .weights = {.energy = 1.0, .forces = 0.1}});
 //   t.run(200, annp::callbacks::progress{}, annp::callbacks::early_stopping{30},
 //         annp::callbacks::checkpoint{"run.ckpt", 10});
 //
@@ -52,6 +52,16 @@ inline double rmse_or_nan(const error_stats& s) {
 }
 } // namespace detail
 
+/// What a trainer needs besides the potential, the training data and the optimiser; set by name:
+///   {.validation = &data.validation_in_range, .weights = {.energy = 1, .forces = 0.01}, .seed = 7}
+struct trainer_options {
+  /// Model selection data (the best epoch is the one with the lowest validation loss); nullptr
+  /// or empty: the training loss selects.
+  const training_data* validation = nullptr;
+  loss_weights weights{}; ///< the loss (energies only by default)
+  std::uint64_t seed = 1; ///< the random engine of the optimiser (shuffles, annealing moves)
+};
+
 template <class Potential, class Optimizer> class trainer {
  public:
   using objective_type = training_objective<Potential>;
@@ -61,10 +71,12 @@ template <class Potential, class Optimizer> class trainer {
       "the optimiser does not satisfy annp::optimizer_for for a training objective "
       "(see docs/concepts.md: name, step(f, rng) -> step_report, save_state, load_state)");
 
-  trainer(Potential& pot, const data_type& train, const data_type* validation,
-          const loss_weights& w, Optimizer optimizer = {}, std::uint64_t seed = 1)
-      : m_objective(pot, train, w), m_optimizer(std::move(optimizer)), m_rng(seed) {
-    if (validation && validation->size() > 0) m_validation.emplace(pot, *validation, w);
+  trainer(Potential& pot, const data_type& train, Optimizer optimizer = {},
+          const trainer_options& options = {})
+      : m_objective(pot, train, options.weights), m_optimizer(std::move(optimizer)),
+        m_rng(options.seed) {
+    if (options.validation && options.validation->size() > 0)
+      m_validation.emplace(pot, *options.validation, options.weights);
     const auto x = m_objective.parameters();
     m_best_x.assign(x.begin(), x.end());
   }
@@ -152,13 +164,13 @@ template <class Potential, class Optimizer> class trainer {
     os << "annp-checkpoint 1\n";
     os << "optimizer " << Optimizer::name << '\n';
     os << "rng " << m_rng << '\n';
-    detail::put(
+    state::write(
         os, "parameters",
         std::vector<double>(m_objective.parameters().begin(), m_objective.parameters().end()));
-    detail::put(os, "best_metric", m_best_metric);
-    detail::put(os, "best_epoch", static_cast<double>(m_best_epoch));
-    detail::put(os, "best_parameters", m_best_x);
-    detail::put(os, "converged", m_converged ? 1.0 : 0.0);
+    state::write(os, "best_metric", m_best_metric);
+    state::write(os, "best_epoch", m_best_epoch);
+    state::write(os, "best_parameters", m_best_x);
+    state::write(os, "converged", m_converged);
     os << "history " << m_history.size() << '\n';
     for (const auto& h : m_history) {
       os << h.epoch;
@@ -188,15 +200,15 @@ template <class Potential, class Optimizer> class trainer {
            std::string(Optimizer::name) + "'");
     if (!(in >> word) || word != "rng" || !(in >> m_rng)) fail("bad random engine state");
     try {
-      const auto x = detail::get_vector(in, "parameters");
+      const auto x = state::read_vector(in, "parameters");
       if (x.size() != m_objective.size())
         fail("checkpoint has " + std::to_string(x.size()) + " parameters, the potential has " +
              std::to_string(m_objective.size()));
       vec::copy(x, m_objective.parameters());
-      m_best_metric = detail::get_double(in, "best_metric");
-      m_best_epoch = static_cast<std::size_t>(detail::get_double(in, "best_epoch"));
-      m_best_x = detail::get_vector(in, "best_parameters");
-      m_converged = detail::get_double(in, "converged") != 0.0;
+      m_best_metric = state::read_number(in, "best_metric");
+      m_best_epoch = state::read_count(in, "best_epoch");
+      m_best_x = state::read_vector(in, "best_parameters");
+      m_converged = state::read_flag(in, "converged");
       std::size_t n = 0;
       if (!(in >> word >> n) || word != "history") fail("expected 'history <count>'");
       m_history.assign(n, {});

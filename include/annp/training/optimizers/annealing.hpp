@@ -51,12 +51,6 @@ struct logarithmic {
 };
 } // namespace cooling
 
-template <class C>
-concept cooling_schedule = requires(const C c, double t, std::size_t k) {
-  { C::name } -> std::convertible_to<std::string_view>;
-  { c(t, k) } -> std::convertible_to<double>;
-};
-
 namespace perturbation {
 /// Adds scale * sigma * N(0, 1) to a random `fraction` of the parameters (all when 1).
 struct gaussian {
@@ -81,13 +75,6 @@ struct uniform {
   }
 };
 } // namespace perturbation
-
-template <class P>
-concept perturbation_policy = requires(const P p, std::span<double> x, double s,
-                                       std::mt19937_64& rng) {
-  { P::name } -> std::convertible_to<std::string_view>;
-  p(x, s, rng);
-};
 
 template <cooling_schedule Cooling = cooling::exponential,
           perturbation_policy Perturbation = perturbation::gaussian>
@@ -162,22 +149,22 @@ struct simulated_annealing {
   [[nodiscard]] double step_scale() const noexcept { return m_scale; }
 
   void save_state(std::ostream& os) const {
-    ::annp::detail::put(os, "started", m_started ? 1.0 : 0.0);
-    ::annp::detail::put(os, "k", static_cast<double>(m_k));
-    ::annp::detail::put(os, "t0", m_t0);
-    ::annp::detail::put(os, "scale", m_scale);
-    ::annp::detail::put(os, "current", m_current);
-    ::annp::detail::put(os, "best", m_best);
-    ::annp::detail::put(os, "best_x", m_best_x);
+    state::write(os, "started", m_started);
+    state::write(os, "k", m_k);
+    state::write(os, "t0", m_t0);
+    state::write(os, "scale", m_scale);
+    state::write(os, "current", m_current);
+    state::write(os, "best", m_best);
+    state::write(os, "best_x", m_best_x);
   }
   void load_state(std::istream& is) {
-    m_started = ::annp::detail::get_double(is, "started") != 0.0;
-    m_k = static_cast<std::size_t>(::annp::detail::get_double(is, "k"));
-    m_t0 = ::annp::detail::get_double(is, "t0");
-    m_scale = ::annp::detail::get_double(is, "scale");
-    m_current = ::annp::detail::get_double(is, "current");
-    m_best = ::annp::detail::get_double(is, "best");
-    m_best_x = ::annp::detail::get_vector(is, "best_x");
+    m_started = state::read_flag(is, "started");
+    m_k = state::read_count(is, "k");
+    m_t0 = state::read_number(is, "t0");
+    m_scale = state::read_number(is, "scale");
+    m_current = state::read_number(is, "current");
+    m_best = state::read_number(is, "best");
+    m_best_x = state::read_vector(is, "best_x");
   }
 
  private:
@@ -194,7 +181,8 @@ struct simulated_annealing {
 /// starts from the annealed point (`from_best` = false, the walk escapes the basin) or from the
 /// best point of the annealing (`from_best` = true). When all cycles are done the parameters are
 /// set to the best local minimum found.
-template <class Local = conjugate_gradient<>, class Global = simulated_annealing<>>
+template <restartable_optimizer Local = conjugate_gradient<>,
+          best_tracking_optimizer Global = simulated_annealing<>>
 struct cg_annealing {
   static constexpr std::string_view name = "cg_annealing";
   Local local{};
@@ -255,22 +243,22 @@ struct cg_annealing {
   [[nodiscard]] double best_minimum() const noexcept { return m_best; }
 
   void save_state(std::ostream& os) const {
-    ::annp::detail::put(os, "cycle", static_cast<double>(m_cycle));
-    ::annp::detail::put(os, "iter", static_cast<double>(m_iter));
-    ::annp::detail::put(os, "annealing", m_annealing ? 1.0 : 0.0);
-    ::annp::detail::put(os, "done", m_done ? 1.0 : 0.0);
-    ::annp::detail::put(os, "best", m_best);
-    ::annp::detail::put(os, "best_x", m_best_x);
+    state::write(os, "cycle", m_cycle);
+    state::write(os, "iter", m_iter);
+    state::write(os, "annealing", m_annealing);
+    state::write(os, "done", m_done);
+    state::write(os, "best", m_best);
+    state::write(os, "best_x", m_best_x);
     local.save_state(os);
     global.save_state(os);
   }
   void load_state(std::istream& is) {
-    m_cycle = static_cast<std::size_t>(::annp::detail::get_double(is, "cycle"));
-    m_iter = static_cast<std::size_t>(::annp::detail::get_double(is, "iter"));
-    m_annealing = ::annp::detail::get_double(is, "annealing") != 0.0;
-    m_done = ::annp::detail::get_double(is, "done") != 0.0;
-    m_best = ::annp::detail::get_double(is, "best");
-    m_best_x = ::annp::detail::get_vector(is, "best_x");
+    m_cycle = state::read_count(is, "cycle");
+    m_iter = state::read_count(is, "iter");
+    m_annealing = state::read_flag(is, "annealing");
+    m_done = state::read_flag(is, "done");
+    m_best = state::read_number(is, "best");
+    m_best_x = state::read_vector(is, "best_x");
     local.load_state(is);
     global.load_state(is);
   }
@@ -293,5 +281,12 @@ struct cg_annealing {
   double m_best = std::numeric_limits<double>::infinity();
   std::vector<double> m_best_x;
 };
+
+static_assert(cooling_schedule<cooling::exponential> && cooling_schedule<cooling::linear> &&
+              cooling_schedule<cooling::logarithmic>);
+static_assert(perturbation_policy<perturbation::gaussian> &&
+              perturbation_policy<perturbation::uniform>);
+static_assert(best_tracking_optimizer<simulated_annealing<>>);
+static_assert(loss_optimizer<cg_annealing<>>);
 
 } // namespace annp::optim

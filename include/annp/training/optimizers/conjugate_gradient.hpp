@@ -6,9 +6,9 @@
 //   lbfgs<line_search::strong_wolfe>
 //
 // One step = one iteration (one line search). CG restarts along -g when the direction is not a
-// descent direction, and every `restart` iterations (0: never). Both report convergence when the
-// relative loss decrease stays below `tolerance` for `patience` iterations or the gradient norm
-// falls below `gradient_tolerance`.
+// descent direction, and every `restart` iterations (0: never). Both report convergence by the
+// same convergence_settings (relative loss decrease below `tolerance` for `patience` iterations,
+// or gradient norm below `gradient_tolerance`).
 
 #include <annp/training/optimizer.hpp>
 
@@ -50,36 +50,51 @@ struct hestenes_stiefel {
 };
 } // namespace beta
 
-template <class B>
-concept beta_policy = requires(const B b, std::span<const double> x) {
-  { B::name } -> std::convertible_to<std::string_view>;
-  { b(x, x, x) } -> std::convertible_to<double>;
+/// When the deterministic optimisers (CG, L-BFGS) call a run converged: the relative loss
+/// decrease of an iteration below `tolerance` for `patience` iterations in a row, or the gradient
+/// norm below `gradient_tolerance`.
+struct convergence_settings {
+  double tolerance = 1e-7;
+  double gradient_tolerance = 1e-10;
+  std::size_t patience = 5;
 };
 
 namespace detail {
-// Shared convergence bookkeeping of the deterministic optimisers.
-struct convergence {
-  double tolerance = 1e-7; ///< relative loss decrease per iteration
-  double gradient_tolerance = 1e-10;
-  std::size_t patience = 5;
-  std::size_t stalled = 0;
-  bool check(double before, double after, double gnorm) {
+// Counts stalled iterations against convergence_settings.
+class stall_counter {
+ public:
+  [[nodiscard]] bool check(const convergence_settings& c, double before, double after,
+                           double gnorm) {
     const double rel = (before - after) / std::max(std::abs(before), 1e-300);
-    stalled = rel < tolerance ? stalled + 1 : 0;
-    return stalled >= patience || gnorm < gradient_tolerance;
+    m_stalled = rel < c.tolerance ? m_stalled + 1 : 0;
+    return m_stalled >= c.patience || gnorm < c.gradient_tolerance;
   }
+  [[nodiscard]] std::size_t stalled() const noexcept { return m_stalled; }
+  void set(std::size_t stalled) noexcept { m_stalled = stalled; }
+
+ private:
+  std::size_t m_stalled = 0;
 };
 } // namespace detail
 
-template <beta_policy Beta = beta::polak_ribiere_plus, class LineSearch = line_search::strong_wolfe>
+/// The line search a quasi-Newton method starts with: strong Wolfe with the curvature constant
+/// c2 = 0.9 that quasi-Newton steps need (Nocedal & Wright 3.6; CG keeps 0.1); any other search
+/// with its own defaults.
+template <line_search_policy L> [[nodiscard]] constexpr L quasi_newton_line_search() {
+  if constexpr (std::same_as<L, line_search::strong_wolfe>)
+    return L{.c1 = 1e-4, .c2 = 0.9};
+  else
+    return L{};
+}
+
+template <beta_policy Beta = beta::polak_ribiere_plus,
+          line_search_policy LineSearch = line_search::strong_wolfe>
 struct conjugate_gradient {
   static constexpr std::string_view name = "conjugate_gradient";
   Beta beta{};
   LineSearch line_search{};
   std::size_t restart = 0; ///< restart along -g every n iterations (0: never)
-  double tolerance = 1e-7; ///< relative loss decrease counted as a stall
-  double gradient_tolerance = 1e-10;
-  std::size_t patience = 5; ///< stalls in a row = converged
+  convergence_settings convergence{};
 
   template <loss_objective F> step_report step(F& f, std::mt19937_64&) {
     static_assert(line_search_for<LineSearch, F>);
@@ -120,7 +135,7 @@ struct conjugate_gradient {
     m_f = fx;
     ++m_iter;
     r.loss = m_f;
-    r.converged = m_conv.check(before, m_f, vec::norm(m_g)) || m_failures >= 2;
+    r.converged = m_conv.check(convergence, before, m_f, vec::norm(m_g)) || m_failures >= 2;
     return r;
   }
 
@@ -129,28 +144,27 @@ struct conjugate_gradient {
     m_g.clear();
     m_d.clear();
     m_alpha = 0.0;
-    m_conv.stalled = 0;
+    m_conv.set(0);
     m_failures = 0;
   }
 
   void save_state(std::ostream& os) const {
-    ::annp::detail::put(os, "iter", static_cast<double>(m_iter));
-    ::annp::detail::put(os, "f", m_f);
-    ::annp::detail::put(os, "alpha", m_alpha);
-    ::annp::detail::put(os, "stalled", static_cast<double>(m_conv.stalled));
-    ::annp::detail::put(os, "failures", static_cast<double>(m_failures));
-    ::annp::detail::put(os, "g", m_g);
-    ::annp::detail::put(os, "d", m_d);
+    state::write(os, "iter", m_iter);
+    state::write(os, "f", m_f);
+    state::write(os, "alpha", m_alpha);
+    state::write(os, "stalled", m_conv.stalled());
+    state::write(os, "failures", m_failures);
+    state::write(os, "g", m_g);
+    state::write(os, "d", m_d);
   }
   void load_state(std::istream& is) {
-    m_iter = static_cast<std::size_t>(::annp::detail::get_double(is, "iter"));
-    m_f = ::annp::detail::get_double(is, "f");
-    m_alpha = ::annp::detail::get_double(is, "alpha");
-    m_conv = {tolerance, gradient_tolerance, patience,
-              static_cast<std::size_t>(::annp::detail::get_double(is, "stalled"))};
-    m_failures = static_cast<std::size_t>(::annp::detail::get_double(is, "failures"));
-    m_g = ::annp::detail::get_vector(is, "g");
-    m_d = ::annp::detail::get_vector(is, "d");
+    m_iter = state::read_count(is, "iter");
+    m_f = state::read_number(is, "f");
+    m_alpha = state::read_number(is, "alpha");
+    m_conv.set(state::read_count(is, "stalled"));
+    m_failures = state::read_count(is, "failures");
+    m_g = state::read_vector(is, "g");
+    m_d = state::read_vector(is, "d");
   }
 
  private:
@@ -159,21 +173,20 @@ struct conjugate_gradient {
     m_f = f.value_and_gradient(m_g);
     ++r.evaluations;
     m_d.clear();
-    m_conv = {tolerance, gradient_tolerance, patience, 0};
+    m_conv.set(0);
   }
 
   std::vector<double> m_g, m_d;
   double m_f = 0.0, m_alpha = 0.0;
   std::size_t m_iter = 0, m_failures = 0;
-  detail::convergence m_conv;
+  detail::stall_counter m_conv;
 };
 
-template <class LineSearch = line_search::strong_wolfe> struct lbfgs {
+template <line_search_policy LineSearch = line_search::strong_wolfe> struct lbfgs {
   static constexpr std::string_view name = "lbfgs";
-  LineSearch line_search{0.0001, 0.9};
-  std::size_t memory = 10;
-  double tolerance = 1e-7, gradient_tolerance = 1e-10;
-  std::size_t patience = 5;
+  LineSearch line_search = quasi_newton_line_search<LineSearch>();
+  std::size_t memory = 10; ///< (s, y) pairs kept
+  convergence_settings convergence{};
 
   template <loss_objective F> step_report step(F& f, std::mt19937_64&) {
     const std::size_t n = f.size();
@@ -184,7 +197,7 @@ template <class LineSearch = line_search::strong_wolfe> struct lbfgs {
       ++r.evaluations;
       m_s.clear();
       m_y.clear();
-      m_conv = {tolerance, gradient_tolerance, patience, 0};
+      m_conv.set(0);
     }
     const double before = m_f;
     // Two-loop recursion: d = -H g.
@@ -238,31 +251,30 @@ template <class LineSearch = line_search::strong_wolfe> struct lbfgs {
     m_g = g;
     m_f = fx;
     r.loss = m_f;
-    r.converged = m_conv.check(before, m_f, vec::norm(m_g));
+    r.converged = m_conv.check(convergence, before, m_f, vec::norm(m_g));
     return r;
   }
 
   void save_state(std::ostream& os) const {
-    ::annp::detail::put(os, "f", m_f);
-    ::annp::detail::put(os, "stalled", static_cast<double>(m_conv.stalled));
-    ::annp::detail::put(os, "g", m_g);
-    ::annp::detail::put(os, "pairs", static_cast<double>(m_s.size()));
+    state::write(os, "f", m_f);
+    state::write(os, "stalled", m_conv.stalled());
+    state::write(os, "g", m_g);
+    state::write(os, "pairs", m_s.size());
     for (std::size_t k = 0; k < m_s.size(); ++k) {
-      ::annp::detail::put(os, "s", m_s[k]);
-      ::annp::detail::put(os, "y", m_y[k]);
+      state::write(os, "s", m_s[k]);
+      state::write(os, "y", m_y[k]);
     }
   }
   void load_state(std::istream& is) {
-    m_f = ::annp::detail::get_double(is, "f");
-    m_conv = {tolerance, gradient_tolerance, patience,
-              static_cast<std::size_t>(::annp::detail::get_double(is, "stalled"))};
-    m_g = ::annp::detail::get_vector(is, "g");
-    const auto pairs = static_cast<std::size_t>(::annp::detail::get_double(is, "pairs"));
+    m_f = state::read_number(is, "f");
+    m_conv.set(state::read_count(is, "stalled"));
+    m_g = state::read_vector(is, "g");
+    const std::size_t pairs = state::read_count(is, "pairs");
     m_s.clear();
     m_y.clear();
     for (std::size_t k = 0; k < pairs; ++k) {
-      m_s.push_back(::annp::detail::get_vector(is, "s"));
-      m_y.push_back(::annp::detail::get_vector(is, "y"));
+      m_s.push_back(state::read_vector(is, "s"));
+      m_y.push_back(state::read_vector(is, "y"));
     }
   }
 
@@ -270,7 +282,14 @@ template <class LineSearch = line_search::strong_wolfe> struct lbfgs {
   std::vector<double> m_g;
   std::vector<std::vector<double>> m_s, m_y;
   double m_f = 0.0;
-  detail::convergence m_conv;
+  detail::stall_counter m_conv;
 };
+
+static_assert(beta_policy<beta::fletcher_reeves> && beta_policy<beta::polak_ribiere_plus> &&
+              beta_policy<beta::hestenes_stiefel>);
+static_assert(
+    restartable_optimizer<conjugate_gradient<>> &&
+    restartable_optimizer<conjugate_gradient<beta::fletcher_reeves, line_search::backtracking>>);
+static_assert(loss_optimizer<lbfgs<>> && loss_optimizer<lbfgs<line_search::backtracking>>);
 
 } // namespace annp::optim

@@ -24,24 +24,6 @@
 #include <numeric>
 #include <vector>
 
-namespace annp {
-
-/// An objective that provides single observations for the Kalman filter.
-template <class F>
-concept kalman_objective = loss_objective<F> &&
-    requires(F f, std::size_t s, std::span<double> row, double& e, std::vector<double>& fe) {
-  { f.sample_count() } -> std::convertible_to<std::size_t>;
-  { f.element_count() } -> std::convertible_to<std::size_t>;
-  { f.group_begin(s) } -> std::convertible_to<std::size_t>;
-  { f.has_energy(s) } -> std::convertible_to<bool>;
-  { f.force_components(s) } -> std::convertible_to<std::size_t>;
-  { f.energy_observation(s, row) } -> std::convertible_to<double>;
-  { f.force_observation(s, s, row) } -> std::convertible_to<double>;
-  f.sample_errors(s, e, fe);
-};
-
-} // namespace annp
-
 namespace annp::optim {
 
 struct kalman_filter {
@@ -157,22 +139,22 @@ struct kalman_filter {
   }
 
   void save_state(std::ostream& os) const {
-    ::annp::detail::put(os, "epoch", static_cast<double>(m_epoch));
-    ::annp::detail::put(os, "lambda", m_lambda);
-    ::annp::detail::put(os, "blocks", static_cast<double>(m_blocks.size()));
+    state::write(os, "epoch", m_epoch);
+    state::write(os, "lambda", m_lambda);
+    state::write(os, "blocks", m_blocks.size());
     for (const auto& b : m_blocks) {
-      ::annp::detail::put(os, "begin", static_cast<double>(b.begin));
-      ::annp::detail::put(os, "P", b.P);
+      state::write(os, "begin", b.begin);
+      state::write(os, "P", b.P);
     }
   }
   void load_state(std::istream& is) {
-    m_epoch = static_cast<std::size_t>(::annp::detail::get_double(is, "epoch"));
-    m_lambda = ::annp::detail::get_double(is, "lambda");
-    const auto n = static_cast<std::size_t>(::annp::detail::get_double(is, "blocks"));
+    m_epoch = state::read_count(is, "epoch");
+    m_lambda = state::read_number(is, "lambda");
+    const auto n = state::read_count(is, "blocks");
     m_blocks.assign(n, {});
     for (auto& b : m_blocks) {
-      b.begin = static_cast<std::size_t>(::annp::detail::get_double(is, "begin"));
-      b.P = ::annp::detail::get_vector(is, "P");
+      b.begin = state::read_count(is, "begin");
+      b.P = state::read_vector(is, "P");
       b.size = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(b.P.size()))));
       if (b.size * b.size != b.P.size())
         throw error("kalman state: covariance block is not square");
@@ -219,7 +201,7 @@ struct kalman_filter {
       if (std::all_of(h, h + b.size, [](double v) { return v == 0.0; })) continue;
       const auto n = static_cast<std::ptrdiff_t>(b.size);
       double* x = X[g].data();
-      ANNP_OMP(omp parallel for schedule(static))
+      ANNP_OMP("omp parallel for schedule(static)")
       for (std::ptrdiff_t ii = 0; ii < n; ++ii) {
         const auto i = static_cast<std::size_t>(ii);
         const double* p = b.P.data() + i * b.size;
@@ -236,7 +218,7 @@ struct kalman_filter {
       const auto n = static_cast<std::ptrdiff_t>(b.size);
       const bool fading = type == variant::fading_memory;
       const double inv_lambda = 1.0 / m_lambda;
-      ANNP_OMP(omp parallel for schedule(static))
+      ANNP_OMP("omp parallel for schedule(static)")
       for (std::ptrdiff_t ii = 0; ii < n; ++ii) {
         const auto i = static_cast<std::size_t>(ii);
         double* p = b.P.data() + i * b.size;
@@ -256,5 +238,7 @@ struct kalman_filter {
   std::size_t m_epoch = 0;
   double m_lambda = 0.0;
 };
+
+static_assert(optimizer_for<kalman_filter, ::annp::detail::kalman_archetype>);
 
 } // namespace annp::optim

@@ -28,7 +28,7 @@ inline bool cholesky(std::vector<double>& a, std::size_t n) {
     const double ljj = std::sqrt(d);
     a[j * n + j] = ljj;
     const auto nn = static_cast<std::ptrdiff_t>(n);
-    ANNP_OMP(omp parallel for schedule(static) if (n - j > 256))
+    ANNP_OMP("omp parallel for schedule(static) if (n - j > 256)")
     for (std::ptrdiff_t ii = static_cast<std::ptrdiff_t>(j) + 1; ii < nn; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
       double s = a[i * n + j];
@@ -79,7 +79,7 @@ struct levenberg_marquardt {
     // Normal equations: A = J^T J (lower triangle is what Cholesky reads), g = J^T r.
     std::vector<double> A(np * np, 0.0), g(np, 0.0);
     const auto npp = static_cast<std::ptrdiff_t>(np);
-    ANNP_OMP(omp parallel for schedule(dynamic, 8))
+    ANNP_OMP("omp parallel for schedule(dynamic, 8)")
     for (std::ptrdiff_t aa = 0; aa < npp; ++aa) {
       const auto a = static_cast<std::size_t>(aa);
       const double* ja = jt.data() + a * nr;
@@ -128,17 +128,19 @@ struct levenberg_marquardt {
   }
 
   void save_state(std::ostream& os) const {
-    ::annp::detail::put(os, "mu", m_mu);
-    ::annp::detail::put(os, "stalled", static_cast<double>(m_stalled));
+    state::write(os, "mu", m_mu);
+    state::write(os, "stalled", m_stalled);
   }
   void load_state(std::istream& is) {
-    m_mu = ::annp::detail::get_double(is, "mu");
-    m_stalled = static_cast<std::size_t>(::annp::detail::get_double(is, "stalled"));
+    m_mu = state::read_number(is, "mu");
+    m_stalled = state::read_count(is, "stalled");
   }
 
  private:
   double m_mu = 0.0;
   std::size_t m_stalled = 0;
 };
+
+static_assert(optimizer_for<levenberg_marquardt, ::annp::detail::least_squares_archetype>);
 
 } // namespace annp::optim

@@ -201,13 +201,11 @@ class model_reader {
           layer_shape s;
           s.in = m_in.parse_integer<std::size_t>(m_tokens[1], "the layer's input count");
           s.out = m_in.parse_integer<std::size_t>(m_tokens[2], "the layer's neuron count");
-          s.activation = activation_kind::custom;
-          for (int k = 0; k < static_cast<int>(activation_kind::custom); ++k)
-            if (annp::activation_name(static_cast<activation_kind>(k)) == m_tokens[3])
-              s.activation = static_cast<activation_kind>(k);
-          // Any other name is a user-written activation: the static network type that names it
-          // evaluates it.
-          if (s.activation == activation_kind::custom && !is_identifier(m_tokens[3]))
+          // A name that is not built in is a user-written activation: the static network type
+          // that names it evaluates it.
+          s.activation = is_builtin_activation_name(m_tokens[3]) ? activation_from_name(m_tokens[3])
+                                                                 : activation_kind::unlisted();
+          if (!s.activation.is_listed() && !is_identifier(m_tokens[3]))
             m_in.fail("activation " + detail::quote_token(m_tokens[3]) +
                       " is neither built in nor a valid name (letters, digits, _)");
           shapes.push_back(s);
