@@ -31,7 +31,7 @@ std::vector<symmetry_function> polynomial_set() {
   std::vector<symmetry_function> out;
   for (int i = 0; i < 8; ++i) {
     symmetry_function f;
-    f.kind = sf_kind::radial_compact;
+    f.kind = sf_kind_of<sf_kinds::radial_compact>();
     f.center = f.e1 = Al;
     f.rc = rc;
     f.rl = -rc + 1.25 * i;
@@ -42,7 +42,7 @@ std::vector<symmetry_function> polynomial_set() {
   for (double rl : {-6.0, -3.0, 0.0, 2.0})
     for (const auto& w : windows) {
       symmetry_function f;
-      f.kind = sf_kind::angular_narrow_compact;
+      f.kind = sf_kind_of<sf_kinds::angular_narrow_compact>();
       f.center = f.e1 = f.e2 = Al;
       f.rc = rc;
       f.rl = rl;
@@ -58,7 +58,7 @@ std::vector<symmetry_function> chebyshev_set() {
   std::vector<symmetry_function> out;
   for (int order = 0; order < 8; ++order) {
     symmetry_function f;
-    f.kind = sf_kind::chebyshev_radial;
+    f.kind = sf_kind_of<sf_kinds::chebyshev_radial>();
     f.center = Al;
     f.rc = rc;
     f.order = order;
@@ -66,7 +66,7 @@ std::vector<symmetry_function> chebyshev_set() {
   }
   for (int order = 0; order < 16; ++order) {
     symmetry_function f;
-    f.kind = sf_kind::chebyshev_angular;
+    f.kind = sf_kind_of<sf_kinds::chebyshev_angular>();
     f.center = Al;
     f.rc = rc;
     f.order = order;
@@ -100,9 +100,11 @@ void run(benchmark::State& state, const std::vector<symmetry_function>& function
 }
 
 void narrow(benchmark::State& st) {
-  run(st, exponential_set(sf_kind::angular_narrow), st.range(0));
+  run(st, exponential_set(sf_kind_of<sf_kinds::angular_narrow>()), st.range(0));
 }
-void wide(benchmark::State& st) { run(st, exponential_set(sf_kind::angular_wide), st.range(0)); }
+void wide(benchmark::State& st) {
+  run(st, exponential_set(sf_kind_of<sf_kinds::angular_wide>()), st.range(0));
+}
 void polynomial(benchmark::State& st) { run(st, polynomial_set(), st.range(0)); }
 void chebyshev(benchmark::State& st) { run(st, chebyshev_set(), st.range(0)); }
 

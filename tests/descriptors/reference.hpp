@@ -115,21 +115,13 @@ inline double ref_descriptor(const structure& s, std::size_t i, const symmetry_f
     for (const auto& n : nb) {
       if (resolved && n.z != f.e1) continue;
       const double wz = is_z_weighted(f.kind) ? n.z : 1.0;
-      switch (f.kind) {
-      case sf_kind::radial:
-      case sf_kind::radial_weighted:
-        g += wz * std::exp(-f.eta * (n.r - f.rs) * (n.r - f.rs)) * fc(n.r);
-        break;
-      case sf_kind::radial_compact:
-      case sf_kind::radial_compact_weighted:
-        if (n.r > f.rl) g += wz * ref_compact(f.core, n.r, f.rl, f.rc);
-        break;
-      case sf_kind::chebyshev_radial:
+      if (is_chebyshev(f.kind))
         g += (f.weighted ? spin(n.z) : 1.0) * ref_chebyshev(f.order, 2.0 * n.r / f.rc - 1.0) *
              fc(n.r);
-        break;
-      default: break;
-      }
+      else if (is_compact(f.kind)) {
+        if (n.r > f.rl) g += wz * ref_compact(f.core, n.r, f.rl, f.rc);
+      } else
+        g += wz * std::exp(-f.eta * (n.r - f.rs) * (n.r - f.rs)) * fc(n.r);
     }
     return g;
   }
@@ -140,26 +132,11 @@ inline double ref_descriptor(const structure& s, std::size_t i, const symmetry_f
       const double cos_t = dot(a.d, b.d) / (a.r * b.r);
       const double rjk = norm(b.d - a.d);
       const double wz = is_z_weighted(f.kind) ? static_cast<double>(a.z * b.z) : 1.0;
-      switch (f.kind) {
-      case sf_kind::angular_narrow:
-      case sf_kind::angular_narrow_weighted:
-      case sf_kind::angular_wide: {
-        const double base = 1.0 + f.lambda * cos_t;
-        if (base <= 0.0) break;
-        const bool narrow = f.kind != sf_kind::angular_wide;
-        double ex = (a.r - f.rs) * (a.r - f.rs) + (b.r - f.rs) * (b.r - f.rs);
-        if (narrow) ex += (rjk - f.rs) * (rjk - f.rs);
-        double term = std::pow(2.0, 1.0 - f.zeta) * std::pow(base, f.zeta) * std::exp(-f.eta * ex) *
-                      fc(a.r) * fc(b.r);
-        if (narrow) term *= fc(rjk);
-        g += wz * term;
-        break;
-      }
-      case sf_kind::angular_narrow_compact:
-      case sf_kind::angular_wide_compact:
-      case sf_kind::angular_narrow_compact_weighted:
-      case sf_kind::angular_wide_compact_weighted: {
-        if (!(a.r > f.rl) || !(b.r > f.rl) || std::abs(cos_t) >= 1.0) break;
+      if (is_chebyshev(f.kind)) {
+        g += (f.weighted ? spin(a.z) * spin(b.z) : 1.0) * ref_chebyshev(f.order, cos_t) * fc(a.r) *
+             fc(b.r);
+      } else if (is_compact(f.kind)) {
+        if (!(a.r > f.rl) || !(b.r > f.rl) || std::abs(cos_t) >= 1.0) continue;
         const double theta = std::acos(cos_t);
         const double pi = std::numbers::pi;
         double term =
@@ -168,13 +145,16 @@ inline double ref_descriptor(const structure& s, std::size_t i, const symmetry_f
         if (is_narrow(f.kind))
           term *= (rjk > f.rl && rjk < f.rc) ? ref_compact(f.core, rjk, f.rl, f.rc) : 0.0;
         g += wz * term;
-        break;
-      }
-      case sf_kind::chebyshev_angular:
-        g += (f.weighted ? spin(a.z) * spin(b.z) : 1.0) * ref_chebyshev(f.order, cos_t) * fc(a.r) *
-             fc(b.r);
-        break;
-      default: break;
+      } else {
+        const double base = 1.0 + f.lambda * cos_t;
+        if (base <= 0.0) continue;
+        const bool narrow = is_narrow(f.kind);
+        double ex = (a.r - f.rs) * (a.r - f.rs) + (b.r - f.rs) * (b.r - f.rs);
+        if (narrow) ex += (rjk - f.rs) * (rjk - f.rs);
+        double term = std::pow(2.0, 1.0 - f.zeta) * std::pow(base, f.zeta) * std::exp(-f.eta * ex) *
+                      fc(a.r) * fc(b.r);
+        if (narrow) term *= fc(rjk);
+        g += wz * term;
       }
     }
   return g;

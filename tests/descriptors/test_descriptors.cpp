@@ -1,5 +1,6 @@
 #include <annp/descriptors/descriptor_set.hpp>
 #include <annp/descriptors/parameter_grid.hpp>
+#include <annp/io/model_file.hpp>
 #include <annp/io/n2p2_data.hpp>
 #include <annp/io/n2p2_symfunction.hpp>
 
@@ -33,7 +34,7 @@ std::vector<symmetry_function> catalogue(int c) {
   const double rc = 4.5, rc2 = 3.8;
   auto add = [&](symmetry_function f) { out.push_back(f); };
   auto radial = [&](int e, double eta, double rs, double r) {
-    auto f = sf(sf_kind::radial, c, e, 0, r);
+    auto f = sf(sf_kind_of<sf_kinds::radial>(), c, e, 0, r);
     f.eta = eta;
     f.rs = rs;
     add(f);
@@ -49,18 +50,18 @@ std::vector<symmetry_function> catalogue(int c) {
     f.rs = rs;
     add(f);
   };
-  ang(sf_kind::angular_narrow, Al, Al, 0.05, 1.0, 1.0, 0.0);
-  ang(sf_kind::angular_narrow, Al, Al, 0.05, 1.0, -1.0, 0.0);
-  ang(sf_kind::angular_narrow, O, Al, 0.1, 2.5, -1.0, 0.3);
-  ang(sf_kind::angular_narrow, O, O, 0.02, 4.0, 1.0, 0.0);
-  ang(sf_kind::angular_wide, Al, Al, 0.03, 2.0, 1.0, 0.0);
-  ang(sf_kind::angular_wide, Al, O, 0.01, 1.0, -1.0, 0.5);
-  ang(sf_kind::angular_wide, Al, Al, 0.0, 16.0, 1.0, 0.0);
+  ang(sf_kind_of<sf_kinds::angular_narrow>(), Al, Al, 0.05, 1.0, 1.0, 0.0);
+  ang(sf_kind_of<sf_kinds::angular_narrow>(), Al, Al, 0.05, 1.0, -1.0, 0.0);
+  ang(sf_kind_of<sf_kinds::angular_narrow>(), O, Al, 0.1, 2.5, -1.0, 0.3);
+  ang(sf_kind_of<sf_kinds::angular_narrow>(), O, O, 0.02, 4.0, 1.0, 0.0);
+  ang(sf_kind_of<sf_kinds::angular_wide>(), Al, Al, 0.03, 2.0, 1.0, 0.0);
+  ang(sf_kind_of<sf_kinds::angular_wide>(), Al, O, 0.01, 1.0, -1.0, 0.5);
+  ang(sf_kind_of<sf_kinds::angular_wide>(), Al, Al, 0.0, 16.0, 1.0, 0.0);
   {
-    auto f = sf(sf_kind::radial_weighted, c, 0, 0, rc);
+    auto f = sf(sf_kind_of<sf_kinds::radial_weighted>(), c, 0, 0, rc);
     f.eta = 0.3;
     add(f);
-    auto g = sf(sf_kind::angular_narrow_weighted, c, 0, 0, rc);
+    auto g = sf(sf_kind_of<sf_kinds::angular_narrow_weighted>(), c, 0, 0, rc);
     g.eta = 0.05;
     g.zeta = 2.0;
     add(g);
@@ -71,11 +72,11 @@ std::vector<symmetry_function> catalogue(int c) {
     f.core = core_function::from_n2p2_name(core);
     add(f);
   };
-  rcomp(sf_kind::radial_compact, Al, 0.0, "p2");
-  rcomp(sf_kind::radial_compact, O, -rc, "p3");
-  rcomp(sf_kind::radial_compact, Al, 1.0, "e");
-  rcomp(sf_kind::radial_compact, O, 0.5, "p1a");
-  rcomp(sf_kind::radial_compact_weighted, 0, -rc, "p2");
+  rcomp(sf_kind_of<sf_kinds::radial_compact>(), Al, 0.0, "p2");
+  rcomp(sf_kind_of<sf_kinds::radial_compact>(), O, -rc, "p3");
+  rcomp(sf_kind_of<sf_kinds::radial_compact>(), Al, 1.0, "e");
+  rcomp(sf_kind_of<sf_kinds::radial_compact>(), O, 0.5, "p1a");
+  rcomp(sf_kind_of<sf_kinds::radial_compact_weighted>(), 0, -rc, "p2");
   auto acomp = [&](sf_kind k, int e1, int e2, double rl, double left, double right,
                    const char* core) {
     auto f = sf(k, c, e1, e2, rc);
@@ -85,30 +86,30 @@ std::vector<symmetry_function> catalogue(int c) {
     f.core = core_function::from_n2p2_name(core);
     add(f);
   };
-  acomp(sf_kind::angular_narrow_compact, Al, Al, -rc, 0.0, 180.0, "p2");
-  acomp(sf_kind::angular_narrow_compact, Al, O, 0.0, 30.0, 150.0, "p4");
-  acomp(sf_kind::angular_wide_compact, O, Al, -rc, -90.0, 90.0, "p3");
-  acomp(sf_kind::angular_wide_compact, O, O, 0.5, 90.0, 270.0, "e");
-  acomp(sf_kind::angular_narrow_compact_weighted, 0, 0, 0.0, 0.0, 180.0, "p1");
-  acomp(sf_kind::angular_wide_compact_weighted, 0, 0, -rc, 45.0, 135.0, "p2a");
+  acomp(sf_kind_of<sf_kinds::angular_narrow_compact>(), Al, Al, -rc, 0.0, 180.0, "p2");
+  acomp(sf_kind_of<sf_kinds::angular_narrow_compact>(), Al, O, 0.0, 30.0, 150.0, "p4");
+  acomp(sf_kind_of<sf_kinds::angular_wide_compact>(), O, Al, -rc, -90.0, 90.0, "p3");
+  acomp(sf_kind_of<sf_kinds::angular_wide_compact>(), O, O, 0.5, 90.0, 270.0, "e");
+  acomp(sf_kind_of<sf_kinds::angular_narrow_compact_weighted>(), 0, 0, 0.0, 0.0, 180.0, "p1");
+  acomp(sf_kind_of<sf_kinds::angular_wide_compact_weighted>(), 0, 0, -rc, 45.0, 135.0, "p2a");
   for (int order : {0, 1, 2, 3, 4}) {
-    auto f = sf(sf_kind::chebyshev_radial, c, 0, 0, rc);
+    auto f = sf(sf_kind_of<sf_kinds::chebyshev_radial>(), c, 0, 0, rc);
     f.order = order;
     add(f);
   }
   for (int order : {2, 3}) {
-    auto f = sf(sf_kind::chebyshev_radial, c, 0, 0, rc);
+    auto f = sf(sf_kind_of<sf_kinds::chebyshev_radial>(), c, 0, 0, rc);
     f.order = order;
     f.weighted = true;
     add(f);
   }
   for (int order : {0, 1, 2, 3}) {
-    auto f = sf(sf_kind::chebyshev_angular, c, 0, 0, rc2);
+    auto f = sf(sf_kind_of<sf_kinds::chebyshev_angular>(), c, 0, 0, rc2);
     f.order = order;
     add(f);
   }
   for (int order : {1, 2}) {
-    auto f = sf(sf_kind::chebyshev_angular, c, 0, 0, rc2);
+    auto f = sf(sf_kind_of<sf_kinds::chebyshev_angular>(), c, 0, 0, rc2);
     f.order = order;
     f.weighted = true;
     add(f);
@@ -424,7 +425,7 @@ TEST_SUITE("descriptors") {
     CHECK(df == 0.0);
     // And the descriptors of a dimer approaching the cutoff.
     std::vector<symmetry_function> fs;
-    for (auto kind : {sf_kind::radial, sf_kind::chebyshev_radial}) {
+    for (auto kind : {sf_kind_of<sf_kinds::radial>(), sf_kind_of<sf_kinds::chebyshev_radial>()}) {
       symmetry_function s0;
       s0.kind = kind;
       s0.center = Al;
@@ -498,8 +499,8 @@ TEST_SUITE("descriptors") {
     using set = descriptor_set<cutoff::cosine, radial_g2<2>, angular_narrow<1>>;
     static_assert(set::size == 3);
     static_assert(descriptor_set<cutoff::cosine>::size == dynamic);
-    auto f = sf(sf_kind::radial, Al, Al, 0, 5.0);
-    auto g = sf(sf_kind::angular_narrow, Al, Al, Al, 5.0);
+    auto f = sf(sf_kind_of<sf_kinds::radial>(), Al, Al, 0, 5.0);
+    auto g = sf(sf_kind_of<sf_kinds::angular_narrow>(), Al, Al, Al, 5.0);
     const set ok({Al}, {f, f, g});
     CHECK(ok.size_of(0) == 3);
     CHECK(set::pattern() == "radial x 2, angular_narrow x 1");
@@ -511,13 +512,13 @@ TEST_SUITE("descriptors") {
     test::expect_error([&] { set bad({Al}, {f, g}); }, {"has 2 descriptor functions", "= 3"});
     test::expect_error(
         [&] {
-          set bad({Al}, {f, f, sf(sf_kind::angular_narrow, Al, Al, 22, 5.0)});
+          set bad({Al}, {f, f, sf(sf_kind_of<sf_kinds::angular_narrow>(), Al, Al, 22, 5.0)});
         },
         {"neighbour element is not among the model's elements"});
   }
 
   TEST_CASE("bad parameters and unknown elements are clear errors") {
-    auto f = sf(sf_kind::angular_narrow, Al, Al, Al, 5.0);
+    auto f = sf(sf_kind_of<sf_kinds::angular_narrow>(), Al, Al, Al, 5.0);
     f.lambda = 0.5;
     test::expect_error([&] { descriptor_engine<cutoff::cosine> e({Al}, {f}); },
                        {"lambda must be +1 or -1"});
@@ -544,6 +545,41 @@ TEST_SUITE("descriptors") {
     std::vector<std::string_view> unknown = {"Al", "7", "Al", "0.1"};
     test::expect_error([&] { (void)parse_n2p2_symfunction(unknown); },
                        {"unsupported symmetry function type 7"});
+  }
+
+  TEST_CASE("symmetry-function kinds: names, n2p2 numbers and shapes from sf_kind_list") {
+    std::size_t count = 0, n2p2 = 0;
+    registry::for_each<sf_kind_list>([&]<class K>(K) {
+      const sf_kind k = sf_kind_of<K>();
+      CHECK(k.index() == count++);
+      CHECK(kind_name(k) == K::name);
+      CHECK(kind_from_name(K::name) == k);
+      CHECK(is_angular(k) == K::angular);
+      CHECK(is_narrow(k) == (K::angular && K::narrow));
+      CHECK(is_element_resolved(k) == (!K::z_weighted && !K::chebyshev));
+      if constexpr (K::n2p2_type >= 0) {
+        ++n2p2;
+        CHECK(n2p2_type(k) == K::n2p2_type);
+        CHECK(kind_from_n2p2_type(K::n2p2_type) == k);
+      }
+      // n2p2's fields and sort key are parameters the kind has (those its model-file line has).
+      const auto own = detail::sf_file_fields(k);
+      const auto has = [&](sf_field f) {
+        return std::find(own.begin(), own.end(), f) != own.end();
+      };
+      for (const sf_field f : K::n2p2_fields) CHECK(has(f));
+      for (const sf_field f : K::n2p2_order) CHECK(has(f));
+    });
+    CHECK(count == 13);
+    CHECK(n2p2 == 11);
+    test::expect_error([] { (void)kind_from_name("g7"); },
+                       {"unknown descriptor kind 'g7' (expected radial, angular_narrow"});
+    test::expect_error([] { (void)kind_from_n2p2_type(7); },
+                       {"unsupported symmetry function type 7 (annp reads n2p2 types 2, 3, 9, 12, "
+                        "13, 20, 21, 22, 23, 24, 25)"});
+    // The type a compile-time tag names is the kind the descriptor set checks for.
+    static_assert(radial_g2<4>::kind == sf_kind_of<sf_kinds::radial>());
+    static_assert(std::is_same_v<angular_g5<2>::kind_type, sf_kinds::angular_wide>);
   }
 
   TEST_CASE("n2p2 symfunction lines round-trip") {

@@ -26,28 +26,28 @@ inline std::vector<symmetry_function> small_function_set(int c, double rc) {
   };
   for (int e : {13, 8})
     for (double eta : {0.05, 0.6}) {
-      auto f = base(sf_kind::radial, e, 0);
+      auto f = base(sf_kind_of<sf_kinds::radial>(), e, 0);
       f.eta = eta;
       f.rs = eta > 0.1 ? 1.2 : 0.0;
       out.push_back(f);
     }
   for (auto [a, b] : {std::pair{13, 13}, std::pair{8, 13}, std::pair{8, 8}})
     for (double lambda : {-1.0, 1.0}) {
-      auto f = base(sf_kind::angular_narrow, a, b);
+      auto f = base(sf_kind_of<sf_kinds::angular_narrow>(), a, b);
       f.eta = 0.03;
       f.zeta = 2.0;
       f.lambda = lambda;
       out.push_back(f);
     }
-  auto w = base(sf_kind::angular_wide, 13, 8);
+  auto w = base(sf_kind_of<sf_kinds::angular_wide>(), 13, 8);
   w.eta = 0.01;
   w.zeta = 4.0;
   out.push_back(w);
-  auto p = base(sf_kind::radial_compact, 13, 0);
+  auto p = base(sf_kind_of<sf_kinds::radial_compact>(), 13, 0);
   p.rl = -rc;
   p.core = core_function{core_kind::poly3};
   out.push_back(p);
-  auto ch = base(sf_kind::chebyshev_angular, 0, 0);
+  auto ch = base(sf_kind_of<sf_kinds::chebyshev_angular>(), 0, 0);
   ch.order = 2;
   out.push_back(ch);
   return out;

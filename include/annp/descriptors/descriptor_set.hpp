@@ -28,31 +28,35 @@
 
 namespace annp {
 
-/// Kind tags: a kind and how many functions of it each element has.
-template <sf_kind K, std::size_t N> struct sf_count {
-  static constexpr sf_kind kind = K;
+/// Kind tags: a kind (a member of sf_kind_list) and how many functions of it each element has.
+template <class Kind, std::size_t N> struct sf_count {
+  static_assert(registry::contains<Kind, sf_kind_list>,
+                "annp::sf_count<Kind, N>: Kind must be a symmetry-function kind of sf_kind_list "
+                "(annp::sf_kinds::radial, annp::sf_kinds::angular_narrow, ...)");
+  using kind_type = Kind;
+  static constexpr sf_kind kind = sf_kind_of<Kind>();
   static constexpr std::size_t count = N;
 };
-template <std::size_t N> using radial_g2 = sf_count<sf_kind::radial, N>;
-template <std::size_t N> using angular_narrow = sf_count<sf_kind::angular_narrow, N>;
-template <std::size_t N> using angular_wide = sf_count<sf_kind::angular_wide, N>;
+template <std::size_t N> using radial_g2 = sf_count<sf_kinds::radial, N>;
+template <std::size_t N> using angular_narrow = sf_count<sf_kinds::angular_narrow, N>;
+template <std::size_t N> using angular_wide = sf_count<sf_kinds::angular_wide, N>;
 template <std::size_t N> using angular_g4 = angular_narrow<N>; ///< Behler 2011 naming
 template <std::size_t N> using angular_g5 = angular_wide<N>;   ///< Behler 2011 naming
-template <std::size_t N> using radial_weighted = sf_count<sf_kind::radial_weighted, N>;
+template <std::size_t N> using radial_weighted = sf_count<sf_kinds::radial_weighted, N>;
 template <std::size_t N>
-using angular_narrow_weighted = sf_count<sf_kind::angular_narrow_weighted, N>;
-template <std::size_t N> using radial_compact = sf_count<sf_kind::radial_compact, N>;
+using angular_narrow_weighted = sf_count<sf_kinds::angular_narrow_weighted, N>;
+template <std::size_t N> using radial_compact = sf_count<sf_kinds::radial_compact, N>;
 template <std::size_t N>
-using angular_narrow_compact = sf_count<sf_kind::angular_narrow_compact, N>;
-template <std::size_t N> using angular_wide_compact = sf_count<sf_kind::angular_wide_compact, N>;
+using angular_narrow_compact = sf_count<sf_kinds::angular_narrow_compact, N>;
+template <std::size_t N> using angular_wide_compact = sf_count<sf_kinds::angular_wide_compact, N>;
 template <std::size_t N>
-using radial_compact_weighted = sf_count<sf_kind::radial_compact_weighted, N>;
+using radial_compact_weighted = sf_count<sf_kinds::radial_compact_weighted, N>;
 template <std::size_t N>
-using angular_narrow_compact_weighted = sf_count<sf_kind::angular_narrow_compact_weighted, N>;
+using angular_narrow_compact_weighted = sf_count<sf_kinds::angular_narrow_compact_weighted, N>;
 template <std::size_t N>
-using angular_wide_compact_weighted = sf_count<sf_kind::angular_wide_compact_weighted, N>;
-template <std::size_t N> using chebyshev_radial = sf_count<sf_kind::chebyshev_radial, N>;
-template <std::size_t N> using chebyshev_angular = sf_count<sf_kind::chebyshev_angular, N>;
+using angular_wide_compact_weighted = sf_count<sf_kinds::angular_wide_compact_weighted, N>;
+template <std::size_t N> using chebyshev_radial = sf_count<sf_kinds::chebyshev_radial, N>;
+template <std::size_t N> using chebyshev_angular = sf_count<sf_kinds::chebyshev_angular, N>;
 
 template <class T>
 concept descriptor_kind = requires {

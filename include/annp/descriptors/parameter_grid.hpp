@@ -85,8 +85,8 @@ struct descriptor_recipe {
   std::size_t radial_count = 8;
   grid_mode radial_mode = grid_mode::shifted;
   // Angular functions: (eta, r_s) grid x zetas x lambdas for every centre and neighbour pair.
-  sf_kind angular_kind = sf_kind::angular_narrow; ///< or angular_wide
-  std::size_t angular_count = 2;                  ///< radial grid points of angular functions
+  sf_kind angular_kind = sf_kind_of<sf_kinds::angular_narrow>(); ///< or angular_wide
+  std::size_t angular_count = 2; ///< radial grid points of angular functions
   grid_mode angular_mode = grid_mode::centred;
   std::vector<double> zetas{1.0, 4.0};
   std::vector<double> lambdas{-1.0, 1.0};
@@ -98,7 +98,8 @@ struct descriptor_recipe {
 /// (per centre, per unordered neighbour pair, per grid point, zeta, lambda).
 [[nodiscard]] inline std::vector<symmetry_function>
 make_descriptor_functions(const std::vector<int>& elements, const descriptor_recipe& r) {
-  if (r.angular_kind != sf_kind::angular_narrow && r.angular_kind != sf_kind::angular_wide)
+  if (r.angular_kind != sf_kind_of<sf_kinds::angular_narrow>() &&
+      r.angular_kind != sf_kind_of<sf_kinds::angular_wide>())
     throw error("descriptor recipe: angular_kind must be angular_narrow or angular_wide");
   std::vector<symmetry_function> out;
   const auto rad = make_radial_grid(r.rc, r.radial_count, r.radial_mode, r.rule, r.r_lower);
@@ -106,7 +107,7 @@ make_descriptor_functions(const std::vector<int>& elements, const descriptor_rec
     for (int e : elements)
       for (std::size_t i = 0; i < rad.eta.size(); ++i) {
         symmetry_function f;
-        f.kind = sf_kind::radial;
+        f.kind = sf_kind_of<sf_kinds::radial>();
         f.center = c;
         f.e1 = e;
         f.rc = r.rc;

@@ -48,41 +48,24 @@ inline constexpr int model_format_version = 1;
 namespace detail {
 
 // The parameters a function of each kind has in a model file, in writing order.
-inline std::vector<std::string_view> sf_keys(sf_kind k) {
-  std::vector<std::string_view> keys;
+inline std::vector<sf_field> sf_file_fields(sf_kind k) {
+  std::vector<sf_field> fields;
   if (is_element_resolved(k)) {
-    keys.push_back("e1");
-    if (is_angular(k)) keys.push_back("e2");
+    fields.push_back(sf_field::e1);
+    if (is_angular(k)) fields.push_back(sf_field::e2);
   }
-  keys.push_back("rc");
+  fields.push_back(sf_field::rc);
   if (is_chebyshev(k)) {
-    keys.insert(keys.end(), {"order", "weighted"});
+    fields.insert(fields.end(), {sf_field::order, sf_field::weighted});
   } else if (is_compact(k)) {
-    keys.push_back("rl");
-    if (is_angular(k)) keys.insert(keys.end(), {"left", "right"});
-    keys.push_back("core");
+    fields.push_back(sf_field::rl);
+    if (is_angular(k)) fields.insert(fields.end(), {sf_field::left, sf_field::right});
+    fields.push_back(sf_field::core);
   } else {
-    keys.insert(keys.end(), {"eta", "rs"});
-    if (is_angular(k)) keys.insert(keys.end(), {"zeta", "lambda"});
+    fields.insert(fields.end(), {sf_field::eta, sf_field::rs});
+    if (is_angular(k)) fields.insert(fields.end(), {sf_field::zeta, sf_field::lambda});
   }
-  return keys;
-}
-
-inline std::string sf_value(const symmetry_function& f, std::string_view key) {
-  if (key == "e1") return std::string(symbol(f.e1));
-  if (key == "e2") return std::string(symbol(f.e2));
-  if (key == "rc") return format_double(f.rc);
-  if (key == "order") return std::to_string(f.order);
-  if (key == "weighted") return f.weighted ? "T" : "F";
-  if (key == "rl") return format_double(f.rl);
-  if (key == "left") return format_double(f.angle_left);
-  if (key == "right") return format_double(f.angle_right);
-  if (key == "core") return f.core.n2p2_name();
-  if (key == "eta") return format_double(f.eta);
-  if (key == "rs") return format_double(f.rs);
-  if (key == "zeta") return format_double(f.zeta);
-  if (key == "lambda") return format_double(f.lambda);
-  throw error("internal error: unknown symmetry-function key");
+  return fields;
 }
 
 class model_reader {
@@ -311,9 +294,9 @@ class model_reader {
     m_in.fail("element " + std::string(s) + " is not in the 'elements' line");
   }
 
-  static std::string join(const std::vector<std::string_view>& keys) {
+  static std::string join(const std::vector<sf_field>& fields) {
     std::string out;
-    for (auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
+    for (auto f : fields) out += (out.empty() ? "" : ", ") + std::string(sf_field_key(f));
     return out;
   }
 
@@ -333,47 +316,21 @@ class model_reader {
         m_in.fail("key '" + std::string(t.substr(0, eq)) + "' given twice");
     }
     // The keys are exactly those the writer writes for this kind.
-    const auto keys = sf_keys(f.kind);
+    const auto fields = sf_file_fields(f.kind);
     for (const auto& [k, v] : kv)
-      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      if (std::none_of(fields.begin(), fields.end(),
+                       [&](sf_field field) { return sf_field_key(field) == k; }))
         m_in.fail("key '" + k + "' does not belong to a " + std::string(kind_name(f.kind)) +
-                  " function (its keys: " + join(keys) + ")");
-    for (auto k : keys) {
-      auto it = kv.find(k);
+                  " function (its keys: " + join(fields) + ")");
+    for (const sf_field field : fields) {
+      const auto it = kv.find(sf_field_key(field));
       if (it == kv.end())
-        m_in.fail("a " + std::string(kind_name(f.kind)) + " function needs " + std::string(k) +
-                  "=<value>");
-      const std::string& v = it->second;
-      const std::string what(k);
-      if (k == "e1")
-        f.e1 = element_z(v);
-      else if (k == "e2")
-        f.e2 = element_z(v);
-      else if (k == "order")
-        f.order = m_in.parse_integer<int>(v, what);
-      else if (k == "weighted")
-        f.weighted = m_in.parse_bool(v, what);
-      else if (k == "core")
-        f.core = guarded([&] { return core_function::from_n2p2_name(v); });
-      else {
-        const double x = m_in.parse_double(v, what);
-        if (k == "rc")
-          f.rc = x;
-        else if (k == "rl")
-          f.rl = x;
-        else if (k == "left")
-          f.angle_left = x;
-        else if (k == "right")
-          f.angle_right = x;
-        else if (k == "eta")
-          f.eta = x;
-        else if (k == "rs")
-          f.rs = x;
-        else if (k == "zeta")
-          f.zeta = x;
-        else if (k == "lambda")
-          f.lambda = x;
-      }
+        m_in.fail("a " + std::string(kind_name(f.kind)) + " function needs " +
+                  std::string(sf_field_key(field)) + "=<value>");
+      guarded([&] {
+        set_sf_field(f, field, it->second);
+        return 0;
+      });
     }
     guarded([&] {
       f.validate();
@@ -428,8 +385,8 @@ class model_reader {
     s += "descriptor " + std::string(symbol(z)) + " " + std::to_string(fs.size()) + "\n";
     for (const auto& f : fs) {
       s += "sf " + std::string(kind_name(f.kind));
-      for (auto k : detail::sf_keys(f.kind))
-        s += " " + std::string(k) + "=" + detail::sf_value(f, k);
+      for (const sf_field field : detail::sf_file_fields(f.kind))
+        s += " " + std::string(sf_field_key(field)) + "=" + sf_field_text(f, field);
       s += "\n";
     }
   }

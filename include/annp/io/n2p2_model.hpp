@@ -332,8 +332,7 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
           " descriptors of " + std::string(symbol(m.elements[e])) +
           " have a training range below min_range and are unused by this model");
   for (const auto& f : m.functions)
-    if (is_chebyshev(f.kind))
-      throw error(f.describe() + ": n2p2 has no Chebyshev symmetry functions");
+    if (n2p2_type(f.kind) < 0) throw error(f.describe() + ": n2p2 has no such symmetry function");
   std::filesystem::create_directories(directory);
   const std::filesystem::path d(directory);
   std::vector<int> sorted = m.elements;

@@ -760,7 +760,7 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   recipe.descriptors.angular_count = cfg.count("angular");
   const std::string kind = cfg.str("angular_kind");
   if (kind == "wide")
-    recipe.descriptors.angular_kind = sf_kind::angular_wide;
+    recipe.descriptors.angular_kind = sf_kind_of<sf_kinds::angular_wide>();
   else if (kind != "narrow")
     throw error(cfg.where("angular_kind") + ": angular_kind must be narrow or wide, got '" + kind +
                 "'");
