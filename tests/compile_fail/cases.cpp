@@ -1,5 +1,6 @@
 // Compile-time checks: each CASE must fail to compile with a readable message (see
 // CMakeLists.txt for the expected text); CASE 0 is the control that must compile.
+#include <annp/descriptors/descriptor_set.hpp>
 #include <annp/network/network.hpp>
 
 struct not_an_activation {};
@@ -19,6 +20,9 @@ struct my_tanh {
 #if CASE == 0
 using ok = annp::network<8, annp::dense<4, annp::act::tanh>, annp::dense<1, annp::act::linear>>;
 static_assert(ok::parameter_count == 8 * 4 + 4 + 4 + 1);
+using ok_set =
+    annp::descriptor_set<annp::cutoff::cosine, annp::radial_g2<4>, annp::angular_narrow<2>>;
+static_assert(ok_set::size == 6);
 #elif CASE == 1
 using bad = annp::network<8, annp::dense<0, annp::act::tanh>, annp::dense<1, annp::act::linear>>;
 bad b;
@@ -33,6 +37,14 @@ using bad = annp::network<0, annp::dense<4, annp::act::tanh>, annp::dense<1, ann
 bad b;
 #elif CASE == 5
 using bad = annp::network<8, annp::dense<4, my_tanh>, annp::dense<1, annp::act::linear>>;
+bad b;
+#elif CASE == 6
+// A kind tag whose kind is not a symmetry-function kind (here a cutoff policy).
+using bad = annp::descriptor_set<annp::cutoff::cosine, annp::sf_count<annp::cutoff::cosine, 4>>;
+bad b;
+#elif CASE == 7
+// Not a kind tag at all.
+using bad = annp::descriptor_set<annp::cutoff::cosine, annp::radial_g2<4>, int>;
 bad b;
 #endif
 

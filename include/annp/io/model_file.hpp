@@ -317,11 +317,13 @@ class model_reader {
     }
     // The keys are exactly those the writer writes for this kind.
     const auto fields = sf_file_fields(f.kind);
-    for (const auto& [k, v] : kv)
+    for (const auto& entry : kv) {
+      const std::string& k = entry.first;
       if (std::none_of(fields.begin(), fields.end(),
                        [&](sf_field field) { return sf_field_key(field) == k; }))
         m_in.fail("key '" + k + "' does not belong to a " + std::string(kind_name(f.kind)) +
                   " function (its keys: " + join(fields) + ")");
+    }
     for (const sf_field field : fields) {
       const auto it = kv.find(sf_field_key(field));
       if (it == kv.end())
