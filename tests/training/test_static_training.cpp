@@ -77,4 +77,54 @@ TEST_SUITE("training") {
       CHECK(a.forces == b.forces);
     }
   }
+
+  TEST_CASE("the static types make the initial model: written once, trained, saved, reloaded") {
+    // Everything about the model's shape is in these types; the recipe gives grids and radius.
+    using descriptor = descriptor_set<cutoff::poly2, radial_g2<8>, angular_wide<24>>;
+    using net = network<32, dense<6, softsign>, dense<1, act::linear>>;
+    using static_potential = potential<descriptor, net>;
+    const auto structures = labelled_structures(11, 24);
+    model_recipe recipe;
+    recipe.descriptors.rc = 5.0;
+    recipe.cutoff = cutoff_kind_of<cutoff::cosine>(); // overridden by the type
+    model m = initial_model_for<static_potential>(elements_of(structures), recipe, 5);
+    CHECK(m.cutoff == cutoff_kind_of<cutoff::poly2>());
+    REQUIRE(m.elements.size() == 2);
+    for (int z : m.elements) {
+      const auto fs = m.functions_of(z);
+      REQUIRE(fs.size() == 32);
+      // 2 elements: 4 radial per neighbour element; 3 pairs x 2 grid points x 2 zetas x 2 lambdas.
+      CHECK(fs[7].kind == sf_kind_of<sf_kinds::radial>());
+      CHECK(fs[8].kind == sf_kind_of<sf_kinds::angular_wide>());
+    }
+    CHECK(m.networks[0].activation_name(0) == "softsign");
+    const auto split = split_dataset(structures, {0.25, 0.0}, 1);
+    const auto data = prepare_training(m, structures, split, recipe);
+    static_potential pot(m);
+    const loss_weights w{.energy = 1.0};
+    const double before = training_objective<static_potential>(pot, data.train, w).value();
+    trainer t(pot, data.train, optim::lbfgs<>{}, {.validation = &data.validation, .weights = w});
+    t.run(40);
+    const double after = training_objective<static_potential>(pot, data.train, w).value();
+    INFO("loss before ", before, ", after ", after);
+    CHECK(after < 0.5 * before);
+    std::istringstream in(format_model(pot.to_model()));
+    const static_potential again(read_model(in, "static.annp"));
+    for (const auto& s : structures) CHECK(again.compute(s).energy == pot.compute(s).energy);
+    // Layouts that do not divide over the elements are refused, saying why.
+    using odd = potential<descriptor_set<cutoff::cosine, radial_g2<7>>, dynamic_network>;
+    test::expect_error(
+        [&] {
+          (void)initial_model_for<odd>({8, 13}, recipe, 1);
+        },
+        {"[radial x 7] has 7 radial functions, not a multiple of the 2 elements"});
+    using uneven = potential<descriptor_set<cutoff::cosine, radial_g2<8>, angular_narrow<10>>,
+                             dynamic_network>;
+    test::expect_error(
+        [&] {
+          (void)initial_model_for<uneven>({8, 13}, recipe, 1);
+        },
+        {"10 angular functions, not a multiple of 3 element pairs x 2 zetas x 2 "
+         "lambdas"});
+  }
 }

@@ -71,6 +71,8 @@ template <cutoff_function Cutoff, descriptor_kind... Kinds> class descriptor_set
   using engine_type = descriptor_engine<Cutoff>;
   using workspace = typename engine_type::workspace;
   static constexpr bool is_dynamic = sizeof...(Kinds) == 0;
+  /// The kind tags (sf_count<Kind, N>...), in order.
+  using kind_list = type_list<Kinds...>;
   /// Descriptor values per atom (every element has the same count), or annp::dynamic.
   static constexpr std::size_t size = is_dynamic ? dynamic : (Kinds::count + ... + 0);
 

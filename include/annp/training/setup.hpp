@@ -26,8 +26,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <set>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace annp {
@@ -83,6 +86,75 @@ struct model_recipe {
   m.scaling = descriptor_scaling::identity(sizes);
   m.core = r.core;
   m.validate();
+  return m;
+}
+
+namespace detail {
+// radial_g2<NR> [, angular_narrow<NA> | angular_wide<NA>]: the layouts make_descriptor_functions
+// builds, so the recipe's counts can be derived from the type.
+template <class Kinds> struct recipe_layout : std::false_type {};
+template <std::size_t NR>
+struct recipe_layout<type_list<sf_count<sf_kinds::radial, NR>>> : std::true_type {
+  static constexpr std::size_t radial = NR, angular = 0;
+  static constexpr sf_kind angular_kind = sf_kind_of<sf_kinds::angular_narrow>();
+};
+template <std::size_t NR, class A, std::size_t NA>
+requires std::same_as<A, sf_kinds::angular_narrow> || std::same_as<A, sf_kinds::angular_wide>
+struct recipe_layout<type_list<sf_count<sf_kinds::radial, NR>, sf_count<A, NA>>> : std::true_type {
+  static constexpr std::size_t radial = NR, angular = NA;
+  static constexpr sf_kind angular_kind = sf_kind_of<A>();
+};
+} // namespace detail
+
+/// An untrained model for the static potential type Potential: its cutoff function, its
+/// descriptor layout and its networks come from the type, the recipe supplies the rest (radius,
+/// grids, zetas and lambdas, scaling, core). The descriptor set must be radial_g2<NR> optionally
+/// followed by angular_narrow<NA> or angular_wide<NA> (what make_descriptor_functions builds):
+/// the recipe's radial_count = NR / elements and angular_count = NA / (element pairs x zetas x
+/// lambdas), which must divide evenly (the error says why not). A static network type is
+/// initialised by Nguyen-Widrow from seed (one seed per element, as initial_model); a dynamic
+/// one takes the recipe's hidden layers and activation. Then, as for any model:
+///   model m = annp::initial_model_for<P>(elements, recipe, seed);
+///   auto data = annp::prepare_training(m, structures, split, recipe);
+///   P pot(m);  annp::trainer t(pot, data.train, optimizer, {...});
+template <class Potential>
+[[nodiscard]] model initial_model_for(const std::vector<int>& elements, model_recipe r,
+                                      std::uint64_t seed) {
+  using descriptor = typename Potential::descriptor_type;
+  using network = typename Potential::network_type_t;
+  if (elements.empty()) throw error("initial_model_for: no elements");
+  r.cutoff = cutoff_kind_of<typename descriptor::cutoff_type>();
+  if constexpr (!descriptor::is_dynamic) {
+    using layout = detail::recipe_layout<typename descriptor::kind_list>;
+    static_assert(layout::value,
+                  "initial_model_for: the descriptor set must be radial_g2<N> optionally followed "
+                  "by angular_narrow<N> or angular_wide<N>; build other layouts' functions "
+                  "yourself and construct the model from them");
+    const std::size_t ne = elements.size(), pairs = ne * (ne + 1) / 2;
+    const std::size_t per_grid = pairs * r.descriptors.zetas.size() * r.descriptors.lambdas.size();
+    const std::string set = "the descriptor set [" + descriptor::pattern() + "]";
+    if (layout::radial % ne != 0)
+      throw error("initial_model_for: " + set + " has " + std::to_string(layout::radial) +
+                  " radial functions, not a multiple of the " + std::to_string(ne) + " elements");
+    if (layout::angular > 0 && (per_grid == 0 || layout::angular % per_grid != 0))
+      throw error("initial_model_for: " + set + " has " + std::to_string(layout::angular) +
+                  " angular functions, not a multiple of " + std::to_string(pairs) +
+                  " element pairs x " + std::to_string(r.descriptors.zetas.size()) + " zetas x " +
+                  std::to_string(r.descriptors.lambdas.size()) + " lambdas");
+    r.descriptors.radial_count = layout::radial / ne;
+    r.descriptors.angular_count = layout::angular > 0 ? layout::angular / per_grid : 0;
+    r.descriptors.angular_kind = layout::angular_kind;
+  }
+  model m = initial_model(elements, r, seed);
+  if constexpr (!network::is_dynamic) {
+    m.networks.clear();
+    for (std::size_t e = 0; e < elements.size(); ++e) {
+      network n;
+      initialize(n, init::nguyen_widrow{}, seed + e);
+      m.networks.emplace_back(n);
+    }
+  }
+  (void)Potential(m); // the type accepts the model (shapes, kinds), or says what differs
   return m;
 }
 
