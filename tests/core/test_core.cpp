@@ -205,7 +205,7 @@ TEST_SUITE("core") {
     static_assert(registry::contains<blue, colours> && !registry::contains<stranger, colours>);
     static_assert(std::is_same_v<registry::at<2, colours>, blue>);
     static_assert(registry::find<colours>("blue") == 2);
-    static_assert(registry::find<colours>("delta") == registry::npos);
+    static_assert(registry::find<colours>(stranger::name) == registry::npos);
     static_assert(
         std::is_same_v<registry::rebind<std::variant, colours>, std::variant<red, green, blue>>);
     static_assert(std::is_same_v<registry::transform<box, colours>,
