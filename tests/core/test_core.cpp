@@ -221,5 +221,16 @@ TEST_SUITE("core") {
     std::vector<std::string_view> order;
     registry::for_each<colours>([&]<class T>(T) { order.emplace_back(T::name); });
     CHECK(order == std::vector<std::string_view>{"red", "green", "blue"});
+    // Look-ups by name or by a member's code, with the members listed when nothing matches.
+    CHECK(registry::find_named<colours>("green", "colour") == 1);
+    test::expect_error([] { (void)registry::find_named<colours>("mauve", "colour"); },
+                       {"unknown colour 'mauve' (expected red, green or blue)"});
+    const auto code = [](auto t) { return t.id == 2 ? -1 : 10 * t.id; }; // green has no code
+    CHECK(registry::find_code<colours>(code, 30, -1, "paint number") == 2);
+    test::expect_error([&] { (void)registry::find_code<colours>(code, 20, -1, "paint number"); },
+                       {"unknown paint number 20 (expected one of 10, 30)"});
+    using colour = registry::kind<colours, red>;
+    CHECK(colour::named("blue", "colour") == colour::of<blue>());
+    CHECK(colour::coded(code, 10, -1, "paint number") == colour::of<red>());
   }
 }

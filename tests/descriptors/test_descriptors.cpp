@@ -544,7 +544,7 @@ TEST_SUITE("descriptors") {
     test::expect_error([&] { (void)parse_n2p2_symfunction(bad); }, {"expected zeta", "'x'"});
     std::vector<std::string_view> unknown = {"Al", "7", "Al", "0.1"};
     test::expect_error([&] { (void)parse_n2p2_symfunction(unknown); },
-                       {"unsupported symmetry function type 7"});
+                       {"unknown n2p2 symmetry function type 7"});
   }
 
   TEST_CASE("symmetry-function kinds: names, n2p2 numbers and shapes from sf_kind_list") {
@@ -575,8 +575,8 @@ TEST_SUITE("descriptors") {
     test::expect_error([] { (void)kind_from_name("g7"); },
                        {"unknown descriptor kind 'g7' (expected radial, angular_narrow"});
     test::expect_error([] { (void)kind_from_n2p2_type(7); },
-                       {"unsupported symmetry function type 7 (annp reads n2p2 types 2, 3, 9, 12, "
-                        "13, 20, 21, 22, 23, 24, 25)"});
+                       {"unknown n2p2 symmetry function type 7 (expected one of 2, 3, 9, 12, 13, "
+                        "20, 21, 22, 23, 24, 25)"});
     // The type a compile-time tag names is the kind the descriptor set checks for.
     static_assert(radial_g2<4>::kind == sf_kind_of<sf_kinds::radial>());
     static_assert(std::is_same_v<angular_g5<2>::kind_type, sf_kinds::angular_wide>);

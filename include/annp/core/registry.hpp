@@ -98,6 +98,53 @@ template <class List> [[nodiscard]] std::string name_list(std::string_view last 
   return s;
 }
 
+/// Calls fn(T{}) for every member T of List, in order.
+template <class List, class Fn> void for_each(Fn&& fn) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) { (fn(at<I, List>{}), ...); }
+  (std::make_index_sequence<List::size>{});
+}
+
+/// Index of the member called `name`; throws annp::error "unknown <what> '<name>' (expected a, b
+/// or c)" when there is none.
+template <class List>
+[[nodiscard]] std::size_t find_named(std::string_view name, std::string_view what) {
+  const std::size_t k = find<List>(name);
+  if (k == npos)
+    throw error("unknown " + std::string(what) + " '" + std::string(name) + "' (expected " +
+                name_list<List>() + ")");
+  return k;
+}
+
+/// Index of the member T whose code(T{}) equals value, among the members whose code is not `none`
+/// (e.g. a number another program uses for the member); throws annp::error "unknown <what>
+/// <value> (expected one of <codes>)" when there is none.
+template <class List, class Code, class V>
+[[nodiscard]] std::size_t find_code(Code code, V value, V none, std::string_view what,
+                                    std::string_view separator = ", ") {
+  const auto text = [](V v) {
+    if constexpr (std::is_same_v<V, char>)
+      return std::string(1, v);
+    else
+      return std::to_string(v);
+  };
+  std::size_t found = npos, k = 0;
+  std::string codes;
+  for_each<List>([&](auto member) {
+    const V c = code(member);
+    if (c != none) {
+      codes += (codes.empty() ? std::string_view() : separator);
+      codes += text(c);
+      if (c == value) found = k;
+    }
+    ++k;
+  });
+  if (found == npos) {
+    const std::string shown = std::is_same_v<V, char> ? "'" + text(value) + "'" : text(value);
+    throw error("unknown " + std::string(what) + " " + shown + " (expected one of " + codes + ")");
+  }
+  return found;
+}
+
 /// Calls fn(T{}) for the index-th member T of List and returns its result (every member's call
 /// must return the same type). Throws annp::error for an index outside the list.
 template <class List, class Fn, std::size_t I = 0>
@@ -126,6 +173,16 @@ template <class List, class Default> class kind {
     return kind(index_of<T, List>);
   }
   [[nodiscard]] static constexpr kind unlisted() noexcept { return kind(npos); }
+  /// The member called `name` (throws annp::error naming `what` and the members otherwise).
+  [[nodiscard]] static kind named(std::string_view name, std::string_view what) {
+    return kind(find_named<List>(name, what));
+  }
+  /// The member whose code is `value` (see registry::find_code).
+  template <class Code, class V>
+  [[nodiscard]] static kind coded(Code code, V value, V none, std::string_view what,
+                                  std::string_view separator = ", ") {
+    return kind(find_code<List>(code, value, none, what, separator));
+  }
   [[nodiscard]] constexpr bool is_listed() const noexcept { return m_index != npos; }
   /// Position in List (npos when unlisted).
   [[nodiscard]] constexpr std::size_t index() const noexcept { return m_index; }
@@ -135,12 +192,6 @@ template <class List, class Default> class kind {
   explicit constexpr kind(std::size_t index) noexcept : m_index(index) {}
   std::size_t m_index = index_of<Default, List>;
 };
-
-/// Calls fn(T{}) for every member T of List, in order.
-template <class List, class Fn> void for_each(Fn&& fn) {
-  [&]<std::size_t... I>(std::index_sequence<I...>) { (fn(at<I, List>{}), ...); }
-  (std::make_index_sequence<List::size>{});
-}
 
 } // namespace registry
 } // namespace annp

@@ -305,14 +305,10 @@ template <class Fn> decltype(auto) with_cutoff(cutoff_kind k, Fn&& fn) {
 }
 
 [[nodiscard]] inline cutoff_kind cutoff_kind_from_name(std::string_view s) {
-  const std::size_t k = registry::find<cutoff_list>(s);
-  if (k == registry::npos)
-    throw error("unknown cutoff function '" + std::string(s) + "' (expected " +
-                registry::name_list<cutoff_list>() + ")");
-  return registry::visit<cutoff_list>(k, []<class C>(C) { return cutoff_kind_of<C>(); });
+  return cutoff_kind::named(s, "cutoff function");
 }
 
-/// n2p2's cutoff_type number of a kind (a cutoff n2p2 lacks has n2p2_type < 0: throws), and the
+/// n2p2's cutoff_type number of a kind (a cutoff n2p2 lacks has n2p2_type = -1: throws), and the
 /// kind of a number (throws for unknown numbers).
 [[nodiscard]] inline int cutoff_kind_n2p2_type(cutoff_kind k) {
   const int type = with_cutoff(k, []<class C>(C) { return C::n2p2_type; });
@@ -322,17 +318,7 @@ template <class Fn> decltype(auto) with_cutoff(cutoff_kind k, Fn&& fn) {
   return type;
 }
 [[nodiscard]] inline cutoff_kind cutoff_kind_from_n2p2(int type) {
-  std::size_t found = registry::npos;
-  std::string types;
-  registry::for_each<cutoff_list>([&]<class C>(C) {
-    if (C::n2p2_type < 0) return;
-    types += (types.empty() ? "" : ", ") + std::to_string(C::n2p2_type);
-    if (C::n2p2_type == type) found = registry::index_of<C, cutoff_list>;
-  });
-  if (found == registry::npos)
-    throw error("unknown n2p2 cutoff_type " + std::to_string(type) + " (expected one of " + types +
-                ")");
-  return registry::visit<cutoff_list>(found, []<class C>(C) { return cutoff_kind_of<C>(); });
+  return cutoff_kind::coded([]<class C>(C) { return C::n2p2_type; }, type, -1, "n2p2 cutoff_type");
 }
 
 } // namespace annp

@@ -222,11 +222,7 @@ inline constexpr auto sf_kind_table = sf_kind_rows(sf_kind_list{});
 }
 
 [[nodiscard]] inline sf_kind kind_from_name(std::string_view name) {
-  const std::size_t k = registry::find<sf_kind_list>(name);
-  if (k == registry::npos)
-    throw error("unknown descriptor kind '" + std::string(name) + "' (expected " +
-                registry::name_list<sf_kind_list>() + ")");
-  return registry::visit<sf_kind_list>(k, []<class K>(K) { return sf_kind_of<K>(); });
+  return sf_kind::named(name, "descriptor kind");
 }
 
 /// Calls fn with the kind type (a default-constructed sf_kinds:: object) of a run-time kind.

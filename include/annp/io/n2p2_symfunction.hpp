@@ -29,17 +29,8 @@ namespace annp {
 
 /// The kind of an n2p2 symmetry-function type number; throws for types annp does not read.
 [[nodiscard]] inline sf_kind kind_from_n2p2_type(int type) {
-  std::size_t found = registry::npos;
-  std::string types;
-  registry::for_each<sf_kind_list>([&]<class K>(K) {
-    if (K::n2p2_type < 0) return;
-    types += (types.empty() ? "" : ", ") + std::to_string(K::n2p2_type);
-    if (K::n2p2_type == type) found = registry::index_of<K, sf_kind_list>;
-  });
-  if (found == registry::npos)
-    throw error("symfunction_short: unsupported symmetry function type " + std::to_string(type) +
-                " (annp reads n2p2 types " + types + ")");
-  return registry::visit<sf_kind_list>(found, []<class K>(K) { return sf_kind_of<K>(); });
+  return sf_kind::coded([]<class K>(K) { return K::n2p2_type; }, type, -1,
+                        "n2p2 symmetry function type");
 }
 
 /// Parses the fields of a symfunction_short line (without the keyword). Throws annp::error

@@ -262,27 +262,13 @@ template <class Fn> decltype(auto) with_activation(activation_kind k, Fn&& fn) {
 }
 
 [[nodiscard]] inline activation_kind activation_from_name(std::string_view name) {
-  const std::size_t k = registry::find<activation_list>(name);
-  if (k == registry::npos)
-    throw error("unknown activation '" + std::string(name) + "' (expected " +
-                registry::name_list<activation_list>() + ")");
-  return registry::visit<activation_list>(k, []<class A>(A) { return activation_kind::of<A>(); });
+  return activation_kind::named(name, "activation");
 }
 
 /// n2p2's letter (global_activation_short) -> kind; throws for unknown letters.
 [[nodiscard]] inline activation_kind activation_from_n2p2(char c) {
-  activation_kind found = activation_kind::unlisted();
-  std::string letters;
-  registry::for_each<activation_list>([&]<class A>(A) {
-    if (A::n2p2_code == '\0') return;
-    letters += letters.empty() ? "" : " ";
-    letters += A::n2p2_code;
-    if (A::n2p2_code == c) found = activation_kind::of<A>();
-  });
-  if (!found.is_listed())
-    throw error(std::string("unknown n2p2 activation letter '") + c + "' (expected one of " +
-                letters + ")");
-  return found;
+  return activation_kind::coded([]<class A>(A) { return A::n2p2_code; }, c, '\0',
+                                "n2p2 activation letter", " ");
 }
 
 [[nodiscard]] inline char activation_n2p2_code(activation_kind k) {
