@@ -3,6 +3,8 @@
 //   simd     annp's block path (register-tiled xsimd kernels)
 //   scalar   annp's plain per-atom path (a scalar loop per atom)
 //   xtensor  the same layer written as an xtensor expression
+// and static_* : the same networks as static types (network<24, dense<20, tanh>, ...>: constant
+// sizes, fixed-size parameters, activations called directly) against the dynamic ones above.
 // Counters: GFLOPs (2 flops per multiply-add of the dense layers; activations not counted) and
 // the fraction of this core's FMA peak, measured by peak_fma (independent FMA chains on full SIMD
 // registers).
@@ -201,6 +203,60 @@ template <bool Xsimd> void tanh_values(benchmark::State& state) {
 void tanh_annp(benchmark::State& state) { tanh_values<false>(state); }
 void tanh_xsimd(benchmark::State& state) { tanh_values<true>(state); }
 
+// Static networks of the two hidden shapes above, 24 and 64 inputs.
+using static_24_2x20 =
+    network<24, dense<20, act::tanh>, dense<20, act::tanh>, dense<1, act::linear>>;
+using static_64_3x64 = network<64, dense<64, act::tanh>, dense<64, act::tanh>, dense<64, act::tanh>,
+                               dense<1, act::linear>>;
+
+template <class Net> Net make_static() {
+  Net net;
+  initialize(net, init::nguyen_widrow{}, 1);
+  return net;
+}
+
+// Argument: atoms in the block.
+template <class Net> void static_forward(benchmark::State& state) {
+  const auto net = make_static<Net>();
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto x = inputs(n, Net::input_size);
+  std::vector<double> e(n);
+  network_workspace ws;
+  for (auto _ : state) {
+    net.energies(ws, x.data(), n, Net::input_size, e.data());
+    benchmark::DoNotOptimize(e.data());
+  }
+  counters(state, dynamic_network(net), n, 1.0);
+}
+
+template <class Net> void static_forward_backward(benchmark::State& state) {
+  const auto net = make_static<Net>();
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto x = inputs(n, Net::input_size);
+  std::vector<double> e(n), d(n * Net::input_size);
+  network_workspace ws;
+  for (auto _ : state) {
+    net.energies_and_input_gradients(ws, x.data(), n, Net::input_size, e.data(), d.data(),
+                                     Net::input_size);
+    benchmark::DoNotOptimize(d.data());
+  }
+  counters(state, dynamic_network(net), n, 2.0);
+}
+
+template <class Net> void static_scalar_forward(benchmark::State& state) {
+  const auto net = make_static<Net>();
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto x = inputs(n, Net::input_size);
+  for (auto _ : state)
+    for (std::size_t a = 0; a < n; ++a)
+      benchmark::DoNotOptimize(net.evaluate(x.data() + a * Net::input_size));
+  counters(state, dynamic_network(net), n, 1.0);
+}
+
+void blocks(benchmark::internal::Benchmark* b) {
+  for (long block : {1, 16, 128, 1024}) b->Arg(block);
+}
+
 void shapes(benchmark::internal::Benchmark* b) {
   for (long in : {24, 64})
     for (auto [width, hidden] : {std::pair{20L, 2L}, std::pair{64L, 3L}})
@@ -218,4 +274,10 @@ BENCHMARK(scalar_forward)->Apply(shapes);
 BENCHMARK(xtensor_forward)->Apply(shapes);
 BENCHMARK(simd_forward_backward)->Apply(shapes);
 BENCHMARK(scalar_forward_backward)->Apply(shapes);
+BENCHMARK_TEMPLATE(static_forward, static_24_2x20)->Apply(blocks);
+BENCHMARK_TEMPLATE(static_forward, static_64_3x64)->Apply(blocks);
+BENCHMARK_TEMPLATE(static_forward_backward, static_24_2x20)->Apply(blocks);
+BENCHMARK_TEMPLATE(static_forward_backward, static_64_3x64)->Apply(blocks);
+BENCHMARK_TEMPLATE(static_scalar_forward, static_24_2x20)->Apply(blocks);
+BENCHMARK_TEMPLATE(static_scalar_forward, static_64_3x64)->Apply(blocks);
 BENCHMARK_MAIN();

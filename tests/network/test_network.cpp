@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <annp/network/init.hpp>
 #include <annp/network/network.hpp>
 
@@ -191,10 +192,26 @@ TEST_SUITE("network") {
     static_assert(net_t::input_size == 6);
     static_assert(net_t::parameter_count == 6 * 8 + 8 + 8 * 5 + 5 + 5 + 1);
     static_assert(network_type<net_t>);
+    // The static network is its parameters and nothing else: fixed-size storage, no shape data.
+    static_assert(sizeof(net_t) == net_t::parameter_count * sizeof(double));
+    static_assert(net_t::offsets[2] == 6 * 8 + 8 + 8 * 5 + 5);
     net_t s;
     initialize(s, init::nguyen_widrow{}, 5);
     const dynamic_network d(s);
-    CHECK(d.layers() == s.layers());
+    CHECK(std::ranges::equal(d.layers(), s.layers()));
+    CHECK(d.describe() == s.describe());
+    {
+      // The per-atom path too: values, input gradients and both parameter-gradient kinds.
+      std::mt19937_64 r(8);
+      const auto g = random_vector(r, 6), u = random_vector(r, 6);
+      std::vector<double> gs(6), gd(6), ps(s.parameter_size(), 0.0), pd(s.parameter_size(), 0.0);
+      CHECK(s.evaluate(g.data()) == d.evaluate(g.data()));
+      CHECK(s.evaluate(g.data(), gs.data()) == d.evaluate(g.data(), gd.data()));
+      CHECK(gs == gd);
+      s.parameter_gradient(g.data(), 0.7, u.data(), -1.3, ps.data());
+      d.parameter_gradient(g.data(), 0.7, u.data(), -1.3, pd.data());
+      CHECK(ps == pd);
+    }
     std::mt19937_64 rng(4);
     const std::size_t n = 77;
     const auto X = random_vector(rng, n * 6), U = random_vector(rng, n * 6),

@@ -17,13 +17,17 @@
 #include <annp/network/network.hpp>
 
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <random>
 
 namespace annp {
 
+/// An initialiser sets every parameter of a network from a random engine. It is called with the
+/// network type being initialised (static or dynamic), so the built-in ones are templates over
+/// annp::network_type; the concept checks the dynamic case.
 template <class P>
-concept network_initializer = requires(const P p, network_core& net, std::mt19937_64& rng) {
+concept network_initializer = requires(const P p, dynamic_network& net, std::mt19937_64& rng) {
   p(net, rng);
 };
 
@@ -36,13 +40,13 @@ namespace init {
 
 struct uniform {
   double lo = -1.0, hi = 1.0;
-  void operator()(network_core& net, std::mt19937_64& rng) const {
+  template <network_type N> void operator()(N& net, std::mt19937_64& rng) const {
     for (double& p : net.parameters()) p = lo + (hi - lo) * uniform01(rng);
   }
 };
 
 struct glorot {
-  void operator()(network_core& net, std::mt19937_64& rng) const {
+  template <network_type N> void operator()(N& net, std::mt19937_64& rng) const {
     for (std::size_t l = 0; l < net.layer_count(); ++l) {
       const auto& s = net.layers()[l];
       const double scale = std::sqrt(6.0 / static_cast<double>(s.in + s.out));
@@ -54,7 +58,7 @@ struct glorot {
 
 struct nguyen_widrow {
   double lo = -1.0, hi = 1.0;
-  void operator()(network_core& net, std::mt19937_64& rng) const {
+  template <network_type N> void operator()(N& net, std::mt19937_64& rng) const {
     uniform{lo, hi}(net, rng);
     const std::size_t L = net.layer_count();
     for (std::size_t l = 0; l + 1 < L; ++l) {
@@ -83,8 +87,9 @@ static_assert(network_initializer<nguyen_widrow>);
 } // namespace init
 
 /// Initialises a network with a policy and a seed.
-template <network_initializer Init>
-void initialize(network_core& net, const Init& policy, std::uint64_t seed) {
+template <network_type N, class Init>
+requires std::invocable<const Init&, N&, std::mt19937_64&>
+void initialize(N& net, const Init& policy, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   policy(net, rng);
 }

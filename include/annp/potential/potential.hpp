@@ -146,7 +146,8 @@ template <class Descriptor, class Network> class potential {
     m_descriptors = Descriptor(m.elements, m.functions, m.cutoff_alpha, m.spins);
     for (std::size_t e = 0; e < m.elements.size(); ++e) {
       try {
-        m_networks.emplace_back(static_cast<const network_core&>(m.networks[e]));
+        m_networks.emplace_back(m.networks[e]);
+        m_networks.back().require_evaluable();
       } catch (const error& ex) {
         throw error("element " + std::string(symbol(m.elements[e])) + ": " + ex.what());
       }
@@ -169,7 +170,7 @@ template <class Descriptor, class Network> class potential {
       for (const auto& f : engine().functions(e)) m.functions.push_back(f);
     m.spins = engine().spins();
     m.scaling = m_scaling;
-    for (const auto& n : m_networks) m.networks.emplace_back(static_cast<const network_core&>(n));
+    for (const auto& n : m_networks) m.networks.emplace_back(n);
     m.atomic_energies = m_atomic_energies;
     m.energy_scale = m_energy_scale;
     m.core = m_core;
