@@ -2,6 +2,9 @@
 // r_c = 6 Å (about 54 neighbours), a standard set of 8 radial + 16 angular functions in four
 // variants: narrow angular (n2p2 type 3), wide angular (type 9), polynomial (types 20 + 21) and
 // Chebyshev (aenet). Reported as time per atom (items = atoms); one thread.
+// *_static: the same functions through the engine of a static descriptor set
+// (descriptor_set<cutoff::cosine, radial_g2<8>, angular_narrow<16>>::engine_type and so on):
+// kernels compiled for exactly those kinds' families, against the run-time engine.
 #include <annp/descriptors/descriptor_set.hpp>
 #include <annp/descriptors/parameter_grid.hpp>
 
@@ -76,11 +79,12 @@ std::vector<symmetry_function> chebyshev_set() {
 }
 
 // what: 0 values only, 1 values + full Jacobian, 2 values + contracted derivative (forces).
+template <class Engine = descriptor_engine<cutoff::cosine>>
 void run(benchmark::State& state, const std::vector<symmetry_function>& functions, long what) {
-  const descriptor_engine<cutoff::cosine> eng({Al}, functions);
+  const Engine eng({Al}, functions);
   const structure s = bench::fcc_rattled(10);
   const neighbor_list nl(s, eng.max_cutoff());
-  descriptor_engine<cutoff::cosine>::workspace ws;
+  typename Engine::workspace ws;
   std::vector<int> element(nl.max_count(), 0);
   std::vector<double> g(eng.size(0)), w(eng.size(0), 0.5);
   for (auto _ : state) {
@@ -108,6 +112,24 @@ void wide(benchmark::State& st) {
 void polynomial(benchmark::State& st) { run(st, polynomial_set(), st.range(0)); }
 void chebyshev(benchmark::State& st) { run(st, chebyshev_set(), st.range(0)); }
 
+template <class... Kinds>
+using static_engine = typename descriptor_set<cutoff::cosine, Kinds...>::engine_type;
+void narrow_static(benchmark::State& st) {
+  run<static_engine<radial_g2<8>, angular_narrow<16>>>(
+      st, exponential_set(sf_kind_of<sf_kinds::angular_narrow>()), st.range(0));
+}
+void wide_static(benchmark::State& st) {
+  run<static_engine<radial_g2<8>, angular_wide<16>>>(
+      st, exponential_set(sf_kind_of<sf_kinds::angular_wide>()), st.range(0));
+}
+void polynomial_static(benchmark::State& st) {
+  run<static_engine<radial_compact<8>, angular_narrow_compact<16>>>(st, polynomial_set(),
+                                                                    st.range(0));
+}
+void chebyshev_static(benchmark::State& st) {
+  run<static_engine<chebyshev_radial<8>, chebyshev_angular<16>>>(st, chebyshev_set(), st.range(0));
+}
+
 } // namespace
 
 // Argument: 0 values only, 1 values + full Jacobian, 2 values + contracted derivatives.
@@ -115,4 +137,8 @@ BENCHMARK(narrow)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(wide)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(polynomial)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(chebyshev)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(narrow_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(wide_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(polynomial_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(chebyshev_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

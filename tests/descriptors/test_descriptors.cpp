@@ -495,6 +495,61 @@ TEST_SUITE("descriptors") {
     MESSAGE("compared ", compared, " values; largest difference to n2p2 ", worst);
   }
 
+  TEST_CASE(
+      "a static descriptor set runs kernels compiled for its kinds; same numbers as dynamic") {
+    // Seven kinds of six forms (Gaussian radial, narrow and wide cos-power angular, compact radial
+    // and wide compact angular, Chebyshev radial and angular).
+    using set = descriptor_set<cutoff::cosine, radial_g2<2>, angular_narrow<1>, angular_wide<1>,
+                               radial_compact<2>, angular_wide_compact<1>, chebyshev_radial<3>,
+                               chebyshev_angular<2>>;
+    using forms = set::engine_type::form_list;
+    static_assert(forms::size == 7);
+    static_assert(forms::forms[0] == detail::form_of(sf_kind_of<sf_kinds::radial>()));
+    static_assert(forms::forms[0].fixed && !forms::forms[0].angular);
+    static_assert(forms::forms[1].angular && forms::forms[1].narrow);
+    static_assert(forms::forms[6].legs == detail::leg_family::cutoff_only &&
+                  forms::forms[6].angles == detail::angle_family::chebyshev);
+    // Two kinds of one form share its kernels.
+    using shared = descriptor_set<cutoff::cosine, radial_g2<1>, radial_weighted<1>>;
+    static_assert(shared::engine_type::form_list::size == 1);
+    static_assert(descriptor_set<cutoff::cosine>::engine_type::form_list::size == 3); // run-time
+
+    const std::vector<std::pair<sf_kind, std::size_t>> pattern{
+        {sf_kind_of<sf_kinds::radial>(), 2},
+        {sf_kind_of<sf_kinds::angular_narrow>(), 1},
+        {sf_kind_of<sf_kinds::angular_wide>(), 1},
+        {sf_kind_of<sf_kinds::radial_compact>(), 2},
+        {sf_kind_of<sf_kinds::angular_wide_compact>(), 1},
+        {sf_kind_of<sf_kinds::chebyshev_radial>(), 3},
+        {sf_kind_of<sf_kinds::chebyshev_angular>(), 2}};
+    std::vector<symmetry_function> functions;
+    for (int centre : {Al, O}) {
+      const auto all = catalogue(centre);
+      for (const auto& [kind, n] : pattern) {
+        std::size_t taken = 0;
+        for (const auto& f : all)
+          if (f.kind == kind && taken < n) {
+            functions.push_back(f);
+            ++taken;
+          }
+        REQUIRE(taken == n);
+      }
+    }
+    const set fixed({Al, O}, functions, 0.1);
+    const descriptor_engine<cutoff::cosine> run_time({Al, O}, functions, 0.1);
+    std::mt19937_64 rng(31);
+    const structure s = random_two_element(rng, 9);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto a = evaluate(fixed.engine(), s, i, true);
+      const auto b = evaluate(run_time, s, i, true);
+      CHECK(a.g == b.g);
+      bool same = a.dg.size() == b.dg.size();
+      for (std::size_t k = 0; same && k < a.dg.size(); ++k)
+        for (std::size_t d = 0; d < 3; ++d) same = same && a.dg[k][d] == b.dg[k][d];
+      CHECK(same);
+    }
+  }
+
   TEST_CASE("descriptor_set checks the compile-time pattern") {
     using set = descriptor_set<cutoff::cosine, radial_g2<2>, angular_narrow<1>>;
     static_assert(set::size == 3);

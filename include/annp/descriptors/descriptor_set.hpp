@@ -24,6 +24,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace annp {
@@ -68,7 +69,12 @@ concept descriptor_kind = requires {
 template <cutoff_function Cutoff, descriptor_kind... Kinds> class descriptor_set {
  public:
   using cutoff_type = Cutoff;
-  using engine_type = descriptor_engine<Cutoff>;
+  /// A static set's engine has kernels for exactly the forms of its kinds (compile-time families,
+  /// no per-batch family branch); a dynamic set's serves any function.
+  using engine_type =
+      std::conditional_t<sizeof...(Kinds) == 0, descriptor_engine<Cutoff>,
+                         descriptor_engine<Cutoff, typename detail::distinct_forms<detail::form_of(
+                                                       Kinds::kind)...>::type>>;
   using workspace = typename engine_type::workspace;
   static constexpr bool is_dynamic = sizeof...(Kinds) == 0;
   /// The kind tags (sf_count<Kind, N>...), in order.

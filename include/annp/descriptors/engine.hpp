@@ -1,6 +1,6 @@
 #pragma once
-// descriptor_engine<Cutoff>: evaluates any list of symmetry functions per element, with exact
-// derivatives, fast.
+// descriptor_engine<Cutoff, Forms>: evaluates any list of symmetry functions per element, with
+// exact derivatives, fast.
 //
 // How it is fast:
 //  - Functions are grouped by (kind family, neighbour elements, r_c). Within a group, per
@@ -10,6 +10,10 @@
 //  - The Gaussian of a narrow angular function factorises,
 //    exp(-eta [(r_ij-r_s)^2 + (r_ik-r_s)^2 + (r_jk-r_s)^2]) = E(r_ij) E(r_ik) E(r_jk), so only
 //    E(r_jk) costs an exponential per triplet; wide angular functions cost none.
+//  - Each group runs kernels compiled for its form (pair/triplet, narrow/wide, leg and angle
+//    families): a static descriptor set's engine (Forms = the forms of its kinds) has the families
+//    fixed at compile time, the run-time engine (Forms = detail::run_time_forms) reads them from
+//    the group. The dispatch happens once per group and atom, never inside the batch loops.
 //  - The neighbours of an atom are gathered into structure-of-arrays segments per element, each
 //    aligned to the SIMD width and padded with weight-0 dummies, and the pair and triplet loops run
 //    over SIMD batches (xsimd) of neighbours k for each neighbour j.
@@ -37,6 +41,7 @@
 #include <numbers>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace annp {
@@ -95,7 +100,10 @@ struct member {
   std::size_t angle; // index into the group's angle list (angular groups)
 };
 
+inline constexpr std::size_t npos_slot = static_cast<std::size_t>(-1);
+
 struct function_group {
+  std::size_t form_slot = npos_slot; // which of the engine's forms runs this group
   bool angular = false;
   bool narrow = false;
   leg_family legs = leg_family::gaussian;
@@ -128,6 +136,69 @@ struct function_group {
   }
 };
 
+/// What a group computes, as far as the kernels care: pair or triplet terms, narrow or wide, and
+/// the leg and angle families. A fixed form is known at compile time (the kinds of a static
+/// descriptor set), so its kernels contain exactly its families' code; a run-time form
+/// (fixed = false) leaves the families to the group and its kernels branch on them.
+struct group_form {
+  bool angular = false, narrow = false, fixed = false;
+  leg_family legs = leg_family::gaussian;
+  angle_family angles = angle_family::none;
+  friend constexpr bool operator==(const group_form&, const group_form&) = default;
+  /// Whether a group of form g runs in kernels compiled for this form.
+  [[nodiscard]] constexpr bool serves(const group_form& g) const noexcept {
+    return angular == g.angular && narrow == g.narrow &&
+           (!fixed || (legs == g.legs && angles == g.angles));
+  }
+};
+
+/// The (fixed) form of a symmetry-function kind.
+[[nodiscard]] constexpr group_form form_of(sf_kind k) noexcept {
+  group_form f;
+  f.angular = is_angular(k);
+  f.narrow = is_narrow(k);
+  f.fixed = true;
+  if (is_chebyshev(k)) {
+    f.legs = f.angular ? leg_family::cutoff_only : leg_family::chebyshev;
+    f.angles = f.angular ? angle_family::chebyshev : angle_family::none;
+  } else if (is_compact(k)) {
+    f.legs = leg_family::compact;
+    f.angles = f.angular ? angle_family::compact : angle_family::none;
+  } else {
+    f.legs = leg_family::gaussian;
+    f.angles = f.angular ? angle_family::cos_power : angle_family::none;
+  }
+  return f;
+}
+
+/// The forms an engine has kernels for.
+template <group_form... Fs> struct form_list {
+  static constexpr std::array<group_form, sizeof...(Fs)> forms{Fs...};
+  static constexpr std::size_t size = sizeof...(Fs);
+};
+
+/// Any function at all, families chosen per group at run time (models read from files).
+using run_time_forms = form_list<group_form{false, false, false}, group_form{true, true, false},
+                                 group_form{true, false, false}>;
+
+/// The distinct forms among All, in first-appearance order, as a form_list.
+template <group_form... All> struct distinct_forms {
+  static constexpr auto distinct = [] {
+    constexpr std::array<group_form, sizeof...(All)> all{All...};
+    std::array<group_form, sizeof...(All)> out{};
+    std::size_t n = 0;
+    for (const auto& f : all) {
+      bool seen = false;
+      for (std::size_t k = 0; k < n; ++k) seen = seen || out[k] == f;
+      if (!seen) out[n++] = f;
+    }
+    return std::pair{out, n};
+  }();
+  template <std::size_t... I>
+  static auto make(std::index_sequence<I...>) -> form_list<distinct.first[I]...>;
+  using type = decltype(make(std::make_index_sequence<distinct.second>{}));
+};
+
 template <class V> std::size_t index_of(std::vector<V>& list, const V& value) {
   for (std::size_t k = 0; k < list.size(); ++k)
     if (list[k] == value) return k;
@@ -144,9 +215,14 @@ template <class T> T pow_int(const T& b, int n) {
 
 } // namespace detail
 
-template <cutoff_function Cutoff> class descriptor_engine {
+/// Forms: the group forms it has kernels for (detail::form_list). The default serves every
+/// function kind, branching on leg and angle families inside the kernels; a static
+/// descriptor_set passes the fixed forms of its kinds, so each of its groups runs kernels
+/// compiled for exactly its families (dispatch once per group, no family branch per batch).
+template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class descriptor_engine {
  public:
   using cutoff_type = Cutoff;
+  using form_list = Forms;
   static constexpr std::size_t W = simd::width;
 
   /// Per-thread scratch: the gathered neighbourhood of one atom, the Jacobian and temporaries.
@@ -359,6 +435,8 @@ template <cutoff_function Cutoff> class descriptor_engine {
       detail::function_group key;
       key.angular = is_angular(f.kind);
       key.narrow = is_narrow(f.kind);
+      // (A kind outside a static set's forms keeps form_slot = npos; the set then refuses the
+      // pattern with its own message before anything runs.)
       key.rc = f.rc;
       key.weight = is_z_weighted(f.kind)                  ? detail::weighting::atomic_number
                    : (is_chebyshev(f.kind) && f.weighted) ? detail::weighting::spin
@@ -368,16 +446,11 @@ template <cutoff_function Cutoff> class descriptor_engine {
         key.e2 = key.angular ? element_index(f.e2) : -1;
         if (key.e2 >= 0 && key.e2 < key.e1) std::swap(key.e1, key.e2);
       }
-      if (is_chebyshev(f.kind)) {
-        key.legs = key.angular ? detail::leg_family::cutoff_only : detail::leg_family::chebyshev;
-        key.angles = key.angular ? detail::angle_family::chebyshev : detail::angle_family::none;
-      } else if (is_compact(f.kind)) {
-        key.legs = detail::leg_family::compact;
-        key.angles = key.angular ? detail::angle_family::compact : detail::angle_family::none;
-      } else {
-        key.legs = detail::leg_family::gaussian;
-        key.angles = key.angular ? detail::angle_family::cos_power : detail::angle_family::none;
-      }
+      const detail::group_form form = detail::form_of(f.kind);
+      key.legs = form.legs;
+      key.angles = form.angles;
+      for (std::size_t k = 0; k < Forms::size && key.form_slot == detail::npos_slot; ++k)
+        if (Forms::forms[k].serves(form)) key.form_slot = k;
       detail::function_group* g = nullptr;
       for (auto& candidate : groups)
         if (candidate.angular == key.angular && candidate.narrow == key.narrow &&
@@ -427,14 +500,36 @@ template <cutoff_function Cutoff> class descriptor_engine {
 
   // Radial factors R_p(r) (and, with Deriv, dR_p/dr) of every leg of a group at one batch of
   // distances.
-  template <bool Deriv, class T>
+  // The form's leg family, fixed at compile time or read from the group.
+  template <bool Deriv, detail::group_form F, class T>
   static void legs_at(const detail::function_group& g, const Cutoff& fc, const T& r, T* R, T* dR) {
+    if constexpr (F.fixed) {
+      legs_of<Deriv, F.legs>(g, fc, r, R, dR);
+    } else {
+      switch (g.legs) {
+      case detail::leg_family::gaussian:
+        legs_of<Deriv, detail::leg_family::gaussian>(g, fc, r, R, dR);
+        break;
+      case detail::leg_family::compact:
+        legs_of<Deriv, detail::leg_family::compact>(g, fc, r, R, dR);
+        break;
+      case detail::leg_family::chebyshev:
+        legs_of<Deriv, detail::leg_family::chebyshev>(g, fc, r, R, dR);
+        break;
+      case detail::leg_family::cutoff_only:
+        legs_of<Deriv, detail::leg_family::cutoff_only>(g, fc, r, R, dR);
+        break;
+      }
+    }
+  }
+
+  template <bool Deriv, detail::leg_family L, class T>
+  static void legs_of(const detail::function_group& g, const Cutoff& fc, const T& r, T* R, T* dR) {
     using std::exp;
     using std::min;
     using xsimd::exp;
     using xsimd::min;
-    switch (g.legs) {
-    case detail::leg_family::gaussian: {
+    if constexpr (L == detail::leg_family::gaussian) {
       T f, df;
       fc.evaluate(r, f, df);
       for (std::size_t p = 0; p < g.gaussians.size(); ++p) {
@@ -443,9 +538,7 @@ template <cutoff_function Cutoff> class descriptor_engine {
         R[p] = e * f;
         if constexpr (Deriv) dR[p] = e * (df - 2.0 * g.gaussians[p].eta * d * f);
       }
-      break;
-    }
-    case detail::leg_family::compact: {
+    } else if constexpr (L == detail::leg_family::compact) {
       for (std::size_t p = 0; p < g.compacts.size(); ++p) {
         const compact_function c(g.compacts[p].rl, g.rc, g.compacts[p].core);
         T v, dv;
@@ -454,9 +547,7 @@ template <cutoff_function Cutoff> class descriptor_engine {
         R[p] = select(inside, v, T(0.0));
         if constexpr (Deriv) dR[p] = select(inside, dv, T(0.0));
       }
-      break;
-    }
-    case detail::leg_family::chebyshev: {
+    } else if constexpr (L == detail::leg_family::chebyshev) {
       T f, df;
       fc.evaluate(r, f, df);
       const T x = min(2.0 * r / g.rc - 1.0, T(1.0));
@@ -467,9 +558,8 @@ template <cutoff_function Cutoff> class descriptor_engine {
         R[k] = t * f;
         if constexpr (Deriv) dR[k] = (2.0 / g.rc) * dR[k] * f + t * df;
       }
-      break;
-    }
-    case detail::leg_family::cutoff_only: fc.evaluate(r, R[0], dR[0]); break;
+    } else {
+      fc.evaluate(r, R[0], dR[0]);
     }
   }
 
@@ -489,8 +579,28 @@ template <cutoff_function Cutoff> class descriptor_engine {
   }
 
   // Angular factors A_q(cos) and (with Deriv) dA_q/dcos.
-  template <bool Deriv, class T>
+  template <bool Deriv, detail::group_form F, class T>
   static void angles_at(const detail::function_group& g, const T& c, T* A, T* dA) {
+    if constexpr (F.fixed) {
+      angles_of<Deriv, F.angles>(g, c, A, dA);
+    } else {
+      switch (g.angles) {
+      case detail::angle_family::cos_power:
+        angles_of<Deriv, detail::angle_family::cos_power>(g, c, A, dA);
+        break;
+      case detail::angle_family::compact:
+        angles_of<Deriv, detail::angle_family::compact>(g, c, A, dA);
+        break;
+      case detail::angle_family::chebyshev:
+        angles_of<Deriv, detail::angle_family::chebyshev>(g, c, A, dA);
+        break;
+      case detail::angle_family::none: break;
+      }
+    }
+  }
+
+  template <bool Deriv, detail::angle_family Fam, class T>
+  static void angles_of(const detail::function_group& g, const T& c, T* A, T* dA) {
     using std::abs;
     using std::acos;
     using std::exp;
@@ -505,8 +615,7 @@ template <cutoff_function Cutoff> class descriptor_engine {
     using xsimd::max;
     using xsimd::min;
     using xsimd::sqrt;
-    switch (g.angles) {
-    case detail::angle_family::cos_power:
+    if constexpr (Fam == detail::angle_family::cos_power) {
       for (std::size_t q = 0; q < g.powers.size(); ++q) {
         const auto& cp = g.powers[q];
         const T base = 1.0 + cp.lambda * c;
@@ -521,8 +630,7 @@ template <cutoff_function Cutoff> class descriptor_engine {
         A[q] = cp.prefactor * bz1 * b;
         if constexpr (Deriv) dA[q] = (cp.prefactor * cp.zeta * cp.lambda) * bz1;
       }
-      break;
-    case detail::angle_family::compact: {
+    } else if constexpr (Fam == detail::angle_family::compact) {
       const T cc = min(max(c, T(-1.0)), T(1.0));
       const T theta = acos(cc);
       const auto interior = abs(c) < T(1.0);
@@ -536,14 +644,9 @@ template <cutoff_function Cutoff> class descriptor_engine {
         A[q] = select(inside, v, T(0.0));
         if constexpr (Deriv) dA[q] = select(inside, dv * dtheta, T(0.0));
       }
-      break;
-    }
-    case detail::angle_family::chebyshev: {
+    } else if constexpr (Fam == detail::angle_family::chebyshev) {
       const T cc = min(max(c, T(-1.0)), T(1.0));
       chebyshev(cc, g.max_order, A, dA);
-      break;
-    }
-    case detail::angle_family::none: break;
     }
   }
 
@@ -557,19 +660,30 @@ template <cutoff_function Cutoff> class descriptor_engine {
     }
   }
 
+  // One dispatch per group: to the kernels compiled for the group's form.
   template <mode M>
   void run_group(workspace& ws, const detail::function_group& g, const Cutoff& fc,
                  const double* w) const {
-    if (!g.angular)
-      radial_kernel<M>(ws, g, fc, w);
-    else if (g.narrow)
-      angular_kernel<M, true>(ws, g, fc, w);
+    const bool ran = [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return ((g.form_slot == I && (run_form<M, Forms::forms[I]>(ws, g, fc, w), true)) || ...);
+    }
+    (std::make_index_sequence<Forms::size>{});
+    if (!ran)
+      throw error("descriptor engine: a group of " + std::string(g.angular ? "angular" : "radial") +
+                  " functions has no kernels in this engine (internal error)");
+  }
+
+  template <mode M, detail::group_form F>
+  void run_form(workspace& ws, const detail::function_group& g, const Cutoff& fc,
+                const double* w) const {
+    if constexpr (F.angular)
+      angular_kernel<M, F>(ws, g, fc, w);
     else
-      angular_kernel<M, false>(ws, g, fc, w);
+      radial_kernel<M, F>(ws, g, fc, w);
   }
 
   // Pair terms: G_m += sum_j w_j R_p(r_j); dG_m/dr_j = w_j R_p'(r_j) r_j / r_j.
-  template <mode M>
+  template <mode M, detail::group_form F>
   void radial_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
                      const double* wm) const {
     using B = simd::batch;
@@ -588,7 +702,7 @@ template <cutoff_function Cutoff> class descriptor_engine {
     double* __restrict fz = ws.m_fz.data();
     for (std::size_t s = begin; s < end; s += W) {
       const B r = simd::load(ws.m_r.data() + s);
-      legs_at<deriv>(g, fc, r, R, dR);
+      legs_at<deriv, F>(g, fc, r, R, dR);
       const B w = simd::load(weight + s);
       B t(0.0);
       for (const auto& mem : g.members) {
@@ -620,9 +734,10 @@ template <cutoff_function Cutoff> class descriptor_engine {
   //   cb = A' S/(a b) - A R_ij R_ik R'_jk/c w
   //   cc = A (R_ij R'_ik/b R_jk + R_ij R_ik R'_jk/c) w - A' S cos/b^2
   // Neighbour j is scalar, neighbours k a SIMD batch.
-  template <mode M, bool Narrow>
+  template <mode M, detail::group_form F>
   void angular_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
                       const double* wm) const {
+    constexpr bool Narrow = F.narrow;
     using B = simd::batch;
     constexpr bool deriv = M != mode::values;
     const std::size_t nl = g.leg_count(), na = g.angle_count(), nm = g.members.size();
@@ -637,7 +752,7 @@ template <cutoff_function Cutoff> class descriptor_engine {
     double* __restrict dleg = ws.m_dleg.data();
     for (std::size_t s = 0; s < ws.m_slots; s += W) {
       const B r = simd::load(ws.m_r.data() + s);
-      legs_at<deriv>(g, fc, r, R, dR);
+      legs_at<deriv, F>(g, fc, r, R, dR);
       for (std::size_t p = 0; p < nl; ++p) {
         simd::store(leg + p * ld + s, R[p]);
         if constexpr (deriv) simd::store(dleg + p * ld + s, dR[p] / r);
@@ -690,9 +805,9 @@ template <cutoff_function Cutoff> class descriptor_engine {
           if (xsimd::all(c2 >= B(g.rc * g.rc))) continue;
           const B c = xsimd::sqrt(c2);
           inv_c = 1.0 / c;
-          legs_at<deriv>(g, fc, c, Rjk, dRjk);
+          legs_at<deriv, F>(g, fc, c, Rjk, dRjk);
         }
-        angles_at<deriv>(g, cos, A, dA);
+        angles_at<deriv, F>(g, cos, A, dA);
         const B inv_ab = inv_a * inv_b;
         const B f1 = cos * inv_a2, f3 = cos * (inv_b * inv_b);
         for (std::size_t p = 0; p < nl; ++p) {
