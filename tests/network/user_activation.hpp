@@ -1,6 +1,6 @@
 #pragma once
 // A user-written activation for the tests of static networks and static training:
-// softsign x / (1 + |x|), on doubles and SIMD batches, with kind = custom.
+// softsign x / (1 + |x|), on doubles and SIMD batches (not a member of annp::activation_list).
 
 #include <annp/network/activations.hpp>
 
