@@ -34,12 +34,14 @@
 #include <annp/potential/metrics.hpp>
 #include <annp/potential/model.hpp>
 #include <annp/potential/potential.hpp>
+#include <annp/potential/results.hpp>
 #include <annp/properties/properties.hpp>
 #include <annp/structure/crystals.hpp>
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
 #include <annp/training/concepts.hpp>
 #include <annp/training/dataset.hpp>
+#include <annp/training/evaluator.hpp>
 #include <annp/training/network_set.hpp>
 #include <annp/training/objective.hpp>
 #include <annp/training/optimizer.hpp>

@@ -3,6 +3,8 @@
 
 #include <annp/core/parallel.hpp>
 #include <annp/training/optimizer.hpp>
+#include <annp/training/optimizers/kalman.hpp>
+#include <annp/training/optimizers/levenberg_marquardt.hpp>
 
 #include "training/training_support.hpp"
 
@@ -150,14 +152,20 @@ TEST_SUITE("training") {
     CHECK(l == doctest::Approx(de * de).epsilon(1e-13));
   }
 
-  TEST_CASE("residuals: |r|^2 is the loss and the Jacobian equals central differences") {
+  TEST_CASE("residual view: |r|^2 is the loss and the Jacobian equals central differences") {
     test_potential pot(make_test_model(14));
     const auto s = labelled_structures(8, 4);
     const auto data = scaled_data(pot, s);
     training_objective obj(pot, data, loss_weights{1.0, 0.7, 3.0, 0.2});
-    const std::size_t nr = obj.residual_count(), np = obj.size();
+    static_assert(structure_objective<decltype(obj)>);
+    optim::residual_view view(obj);
+    static_assert(least_squares_objective<decltype(view)>);
+    const std::size_t nr = view.residual_count(), np = obj.size();
+    std::size_t rows = np; // regularisation
+    for (const auto& x : s) rows += 1 + 3 * x.size() + (x.fully_periodic() ? 9 : 0);
+    CHECK(nr == rows);
     std::vector<double> r(nr), J(nr * np), rp(nr), rm(nr);
-    obj.residuals(r, J.data());
+    view.residuals(r, J.data());
     CHECK(vec::dot(r, r) == doctest::Approx(obj.value()).epsilon(1e-12));
     std::mt19937_64 rng(2);
     double worst = 0.0, jmax = 0.0;
@@ -167,9 +175,9 @@ TEST_SUITE("training") {
       auto x = obj.parameters();
       const double x0 = x[k], h = 1e-5;
       x[k] = x0 + h;
-      obj.residuals(rp, nullptr);
+      view.residuals(rp, nullptr);
       x[k] = x0 - h;
-      obj.residuals(rm, nullptr);
+      view.residuals(rm, nullptr);
       x[k] = x0;
       for (std::size_t i = 0; i < nr; ++i)
         worst = std::max(worst, std::abs((rp[i] - rm[i]) / (2 * h) - J[i * np + k]) / jmax);
@@ -177,15 +185,19 @@ TEST_SUITE("training") {
     CHECK(worst < 1e-7);
   }
 
-  TEST_CASE("Kalman observations: errors and derivatives match the prediction and differences") {
+  TEST_CASE("Kalman view: errors and derivatives match the prediction and differences") {
     test_potential pot(make_test_model(15));
     const auto s = labelled_structures(9, 4);
     const auto data = scaled_data(pot, s);
     training_objective obj(pot, data, loss_weights{1.0, 1.0, 0.0});
+    optim::kalman_view view(obj);
+    static_assert(kalman_objective<decltype(view)>);
+    CHECK(view.has_energy(1));
+    CHECK(view.force_components(1) == 3 * s[1].size());
     std::vector<double> row(obj.size());
     const double scale = pot.energy_scale();
     const auto n0 = static_cast<double>(s[1].size());
-    const double xi = obj.energy_observation(1, row);
+    const double xi = view.energy_observation(1, row);
     CHECK(xi ==
           doctest::Approx((*s[1].energy - obj.predict(1).energy) / (n0 * scale)).epsilon(1e-12));
     for (std::size_t k : {std::size_t{0}, obj.size() / 2, obj.size() - 1}) {
@@ -194,7 +206,7 @@ TEST_SUITE("training") {
       CHECK(std::abs(row[k] - fd) < 1e-7 * max_abs(row));
     }
     const std::size_t c = 4; // atom 1, y
-    const double xf = obj.force_observation(1, c, row);
+    const double xf = view.force_observation(1, c, row);
     CHECK(
         xf ==
         doctest::Approx(((*s[1].forces)(1, 1) - obj.predict(1).forces[c]) / scale).epsilon(1e-12));
@@ -203,6 +215,12 @@ TEST_SUITE("training") {
           central_difference(obj, k, 1e-5, [&] { return obj.predict(1).forces[c] / scale; });
       CHECK(std::abs(row[k] - fd) < 1e-7 * max_abs(row));
     }
+    double e_err = 0.0;
+    std::vector<double> f_err;
+    view.sample_errors(1, e_err, f_err);
+    CHECK(e_err == doctest::Approx(std::abs(xi) * scale).epsilon(1e-12));
+    REQUIRE(f_err.size() == 3 * s[1].size());
+    CHECK(f_err[c] == doctest::Approx(std::abs(xf) * scale).epsilon(1e-12));
   }
 
   TEST_CASE("loss and gradient are bit-identical for 1 and 2 threads") {

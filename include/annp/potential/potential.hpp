@@ -24,6 +24,9 @@
 //
 // Hosts that own neighbour lists (LAMMPS, KIM: full lists with ghost atoms) call
 // compute(const host_system&, host_result&).
+//
+// Beside this header: potential/results.hpp (options, results, the host interface),
+// pair_list.hpp (pair lists and force assembly), extrapolation.hpp, core_damping.hpp.
 
 #include <annp/core/error.hpp>
 #include <annp/core/geometry.hpp>
@@ -31,7 +34,11 @@
 #include <annp/descriptors/descriptor_set.hpp>
 #include <annp/descriptors/scaling.hpp>
 #include <annp/network/network.hpp>
+#include <annp/potential/core_damping.hpp>
+#include <annp/potential/extrapolation.hpp>
 #include <annp/potential/model.hpp>
+#include <annp/potential/pair_list.hpp>
+#include <annp/potential/results.hpp>
 #include <annp/potential/short_range.hpp>
 #include <annp/structure/neighbor_list.hpp>
 #include <annp/structure/structure.hpp>
@@ -42,74 +49,10 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <functional>
-#include <iostream>
-#include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 namespace annp {
-
-/// What to do when an atom's descriptors leave the range seen in training.
-enum class extrapolation_policy {
-  count, ///< count them in the result (default)
-  warn,  ///< count, and write one line per extrapolating atom to the warning sink
-  error  ///< throw annp::error naming the first extrapolating atom and descriptor
-};
-
-struct compute_options {
-  bool forces = true;           ///< forces (and virial/stress)
-  bool atomic_energies = false; ///< per-atom energies in the result
-  bool atomic_virials = false;  ///< per-atom virials (6 Voigt components, eV)
-  extrapolation_policy extrapolation = extrapolation_policy::count;
-  std::size_t max_extrapolation_records = 1000; ///< detailed records kept (counts are exact)
-  /// Where warn-policy messages go (default: std::cerr).
-  std::function<void(const std::string&)> warning_sink;
-};
-
-struct extrapolation_record {
-  std::size_t atom = 0;       ///< atom (or particle) index
-  std::size_t descriptor = 0; ///< index in the atom's element's descriptor vector
-  double value = 0.0, min = 0.0, max = 0.0;
-};
-
-struct potential_result {
-  double energy = 0.0;                               ///< eV
-  xt::xtensor<double, 2> forces;                     ///< {atoms, 3}, eV/Å
-  mat3 virial{};                                     ///< sum over pairs of r_ij (x) f_ij, eV
-  std::optional<mat3> stress;                        ///< -virial / V, eV/Å³ (periodic structures)
-  std::vector<double> atomic_energies;               ///< eV (when requested)
-  std::vector<std::array<double, 6>> atomic_virials; ///< xx yy zz yz xz xy, eV (when requested)
-  std::size_t extrapolated_atoms = 0;  ///< atoms with at least one descriptor out of range
-  std::size_t extrapolated_values = 0; ///< descriptor values out of range
-  std::vector<extrapolation_record> extrapolations;
-};
-
-/// A host's particles and neighbour lists (LAMMPS, KIM). Particles include ghosts; the first
-/// `contributing` particles (or those with a non-zero entry in contributing_mask) are the atoms
-/// whose energy counts. Neighbour lists are full lists of particle indices, which may include
-/// particles beyond the cutoff (they are filtered by distance).
-struct host_system {
-  std::size_t particles = 0;
-  const double* positions = nullptr; ///< 3 * particles, Å
-  const int* element = nullptr;      ///< model element index per particle
-  std::size_t contributing = 0;      ///< used when contributing_mask is null
-  const int* contributing_mask = nullptr;
-  /// neighbours(i, count, list): fills the neighbour list of contributing particle i.
-  std::function<void(std::size_t, int&, const int*&)> neighbours;
-};
-
-struct host_result {
-  double energy = 0.0;
-  std::vector<double> forces;                        ///< 3 * particles (ghosts included)
-  std::vector<double> atomic_energies;               ///< per particle (0 for non-contributing)
-  std::vector<std::array<double, 6>> atomic_virials; ///< per particle (xx yy zz yz xz xy)
-  mat3 virial{};
-  std::size_t extrapolated_atoms = 0, extrapolated_values = 0;
-  std::vector<extrapolation_record> extrapolations;
-};
 
 template <class Descriptor, class Network> class potential {
   static_assert(network_type<Network>,
@@ -228,8 +171,7 @@ template <class Descriptor, class Network> class potential {
     const auto element = element_indices(engine(), s);
     neighbor_list nl;
     nl.build(s, neighbor_list_options{cutoff()});
-    pairs p{s.size(),       s.size(),       nl.offsets().data(), nl.index().data(),
-            nl.dx().data(), nl.dy().data(), nl.dz().data(),      nl.r().data()};
+    const auto p = detail::pairs_of(nl, s.size());
     std::vector<double> forces;
     evaluation ev;
     try {
@@ -250,51 +192,17 @@ template <class Descriptor, class Network> class potential {
     r.atomic_energies = options.atomic_energies ? std::move(ev.atomic) : std::vector<double>{};
     r.atomic_virials = options.atomic_virials ? std::move(ev.atomic_virials)
                                               : std::vector<std::array<double, 6>>{};
-    r.extrapolated_atoms = ev.extrapolated_atoms;
-    r.extrapolated_values = ev.extrapolated_values;
-    r.extrapolations = std::move(ev.records);
+    r.extrapolated_atoms = ev.extrapolation.atoms;
+    r.extrapolated_values = ev.extrapolation.values;
+    r.extrapolations = std::move(ev.extrapolation.records);
   }
 
   /// Host path: particles with ghosts and the host's full neighbour lists.
   void compute(const host_system& h, host_result& r, const compute_options& options = {}) const {
-    // Contributing particles become the centres; build the pair list (filtered by distance).
-    std::vector<std::size_t> centre_particle;
-    for (std::size_t i = 0; i < h.particles; ++i)
-      if (h.contributing_mask ? h.contributing_mask[i] != 0 : i < h.contributing)
-        centre_particle.push_back(i);
-    const double rc = cutoff(), rc2 = rc * rc;
-    std::vector<std::size_t> offsets{0};
-    std::vector<std::uint32_t> target;
-    std::vector<double> dx, dy, dz, dr;
-    for (std::size_t c : centre_particle) {
-      int count = 0;
-      const int* list = nullptr;
-      h.neighbours(c, count, list);
-      const double* xi = h.positions + 3 * c;
-      for (int k = 0; k < count; ++k) {
-        const auto j = static_cast<std::size_t>(list[k]);
-        if (j == c) continue;
-        const double* xj = h.positions + 3 * j;
-        const double ex = xj[0] - xi[0], ey = xj[1] - xi[1], ez = xj[2] - xi[2];
-        const double d2 = ex * ex + ey * ey + ez * ez;
-        if (!(d2 < rc2)) continue;
-        target.push_back(static_cast<std::uint32_t>(j));
-        dx.push_back(ex);
-        dy.push_back(ey);
-        dz.push_back(ez);
-        dr.push_back(std::sqrt(d2));
-      }
-      offsets.push_back(target.size());
-    }
-    pairs p{centre_particle.size(),
-            h.particles,
-            offsets.data(),
-            target.data(),
-            dx.data(),
-            dy.data(),
-            dz.data(),
-            dr.data()};
-    p.centre_particle = centre_particle.data();
+    // Contributing particles become the centres; the pair list is filtered by distance.
+    const detail::host_pair_list host_pairs(h, cutoff());
+    const auto p = host_pairs.view();
+    const auto& centre_particle = host_pairs.centre_particles();
     for (std::size_t i = 0; i < h.particles; ++i)
       if (h.element[i] < 0 || static_cast<std::size_t>(h.element[i]) >= element_count())
         throw error("particle " + std::to_string(i) + " has element index " +
@@ -311,33 +219,19 @@ template <class Descriptor, class Network> class potential {
       for (std::size_t c = 0; c < centre_particle.size(); ++c)
         r.atomic_virials[centre_particle[c]] = ev.atomic_virials[c];
     }
-    r.extrapolated_atoms = ev.extrapolated_atoms;
-    r.extrapolated_values = ev.extrapolated_values;
-    r.extrapolations = std::move(ev.records);
+    r.extrapolated_atoms = ev.extrapolation.atoms;
+    r.extrapolated_values = ev.extrapolation.values;
+    r.extrapolations = std::move(ev.extrapolation.records);
     for (auto& rec : r.extrapolations) rec.atom = centre_particle[rec.atom];
   }
 
  private:
-  // A full pair list: for centre c, entries offsets[c] .. offsets[c+1]-1 with target particle,
-  // displacement and distance. Centre c is particle centre_particle[c] (or c when null).
-  struct pairs {
-    std::size_t centres, particles;
-    const std::size_t* offsets;
-    const std::uint32_t* target;
-    const double *dx, *dy, *dz, *r;
-    const std::size_t* centre_particle = nullptr;
-    [[nodiscard]] std::size_t particle(std::size_t c) const noexcept {
-      return centre_particle ? centre_particle[c] : c;
-    }
-  };
-
   struct evaluation {
     double energy = 0.0;
     mat3 virial{};
     std::vector<double> atomic;
     std::vector<std::array<double, 6>> atomic_virials;
-    std::size_t extrapolated_atoms = 0, extrapolated_values = 0;
-    std::vector<extrapolation_record> records;
+    detail::extrapolation_log extrapolation;
   };
 
   void check() const {
@@ -364,7 +258,7 @@ template <class Descriptor, class Network> class potential {
   }
 
   // Gathers centre c's neighbourhood into ws.
-  void gather(typename engine_type::workspace& ws, const pairs& p, const int* element,
+  void gather(typename engine_type::workspace& ws, const detail::pair_list& p, const int* element,
               std::size_t c, std::vector<int>& ne) const {
     const std::size_t b = p.offsets[c], n = p.offsets[c + 1] - b;
     ne.resize(n);
@@ -373,8 +267,8 @@ template <class Descriptor, class Network> class potential {
     engine().gather(ws, e, n, p.dx + b, p.dy + b, p.dz + b, p.r + b, ne.data());
   }
 
-  void run(const pairs& p, const int* element, const compute_options& options, evaluation& ev,
-           std::vector<double>* forces) const {
+  void run(const detail::pair_list& p, const int* element, const compute_options& options,
+           evaluation& ev, std::vector<double>* forces) const {
     const std::size_t nc = p.centres, ne = element_count();
     // Descriptor values (scaled) of every centre, grouped per element for the networks.
     std::vector<std::vector<std::size_t>> members(ne);
@@ -405,11 +299,13 @@ template <class Descriptor, class Network> class potential {
         engine().compute(ws, e, g, false);
         for (std::size_t m = 0; m < engine().size(e); ++m)
           if (m_scaling.outside(e, m, g[m])) ++bad[c];
-        if (bad[c] > 0) record_extrapolation(ev, c, e, g, options);
+        if (bad[c] > 0)
+          detail::record_extrapolation(ev.extrapolation, c, e, g, engine().size(e), m_scaling,
+                                       options);
         m_scaling.apply(e, g);
       }
     }
-    finish_extrapolation(ev, bad, p, options);
+    detail::finish_extrapolation(ev.extrapolation, bad, p, options);
     // Networks, per element, in blocks of atoms.
     for (std::size_t e = 0; e < ne; ++e) {
       const std::size_t n = members[e].size(), nf = engine().size(e);
@@ -443,7 +339,7 @@ template <class Descriptor, class Network> class potential {
       for (std::size_t c = 0; c < nc; ++c) {
         const auto e = static_cast<std::size_t>(element[p.particle(c)]);
         double pair = 0.0;
-        lambda[c] = core_lambda(p, element, c, pair, nullptr);
+        lambda[c] = detail::core_lambda(m_core, elements(), p, element, c, pair, nullptr);
         excess[c] = ev.atomic[c] - free_atom[e];
         ev.atomic[c] = free_atom[e] + (1.0 - lambda[c]) * excess[c] + pair;
       }
@@ -471,7 +367,7 @@ template <class Descriptor, class Network> class potential {
       typename engine_type::workspace ws;
       std::vector<int> nel;
       std::vector<double> g;
-      std::vector<core_slope_entry> core_slope;
+      std::vector<detail::core_slope_entry> core_slope;
       double core_pair = 0.0;
       ANNP_OMP("omp for schedule(dynamic, 16)")
       for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
@@ -494,7 +390,7 @@ template <class Descriptor, class Network> class potential {
         }
         if (!lambda.empty()) {
           // dE_c/d(r_k) += -(E_NN,c - E0) dlambda_c/d(r_k) + 1/2 d(S V)/d(r_k), along the pair.
-          core_lambda(p, element, c, core_pair, &core_slope);
+          detail::core_lambda(m_core, elements(), p, element, c, core_pair, &core_slope);
           for (const auto& [k, dlam, dpair] : core_slope) {
             const vec3 d{p.dx[k], p.dy[k], p.dz[k]};
             const double slope = (dpair - excess[c] * dlam) / p.r[k];
@@ -508,80 +404,9 @@ template <class Descriptor, class Network> class potential {
         ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
       }
     }
-    // Forces: every particle sums, in a fixed order, +f of its own entries (as a centre) and -f of
-    // the entries that point at it (as a neighbour). Incoming entries come from a transposed list.
-    const std::size_t np = p.particles;
-    std::vector<std::size_t> in_offset(np + 1, 0);
-    for (std::size_t k = 0; k < npairs; ++k) ++in_offset[p.target[k] + 1];
-    for (std::size_t i = 0; i < np; ++i) in_offset[i + 1] += in_offset[i];
-    std::vector<std::size_t> incoming(npairs), fill(in_offset.begin(), in_offset.end() - 1);
-    for (std::size_t k = 0; k < npairs; ++k) incoming[fill[p.target[k]]++] = k;
-    std::vector<std::ptrdiff_t> centre_of(np, -1);
-    for (std::size_t c = 0; c < nc; ++c) centre_of[p.particle(c)] = static_cast<std::ptrdiff_t>(c);
-    forces->assign(3 * np, 0.0);
-    const auto snp = static_cast<std::ptrdiff_t>(np);
-    ANNP_OMP("omp parallel for schedule(static)")
-    for (std::ptrdiff_t ii = 0; ii < snp; ++ii) {
-      const auto i = static_cast<std::size_t>(ii);
-      double f[3] = {0.0, 0.0, 0.0};
-      if (centre_of[i] >= 0) {
-        const auto c = static_cast<std::size_t>(centre_of[i]);
-        for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k)
-          for (std::size_t d = 0; d < 3; ++d) f[d] += pf[3 * k + d];
-      }
-      for (std::size_t q = in_offset[i]; q < in_offset[i + 1]; ++q) {
-        const std::size_t k = incoming[q];
-        for (std::size_t d = 0; d < 3; ++d) f[d] -= pf[3 * k + d];
-      }
-      for (std::size_t d = 0; d < 3; ++d) (*forces)[3 * i + d] = f[d];
-    }
+    detail::assemble_forces(p, pf, *forces);
     ev.virial = mat3{};
     for (const auto& w : centre_virial) ev.virial = ev.virial + w;
-  }
-
-  // One pair entry of a centre inside the core's outer radius: dlambda/dr and the centre's half
-  // of d(S V)/dr.
-  struct core_slope_entry {
-    std::size_t entry;
-    double dlambda, dpair;
-  };
-
-  // lambda_c = 1 - prod_k (1 - S(r_k)) of centre c, and the centre's half of its pair terms
-  // (in pair); with slopes, the derivatives of both for every entry inside the outer radius.
-  double core_lambda(const pairs& p, const int* element, std::size_t c, double& pair,
-                     std::vector<core_slope_entry>* slopes) const {
-    const int zc = elements()[static_cast<std::size_t>(element[p.particle(c)])];
-    pair = 0.0;
-    if (slopes) slopes->clear();
-    double keep = 1.0; // prod (1 - S)
-    // Products excluding one factor, without division (a factor may be exactly 0).
-    thread_local std::vector<double> factor, dswitch;
-    factor.clear();
-    dswitch.clear();
-    for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k) {
-      if (!(p.r[k] < m_core.outer)) continue;
-      double ds = 0.0, dv = 0.0;
-      const double sw = m_core.switching(p.r[k], ds);
-      pair += 0.5 * m_core.pair(zc, elements()[static_cast<std::size_t>(element[p.target[k]])],
-                                p.r[k], dv);
-      keep *= 1.0 - sw;
-      if (slopes) {
-        slopes->push_back({k, 0.0, 0.5 * dv});
-        factor.push_back(1.0 - sw);
-        dswitch.push_back(ds);
-      }
-    }
-    if (slopes) {
-      const std::size_t n = factor.size();
-      double before = 1.0;
-      for (std::size_t a = 0; a < n; ++a) {
-        double after = 1.0;
-        for (std::size_t b = a + 1; b < n; ++b) after *= factor[b];
-        (*slopes)[a].dlambda = dswitch[a] * before * after;
-        before *= factor[a];
-      }
-    }
-    return 1.0 - keep;
   }
 
   // The energy of an isolated atom of every element: its network at zero descriptors.
@@ -596,55 +421,6 @@ template <class Descriptor, class Network> class potential {
       out[e] = m_energy_scale * nn + m_atomic_energies[e];
     }
     return out;
-  }
-
-  void record_extrapolation(evaluation& ev, std::size_t c, std::size_t e, const double* g,
-                            const compute_options& options) const {
-    if (options.extrapolation == extrapolation_policy::count &&
-        options.max_extrapolation_records == 0)
-      return;
-    std::vector<extrapolation_record> local;
-    const auto& st = m_scaling.stats(e);
-    for (std::size_t m = 0; m < engine().size(e); ++m)
-      if (m_scaling.outside(e, m, g[m])) local.push_back({c, m, g[m], st.min[m], st.max[m]});
-    ANNP_OMP("omp critical(annp_extrapolation)")
-    ev.records.insert(ev.records.end(), local.begin(), local.end());
-  }
-
-  void finish_extrapolation(evaluation& ev, const std::vector<std::uint32_t>& bad, const pairs& p,
-                            const compute_options& options) const {
-    ev.extrapolated_atoms = 0;
-    ev.extrapolated_values = 0;
-    for (auto b : bad) {
-      ev.extrapolated_atoms += b > 0 ? 1 : 0;
-      ev.extrapolated_values += b;
-    }
-    // Threads appended records in any order: sort for determinism, then cap.
-    std::sort(ev.records.begin(), ev.records.end(), [](const auto& a, const auto& b) {
-      return a.atom != b.atom ? a.atom < b.atom : a.descriptor < b.descriptor;
-    });
-    if (ev.records.empty()) return;
-    const auto describe = [&](const extrapolation_record& rec) {
-      return "atom " + std::to_string(p.particle(rec.atom)) + ": descriptor " +
-             std::to_string(rec.descriptor) + " = " + format_double(rec.value) +
-             " is outside the training range [" + format_double(rec.min) + ", " +
-             format_double(rec.max) + "]";
-    };
-    if (options.extrapolation == extrapolation_policy::error)
-      throw error("extrapolation: " + describe(ev.records.front()) + " (" +
-                  std::to_string(ev.extrapolated_values) + " values of " +
-                  std::to_string(ev.extrapolated_atoms) + " atoms are out of range)");
-    if (options.extrapolation == extrapolation_policy::warn) {
-      for (const auto& rec : ev.records) {
-        const std::string line = "annp: extrapolation warning: " + describe(rec);
-        if (options.warning_sink)
-          options.warning_sink(line);
-        else
-          std::cerr << line << '\n';
-      }
-    }
-    if (ev.records.size() > options.max_extrapolation_records)
-      ev.records.resize(options.max_extrapolation_records);
   }
 
   Descriptor m_descriptors;

@@ -68,6 +68,20 @@ concept kalman_objective = loss_objective<F> &&
   f.sample_errors(s, e, fe);
 };
 
+/// A training objective that exposes its per-structure predictions and parameter derivatives
+/// (annp::training_objective): what the least-squares view (Levenberg-Marquardt) and the Kalman
+/// view are built on, so those optimisers run on it directly.
+template <class F>
+concept structure_objective = batch_objective<F> && requires(F f, const F cf, std::size_t e) {
+  f.sync();
+  cf.evaluator();
+  cf.data();
+  cf.count_labels();
+  { cf.weights().forces } -> std::convertible_to<double>;
+  { cf.element_count() } -> std::convertible_to<std::size_t>;
+  { cf.group_begin(e) } -> std::convertible_to<std::size_t>;
+};
+
 /// What training changes in a potential: per-element networks, the energy scale and the
 /// per-element reference energies (annp::potential and annp::network_set).
 template <class P>

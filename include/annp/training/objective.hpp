@@ -1,6 +1,9 @@
 #pragma once
-// training_objective<Potential>: the loss a trainer minimises, and everything optimisers ask of
-// it, for a potential and precomputed training data.
+// training_objective<Potential>: the loss a trainer minimises over a potential and precomputed
+// training data, with its exact gradient, over the whole set or a mini-batch. The per-structure
+// predictions and parameter derivatives it is built from are in training/evaluator.hpp; the
+// least-squares residuals (Levenberg-Marquardt) and the Kalman filter's observations are views of
+// this objective kept beside those optimisers (optimizers/levenberg_marquardt.hpp, kalman.hpp).
 //
 // Loss over a set (or mini-batch) B of structures:
 //   L = w_E / N_E sum_s (dE_s / N_s)^2 + w_F / N_F sum_{s,j,a} dF_sja^2
@@ -8,10 +11,8 @@
 // with d = prediction - reference, N_E, N_F, N_S the numbers of energy, force-component and
 // stress-component labels in B, N_s the atoms of structure s. Units: eV/atom, eV/Å, eV/Å³.
 //
-// Gradients are exact: for every atom i the network's parameter gradient is called once with
-//   c_e = 2 w_E/N_E dE_s scale / N_s^2,  c_f = scale,
-//   U_i = -sum_{j,a} (2 w_F/N_F dF_ja) dG_i/dr_ja + (1/V) sum_ab (2 w_S/N_S dS_ab) dG_i/deps_ab
-// (forward-over-reverse through the network: no finite differences).
+// Gradients are exact: per structure one sweep of structure_evaluator::add_loss_gradient with
+//   c_energy = 2 w_E/N_E dE_s scale / N_s^2,  cF_ja = 2 w_F/N_F dF_ja,  cS_ab = 2 w_S/N_S dS_ab.
 //
 // The objective owns the flat parameter vector theta (all element networks concatenated) and
 // copies it into the networks before every evaluation. Sums over structures are taken in fixed
@@ -21,11 +22,11 @@
 
 #include <annp/core/error.hpp>
 #include <annp/core/parallel.hpp>
-#include <annp/network/network.hpp>
 #include <annp/potential/metrics.hpp>
 #include <annp/potential/potential.hpp>
 #include <annp/training/dataset.hpp>
 #include <annp/training/distribution.hpp>
+#include <annp/training/evaluator.hpp>
 #include <annp/training/network_set.hpp>
 
 #include <algorithm>
@@ -48,26 +49,17 @@ struct loss_weights {
   double regularization = 0.0;
 };
 
-/// Prediction for one structure (energy eV, forces eV/Å, stress eV/Å³).
-struct structure_prediction {
-  double energy = 0.0;
-  std::vector<double> forces; ///< 3 * atoms
-  std::optional<mat3> stress;
-};
-
 template <trainable_potential Potential> class training_objective {
  public:
   using data_type = training_data;
   static constexpr std::size_t group_size = 8;
 
   training_objective(Potential& pot, const data_type& data, const loss_weights& w)
-      : m_pot(&pot), m_data(&data), m_w(w) {
+      : m_eval(pot, data), m_data(&data), m_w(w) {
     for (std::size_t e = 0; e < pot.element_count(); ++e) {
-      m_offset.push_back(m_theta.size());
       const auto p = pot.network(e).parameters();
       m_theta.insert(m_theta.end(), p.begin(), p.end());
     }
-    m_offset.push_back(m_theta.size());
     if ((w.forces > 0.0 || w.stress > 0.0))
       for (std::size_t s = 0; s < data.size(); ++s)
         if (!data[s].has_derivatives)
@@ -77,9 +69,11 @@ template <trainable_potential Potential> class training_objective {
   [[nodiscard]] std::size_t size() const noexcept { return m_theta.size(); }
   [[nodiscard]] std::span<double> parameters() noexcept { return m_theta; }
   [[nodiscard]] std::span<const double> parameters() const noexcept { return m_theta; }
-  [[nodiscard]] std::size_t element_count() const noexcept { return m_offset.size() - 1; }
+  [[nodiscard]] std::size_t element_count() const noexcept { return m_eval.element_count(); }
   /// Parameters [group_begin(e), group_begin(e+1)) belong to element e's network.
-  [[nodiscard]] std::size_t group_begin(std::size_t e) const noexcept { return m_offset[e]; }
+  [[nodiscard]] std::size_t group_begin(std::size_t e) const noexcept {
+    return m_eval.group_begin(e);
+  }
   [[nodiscard]] const loss_weights& weights() const noexcept { return m_w; }
   [[nodiscard]] const data_type& data() const noexcept { return *m_data; }
   [[nodiscard]] std::size_t sample_count() const noexcept { return m_data->size(); }
@@ -94,9 +88,9 @@ template <trainable_potential Potential> class training_objective {
   /// Copies theta into the potential's networks.
   void sync() {
     for (std::size_t e = 0; e < element_count(); ++e) {
-      auto p = m_pot->network(e).parameters();
-      std::copy(m_theta.begin() + static_cast<std::ptrdiff_t>(m_offset[e]),
-                m_theta.begin() + static_cast<std::ptrdiff_t>(m_offset[e + 1]), p.begin());
+      auto p = m_eval.potential().network(e).parameters();
+      std::copy_n(m_theta.begin() + static_cast<std::ptrdiff_t>(group_begin(e)), p.size(),
+                  p.begin());
     }
   }
 
@@ -114,7 +108,7 @@ template <trainable_potential Potential> class training_objective {
     sync();
     scratch sc;
     structure_prediction p;
-    forward(s, sc, p, true);
+    m_eval.predict(s, sc, p, true);
     return p;
   }
 
@@ -148,7 +142,7 @@ template <trainable_potential Potential> class training_objective {
       for (std::ptrdiff_t gi = first; gi < last; ++gi) {
         const auto g = static_cast<std::size_t>(gi);
         for (std::size_t s = g * group_size; s < std::min(ns, (g + 1) * group_size); ++s) {
-          forward(s, sc, p, with_forces(s));
+          m_eval.predict(s, sc, p, with_forces(s));
           double* v = values.data() + at[s];
           v[0] = p.energy;
           std::copy(p.forces.begin(), p.forces.end(), v + 1);
@@ -174,152 +168,17 @@ template <trainable_potential Potential> class training_objective {
     return table;
   }
 
-  // ---- least squares: residuals r with L = |r|^2, and their Jacobian ------------------------
+  /// The per-structure predictions and parameter derivatives this objective is built from (what
+  /// the least-squares and Kalman views read; call sync() first).
+  [[nodiscard]] const structure_evaluator<Potential>& evaluator() const noexcept { return m_eval; }
 
-  [[nodiscard]] std::size_t residual_count() const {
-    const auto n = counts(all());
-    return n.energy + (m_w.forces > 0 ? n.forces : 0) + (m_w.stress > 0 ? n.stress : 0) +
-           (m_w.regularization > 0 ? size() : 0);
-  }
-
-  /// Residuals (size residual_count()) and, when J is non-null, the Jacobian (row-major,
-  /// residual_count() x size()).
-  void residuals(std::span<double> r, double* J) {
-    sync();
-    const auto n = counts(all());
-    const double fe = n.energy ? std::sqrt(m_w.energy / static_cast<double>(n.energy)) : 0.0;
-    const double ff = n.forces ? std::sqrt(m_w.forces / static_cast<double>(n.forces)) : 0.0;
-    const double fs = n.stress ? std::sqrt(m_w.stress / static_cast<double>(n.stress)) : 0.0;
-    // Row offsets per structure (in order: energy, forces, stress).
-    std::vector<std::size_t> row(m_data->size() + 1, 0);
-    for (std::size_t s = 0; s < m_data->size(); ++s) row[s + 1] = row[s] + rows_of(s);
-    const auto ns = static_cast<std::ptrdiff_t>(m_data->size());
-    const std::size_t np = size();
-    ANNP_OMP("omp parallel")
-    {
-      scratch sc;
-      std::vector<double> grow;
-      ANNP_OMP("omp for schedule(dynamic, 1)")
-      for (std::ptrdiff_t si = 0; si < ns; ++si) {
-        const auto s = static_cast<std::size_t>(si);
-        const structure& ref = m_data->source(s);
-        const auto& t = (*m_data)[s];
-        structure_prediction p;
-        forward(s, sc, p, m_w.forces > 0 || m_w.stress > 0);
-        std::size_t k = row[s];
-        const double natoms = static_cast<double>(t.atoms);
-        if (ref.energy) {
-          r[k] = fe * (p.energy - *ref.energy) / natoms;
-          if (J) {
-            std::fill(J + k * np, J + (k + 1) * np, 0.0);
-            observation_row(s, sc, J + k * np, fe * m_pot->energy_scale() / natoms, nullptr, 0.0);
-          }
-          ++k;
-        }
-        if (m_w.forces > 0 && ref.forces)
-          for (std::size_t c = 0; c < 3 * t.atoms; ++c, ++k) {
-            r[k] = ff * (p.forces[c] - (*ref.forces)(c / 3, c % 3));
-            if (J) {
-              std::fill(J + k * np, J + (k + 1) * np, 0.0);
-              force_row(s, c, sc, J + k * np, ff);
-            }
-          }
-        if (m_w.stress > 0 && ref.stress && p.stress)
-          for (std::size_t ab = 0; ab < 9; ++ab, ++k) {
-            r[k] = fs * ((*p.stress)[ab / 3][ab % 3] - (*ref.stress)[ab / 3][ab % 3]);
-            if (J) {
-              std::fill(J + k * np, J + (k + 1) * np, 0.0);
-              stress_row(s, ab, sc, J + k * np, fs);
-            }
-          }
-      }
-    }
-    if (m_w.regularization > 0) {
-      const double fr = std::sqrt(m_w.regularization / static_cast<double>(np));
-      for (std::size_t q = 0, k = row.back(); q < np; ++q, ++k) {
-        r[k] = fr * m_theta[q];
-        if (J) {
-          std::fill(J + k * np, J + (k + 1) * np, 0.0);
-          J[k * np + q] = fr;
-        }
-      }
-    }
-  }
-
-  // ---- Kalman filter observations (in the network's output units) ---------------------------
-
-  /// Energy observation of structure s: returns the error (E_ref - E) / (N scale) and writes
-  /// d(E / (N scale))/dtheta into row (size()).
-  double energy_observation(std::size_t s, std::span<double> row) {
-    sync();
-    scratch sc;
-    structure_prediction p;
-    forward(s, sc, p, false);
-    const auto& t = (*m_data)[s];
-    std::fill(row.begin(), row.end(), 0.0);
-    observation_row(s, sc, row.data(), 1.0 / static_cast<double>(t.atoms), nullptr, 0.0);
-    return (*m_data->source(s).energy - p.energy) /
-           (static_cast<double>(t.atoms) * m_pot->energy_scale());
-  }
-
-  /// Force-component observation c = 3 j + a of structure s: returns (F_ref - F) / scale and
-  /// writes d(F / scale)/dtheta into row.
-  double force_observation(std::size_t s, std::size_t c, std::span<double> row) {
-    sync();
-    scratch sc;
-    structure_prediction p;
-    forward(s, sc, p, true);
-    std::fill(row.begin(), row.end(), 0.0);
-    force_row(s, c, sc, row.data(), 1.0 / m_pot->energy_scale());
-    return ((*m_data->source(s).forces)(c / 3, c % 3) - p.forces[c]) / m_pot->energy_scale();
-  }
-
-  /// Whether structure s has an energy label.
-  [[nodiscard]] bool has_energy(std::size_t s) const {
-    return m_data->source(s).energy.has_value();
-  }
-  /// Force components of structure s available for training (0 without labels or derivatives).
-  [[nodiscard]] std::size_t force_components(std::size_t s) const {
-    const auto& ref = m_data->source(s);
-    return ref.forces && (*m_data)[s].has_derivatives ? 3 * ref.size() : 0;
-  }
-
-  /// Current prediction errors of structure s (for selection by error): |dE|/N and per force
-  /// component |dF|, in eV/atom and eV/Å.
-  void sample_errors(std::size_t s, double& energy, std::vector<double>& forces) {
-    sync();
-    scratch sc;
-    structure_prediction p;
-    const auto& ref = m_data->source(s);
-    forward(s, sc, p, ref.forces.has_value() && (*m_data)[s].has_derivatives);
-    energy = ref.energy ? std::abs(p.energy - *ref.energy) / static_cast<double>((*m_data)[s].atoms)
-                        : 0.0;
-    forces.clear();
-    if (ref.forces && !p.forces.empty())
-      for (std::size_t c = 0; c < p.forces.size(); ++c)
-        forces.push_back(std::abs(p.forces[c] - (*ref.forces)(c / 3, c % 3)));
-  }
-
- private:
-  struct element_block {
-    std::vector<std::size_t> atoms; // atom indices of this element
-    std::vector<double> X, out, dEdG, U, ce, cf;
-  };
-  struct scratch {
-    std::vector<element_block> blocks;
-    network_workspace ws;
-  };
+  /// Label counts over a set of structure indices (the normalisation of the loss).
   struct label_counts {
-    std::size_t energy = 0, forces = 0, stress = 0;
+    std::size_t energy = 0; ///< structures with an energy
+    std::size_t forces = 0; ///< force components
+    std::size_t stress = 0; ///< stress components (periodic structures)
   };
-
-  [[nodiscard]] std::vector<std::size_t> all() const {
-    std::vector<std::size_t> v(m_data->size());
-    for (std::size_t k = 0; k < v.size(); ++k) v[k] = k;
-    return v;
-  }
-
-  [[nodiscard]] label_counts counts(const std::vector<std::size_t>& batch) const {
+  [[nodiscard]] label_counts count_labels(std::span<const std::size_t> batch) const {
     label_counts n;
     for (std::size_t s : batch) {
       const auto& ref = m_data->source(s);
@@ -329,137 +188,16 @@ template <trainable_potential Potential> class training_objective {
     }
     return n;
   }
+  /// ... over the whole set.
+  [[nodiscard]] label_counts count_labels() const { return count_labels(all()); }
 
-  [[nodiscard]] std::size_t rows_of(std::size_t s) const {
-    const auto& ref = m_data->source(s);
-    return (ref.energy ? 1 : 0) + (m_w.forces > 0 && ref.forces ? 3 * ref.size() : 0) +
-           (m_w.stress > 0 && ref.stress && (*m_data)[s].periodic ? 9 : 0);
-  }
+ private:
+  using scratch = typename structure_evaluator<Potential>::workspace;
 
-  // Network outputs and input gradients of structure s, grouped by element, and the prediction.
-  void forward(std::size_t s, scratch& sc, structure_prediction& p, bool derivatives) {
-    const auto& t = (*m_data)[s];
-    const std::size_t ne = element_count();
-    sc.blocks.resize(ne);
-    for (auto& b : sc.blocks) b.atoms.clear();
-    for (std::size_t i = 0; i < t.atoms; ++i)
-      sc.blocks[static_cast<std::size_t>(t.element[i])].atoms.push_back(i);
-    const double scale = m_pot->energy_scale();
-    p.energy = 0.0;
-    for (std::size_t e = 0; e < ne; ++e) {
-      auto& b = sc.blocks[e];
-      const std::size_t n = b.atoms.size();
-      if (n == 0) continue;
-      const std::size_t nf = m_pot->network(e).input_count();
-      b.X.resize(n * nf);
-      for (std::size_t a = 0; a < n; ++a)
-        std::copy_n(t.G.data() + t.offset[b.atoms[a]], nf, b.X.data() + a * nf);
-      b.out.resize(n);
-      if (derivatives) {
-        b.dEdG.resize(n * nf);
-        m_pot->network(e).energies_and_input_gradients(sc.ws, b.X.data(), n, nf, b.out.data(),
-                                                       b.dEdG.data(), nf);
-      } else {
-        m_pot->network(e).energies(sc.ws, b.X.data(), n, nf, b.out.data());
-      }
-      for (std::size_t a = 0; a < n; ++a)
-        p.energy += scale * b.out[a] + m_pot->atomic_energies()[e];
-    }
-    p.forces.clear();
-    p.stress.reset();
-    if (!derivatives || !t.has_derivatives) return;
-    p.forces.assign(3 * t.atoms, 0.0);
-    mat3 st{};
-    for (std::size_t e = 0; e < ne; ++e) {
-      const auto& b = sc.blocks[e];
-      const std::size_t nf = m_pot->network(e).input_count();
-      for (std::size_t a = 0; a < b.atoms.size(); ++a) {
-        const std::size_t i = b.atoms[a];
-        const double* g = b.dEdG.data() + a * nf;
-        for (std::size_t q = t.pair_begin[i]; q < t.pair_begin[i + 1]; ++q) {
-          const double* D = t.deriv.data() + t.deriv_offset[q];
-          const std::size_t j = t.pair_atom[q];
-          for (std::size_t d = 0; d < 3; ++d) {
-            double v = 0.0;
-            for (std::size_t m = 0; m < nf; ++m) v += g[m] * D[d * nf + m];
-            p.forces[3 * j + d] -= scale * v;
-          }
-        }
-        if (t.periodic) {
-          const double* S = t.strain.data() + 9 * t.offset[i];
-          for (std::size_t ab = 0; ab < 9; ++ab) {
-            double v = 0.0;
-            for (std::size_t m = 0; m < nf; ++m) v += g[m] * S[ab * nf + m];
-            st[ab / 3][ab % 3] += scale * v / t.volume;
-          }
-        }
-      }
-    }
-    if (t.periodic) p.stress = st;
-  }
-
-  // grad += sum_i ce_i dNN_i/dtheta + cf_i d/dtheta (dNN_i/dG . U_i) over the blocks prepared in
-  // sc.
-  void accumulate(std::size_t s, scratch& sc, double* grad, bool with_u) {
-    const auto& t = (*m_data)[s];
-    (void)t;
-    for (std::size_t e = 0; e < element_count(); ++e) {
-      auto& b = sc.blocks[e];
-      const std::size_t n = b.atoms.size();
-      if (n == 0) continue;
-      const std::size_t nf = m_pot->network(e).input_count();
-      m_pot->network(e).parameter_gradient(sc.ws, b.X.data(), n, nf, b.ce.data(),
-                                           with_u ? b.U.data() : nullptr, nf,
-                                           with_u ? b.cf.data() : nullptr, grad + m_offset[e]);
-    }
-  }
-
-  // row += c_energy * sum_i dNN_i/dtheta (+ U terms when u_of is given).
-  void observation_row(std::size_t s, scratch& sc, double* row, double c_energy,
-                       const std::vector<std::vector<double>>* u, double c_force) {
-    for (std::size_t e = 0; e < element_count(); ++e) {
-      auto& b = sc.blocks[e];
-      const std::size_t n = b.atoms.size();
-      b.ce.assign(n, c_energy);
-      b.cf.assign(n, c_force);
-      if (u) b.U = (*u)[e];
-    }
-    accumulate(s, sc, row, u != nullptr);
-  }
-
-  // row += factor * dF_c/dtheta, F_c = -scale sum_i dNN_i/dG . D_{i, j, a}.
-  void force_row(std::size_t s, std::size_t c, scratch& sc, double* row, double factor) {
-    const auto& t = (*m_data)[s];
-    const std::size_t j = c / 3, alpha = c % 3;
-    std::vector<std::vector<double>> u(element_count());
-    for (std::size_t e = 0; e < element_count(); ++e) {
-      const auto& b = sc.blocks[e];
-      const std::size_t nf = m_pot->network(e).input_count();
-      u[e].assign(b.atoms.size() * nf, 0.0);
-      for (std::size_t a = 0; a < b.atoms.size(); ++a) {
-        const std::size_t i = b.atoms[a];
-        for (std::size_t q = t.pair_begin[i]; q < t.pair_begin[i + 1]; ++q)
-          if (t.pair_atom[q] == j)
-            for (std::size_t m = 0; m < nf; ++m)
-              u[e][a * nf + m] = t.deriv[t.deriv_offset[q] + alpha * nf + m];
-      }
-    }
-    observation_row(s, sc, row, 0.0, &u, -factor * m_pot->energy_scale());
-  }
-
-  // row += factor * dS_ab/dtheta, S_ab = scale / V sum_i dNN_i/dG . dG_i/deps_ab.
-  void stress_row(std::size_t s, std::size_t ab, scratch& sc, double* row, double factor) {
-    const auto& t = (*m_data)[s];
-    std::vector<std::vector<double>> u(element_count());
-    for (std::size_t e = 0; e < element_count(); ++e) {
-      const auto& b = sc.blocks[e];
-      const std::size_t nf = m_pot->network(e).input_count();
-      u[e].assign(b.atoms.size() * nf, 0.0);
-      for (std::size_t a = 0; a < b.atoms.size(); ++a)
-        for (std::size_t m = 0; m < nf; ++m)
-          u[e][a * nf + m] = t.strain[9 * t.offset[b.atoms[a]] + ab * nf + m];
-    }
-    observation_row(s, sc, row, 0.0, &u, factor * m_pot->energy_scale() / t.volume);
+  [[nodiscard]] std::vector<std::size_t> all() const {
+    std::vector<std::size_t> v(m_data->size());
+    for (std::size_t k = 0; k < v.size(); ++k) v[k] = k;
+    return v;
   }
 
   // Loss (and gradient) of structure s with the normalisation counts n; adds to grad.
@@ -469,8 +207,8 @@ template <trainable_potential Potential> class training_objective {
     const bool use_f = m_w.forces > 0 && ref.forces && t.has_derivatives;
     const bool use_s = m_w.stress > 0 && ref.stress && t.periodic && t.has_derivatives;
     structure_prediction p;
-    forward(s, sc, p, use_f || use_s);
-    const double scale = m_pot->energy_scale();
+    m_eval.predict(s, sc, p, use_f || use_s);
+    const double scale = m_eval.energy_scale();
     const double natoms = static_cast<double>(t.atoms);
     double loss = 0.0, ce = 0.0;
     if (ref.energy && n.energy) {
@@ -498,42 +236,13 @@ template <trainable_potential Potential> class training_objective {
         cS[ab] = 2.0 * w * d;
       }
     }
-    if (!grad) return loss;
-    const bool with_u = !cF.empty() || !cS.empty();
-    for (std::size_t e = 0; e < element_count(); ++e) {
-      auto& b = sc.blocks[e];
-      const std::size_t na = b.atoms.size();
-      const std::size_t nf = m_pot->network(e).input_count();
-      b.ce.assign(na, ce);
-      if (!with_u) continue;
-      b.cf.assign(na, scale);
-      b.U.assign(na * nf, 0.0);
-      for (std::size_t a = 0; a < na; ++a) {
-        const std::size_t i = b.atoms[a];
-        double* u = b.U.data() + a * nf;
-        if (!cF.empty())
-          for (std::size_t q = t.pair_begin[i]; q < t.pair_begin[i + 1]; ++q) {
-            const double* D = t.deriv.data() + t.deriv_offset[q];
-            const std::size_t j = t.pair_atom[q];
-            for (std::size_t d = 0; d < 3; ++d) {
-              const double c = cF[3 * j + d];
-              for (std::size_t m = 0; m < nf; ++m) u[m] -= c * D[d * nf + m];
-            }
-          }
-        if (!cS.empty()) {
-          const double* S = t.strain.data() + 9 * t.offset[i];
-          for (std::size_t ab = 0; ab < 9; ++ab)
-            for (std::size_t m = 0; m < nf; ++m) u[m] += cS[ab] / t.volume * S[ab * nf + m];
-        }
-      }
-    }
-    accumulate(s, sc, grad, with_u);
+    if (grad) m_eval.add_loss_gradient(s, sc, ce, cF, cS, grad);
     return loss;
   }
 
   double evaluate(const std::vector<std::size_t>& batch, double* grad) {
     sync();
-    const auto n = counts(batch);
+    const auto n = count_labels(batch);
     const std::size_t np = size();
     const std::size_t groups = (batch.size() + group_size - 1) / group_size;
     // Per group: its loss, then (with a gradient) its np gradient entries.
@@ -575,11 +284,10 @@ template <trainable_potential Potential> class training_objective {
     return loss;
   }
 
-  Potential* m_pot;
+  structure_evaluator<Potential> m_eval;
   const data_type* m_data;
   loss_weights m_w;
   std::vector<double> m_theta;
-  std::vector<std::size_t> m_offset;
   const group_distribution* m_dist = nullptr;
 };
 

@@ -183,6 +183,29 @@ struct strong_wolfe {
 
 } // namespace line_search
 
+namespace detail {
+/// Base of the optimiser-specific views of an objective (optim::residual_view,
+/// optim::kalman_view): forwards the parameters and the loss to the viewed objective, which must
+/// outlive the view.
+template <class F> class objective_view {
+ public:
+  explicit objective_view(F& f) noexcept : m_f(&f) {}
+  [[nodiscard]] std::size_t size() const { return m_f->size(); }
+  [[nodiscard]] std::span<double> parameters() { return m_f->parameters(); }
+  [[nodiscard]] double value() { return m_f->value(); }
+  double value_and_gradient(std::span<double> g) { return m_f->value_and_gradient(g); }
+  [[nodiscard]] std::size_t sample_count() const { return m_f->sample_count(); }
+  [[nodiscard]] std::size_t element_count() const { return m_f->element_count(); }
+  [[nodiscard]] std::size_t group_begin(std::size_t e) const { return m_f->group_begin(e); }
+
+ protected:
+  F& objective() const noexcept { return *m_f; }
+
+ private:
+  F* m_f;
+};
+} // namespace detail
+
 static_assert(line_search_policy<line_search::backtracking>);
 static_assert(line_search_policy<line_search::strong_wolfe>);
 

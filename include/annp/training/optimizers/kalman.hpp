@@ -15,16 +15,95 @@
 // random (each energy structure once per epoch; force components uniformly) or, with
 // `threshold` > 0, only when their error exceeds threshold x the running RMSE of the epoch
 // (up to `max_trials` candidates, else the worst one seen).
+//
+// Runs on any kalman_objective; a training objective (structure_objective) is seen through
+// kalman_view, defined here: its energy and force labels as single observations.
 
 #include <annp/core/parallel.hpp>
+#include <annp/training/evaluator.hpp>
 #include <annp/training/optimizer.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace annp::optim {
+
+/// The Kalman filter's view of a training objective: every energy and force label as one
+/// observation, in the network's output units (divided by the potential's energy scale).
+template <structure_objective F> class kalman_view : public ::annp::detail::objective_view<F> {
+ public:
+  explicit kalman_view(F& f) noexcept : ::annp::detail::objective_view<F>(f) {}
+
+  /// Whether structure s has an energy label.
+  [[nodiscard]] bool has_energy(std::size_t s) const {
+    return this->objective().data().source(s).energy.has_value();
+  }
+  /// Force components of structure s available for training (0 without labels or derivatives).
+  [[nodiscard]] std::size_t force_components(std::size_t s) const {
+    const auto& data = this->objective().data();
+    const auto& ref = data.source(s);
+    return ref.forces && data[s].has_derivatives ? 3 * ref.size() : 0;
+  }
+
+  /// Energy observation of structure s: returns the error (E_ref - E) / (N scale) and writes
+  /// d(E / (N scale))/dtheta into row (size()).
+  double energy_observation(std::size_t s, std::span<double> row) {
+    structure_prediction p;
+    const auto& ev = prepare(s, p, false);
+    const auto natoms = static_cast<double>(ev.data()[s].atoms);
+    std::fill(row.begin(), row.end(), 0.0);
+    ev.add_output_row(s, m_ws, row.data(), 1.0 / natoms);
+    return (*ev.data().source(s).energy - p.energy) / (natoms * ev.energy_scale());
+  }
+
+  /// Force-component observation c = 3 j + a of structure s: returns (F_ref - F) / scale and
+  /// writes d(F / scale)/dtheta into row.
+  double force_observation(std::size_t s, std::size_t c, std::span<double> row) {
+    structure_prediction p;
+    const auto& ev = prepare(s, p, true);
+    std::fill(row.begin(), row.end(), 0.0);
+    ev.add_force_row(s, c, m_ws, row.data(), 1.0 / ev.energy_scale());
+    return ((*ev.data().source(s).forces)(c / 3, c % 3) - p.forces[c]) / ev.energy_scale();
+  }
+
+  /// Current prediction errors of structure s (for selection by error): |dE|/N and per force
+  /// component |dF|, in eV/atom and eV/Å.
+  void sample_errors(std::size_t s, double& energy, std::vector<double>& forces) {
+    const auto& data = this->objective().data();
+    const auto& ref = data.source(s);
+    structure_prediction p;
+    prepare(s, p, ref.forces.has_value() && data[s].has_derivatives);
+    energy =
+        ref.energy ? std::abs(p.energy - *ref.energy) / static_cast<double>(data[s].atoms) : 0.0;
+    forces.clear();
+    if (ref.forces && !p.forces.empty())
+      for (std::size_t c = 0; c < p.forces.size(); ++c)
+        forces.push_back(std::abs(p.forces[c] - (*ref.forces)(c / 3, c % 3)));
+  }
+
+ private:
+  using evaluator_type = std::remove_cvref_t<decltype(std::declval<const F&>().evaluator())>;
+
+  // Networks at the current parameters, then structure s predicted into p (and m_ws).
+  const evaluator_type& prepare(std::size_t s, structure_prediction& p, bool derivatives) {
+    auto& f = this->objective();
+    f.sync();
+    const auto& ev = f.evaluator();
+    ev.predict(s, m_ws, p, derivatives);
+    return ev;
+  }
+
+  typename evaluator_type::workspace m_ws;
+};
+
+/// What the Kalman filter runs on: a kalman_objective, or a structure_objective through its
+/// kalman_view.
+template <class F>
+concept kalman_input = kalman_objective<F> || structure_objective<F>;
 
 struct kalman_filter {
   static constexpr std::string_view name = "kalman_filter";
@@ -40,7 +119,40 @@ struct kalman_filter {
   double threshold = 0.0;          ///< 0: random selection, else error / RMSE to accept
   std::size_t max_trials = 20;
 
-  template <kalman_objective F> step_report step(F& f, std::mt19937_64& rng) {
+  template <kalman_input F> step_report step(F& f, std::mt19937_64& rng) {
+    if constexpr (kalman_objective<F>) {
+      return epoch(f, rng);
+    } else {
+      kalman_view<F> view(f);
+      return epoch(view, rng);
+    }
+  }
+
+  void save_state(std::ostream& os) const {
+    state::write(os, "epoch", m_epoch);
+    state::write(os, "lambda", m_lambda);
+    state::write(os, "blocks", m_blocks.size());
+    for (const auto& b : m_blocks) {
+      state::write(os, "begin", b.begin);
+      state::write(os, "P", b.P);
+    }
+  }
+  void load_state(std::istream& is) {
+    m_epoch = state::read_count(is, "epoch");
+    m_lambda = state::read_number(is, "lambda");
+    const auto n = state::read_count(is, "blocks");
+    m_blocks.assign(n, {});
+    for (auto& b : m_blocks) {
+      b.begin = state::read_count(is, "begin");
+      b.P = state::read_vector(is, "P");
+      b.size = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(b.P.size()))));
+      if (b.size * b.size != b.P.size())
+        throw error("kalman state: covariance block is not square");
+    }
+  }
+
+ private:
+  template <kalman_objective F> step_report epoch(F& f, std::mt19937_64& rng) {
     const std::size_t np = f.size();
     if (m_blocks.empty()) initialise(f);
     const double t = static_cast<double>(m_epoch);
@@ -138,30 +250,6 @@ struct kalman_filter {
     return r;
   }
 
-  void save_state(std::ostream& os) const {
-    state::write(os, "epoch", m_epoch);
-    state::write(os, "lambda", m_lambda);
-    state::write(os, "blocks", m_blocks.size());
-    for (const auto& b : m_blocks) {
-      state::write(os, "begin", b.begin);
-      state::write(os, "P", b.P);
-    }
-  }
-  void load_state(std::istream& is) {
-    m_epoch = state::read_count(is, "epoch");
-    m_lambda = state::read_number(is, "lambda");
-    const auto n = state::read_count(is, "blocks");
-    m_blocks.assign(n, {});
-    for (auto& b : m_blocks) {
-      b.begin = state::read_count(is, "begin");
-      b.P = state::read_vector(is, "P");
-      b.size = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(b.P.size()))));
-      if (b.size * b.size != b.P.size())
-        throw error("kalman state: covariance block is not square");
-    }
-  }
-
- private:
   struct block {
     std::size_t begin = 0, size = 0;
     std::vector<double> P; // size x size, row-major

@@ -7,12 +7,17 @@
 // does not is undone and mu grows by `increase` (up to `max_tries` times per step). J^T J is
 // built column pair by column pair in a fixed order, so the result does not depend on the
 // number of threads. Memory: the Jacobian (residuals x parameters) and two parameters^2 matrices.
+//
+// Runs on any least_squares_objective; a training objective (structure_objective) is seen through
+// residual_view, defined here: the residuals of its loss and their exact Jacobian.
 
 #include <annp/core/parallel.hpp>
+#include <annp/training/evaluator.hpp>
 #include <annp/training/optimizer.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 namespace annp::optim {
@@ -53,6 +58,93 @@ inline void cholesky_solve(const std::vector<double>& l, std::size_t n, std::vec
 }
 } // namespace detail
 
+/// The least-squares view of a training objective: its loss as L = |r|^2 with, per structure in
+/// index order, r = sqrt(w_E/N_E) dE_s/N_s, then sqrt(w_F/N_F) dF_sja (when w_F > 0), then
+/// sqrt(w_S/N_S) dS_sab (when w_S > 0), and after all structures sqrt(w_R/P) theta_k (when
+/// w_R > 0); d = prediction - reference, the N the label counts of the whole set.
+template <structure_objective F> class residual_view : public ::annp::detail::objective_view<F> {
+ public:
+  explicit residual_view(F& f) noexcept : ::annp::detail::objective_view<F>(f) {}
+
+  [[nodiscard]] std::size_t residual_count() const {
+    const auto& f = this->objective();
+    const auto n = f.count_labels();
+    const auto& w = f.weights();
+    return n.energy + (w.forces > 0 ? n.forces : 0) + (w.stress > 0 ? n.stress : 0) +
+           (w.regularization > 0 ? f.size() : 0);
+  }
+
+  /// Residuals (size residual_count()) and, when J is non-null, the Jacobian (row-major,
+  /// residual_count() x size()).
+  void residuals(std::span<double> r, double* J) {
+    auto& f = this->objective();
+    f.sync();
+    const auto& ev = f.evaluator();
+    const auto& data = f.data();
+    const auto& w = f.weights();
+    const auto n = f.count_labels();
+    const double fe = n.energy ? std::sqrt(w.energy / static_cast<double>(n.energy)) : 0.0;
+    const double ff = n.forces ? std::sqrt(w.forces / static_cast<double>(n.forces)) : 0.0;
+    const double fs = n.stress ? std::sqrt(w.stress / static_cast<double>(n.stress)) : 0.0;
+    // Row offsets per structure (in order: energy, forces, stress).
+    std::vector<std::size_t> row(data.size() + 1, 0);
+    for (std::size_t s = 0; s < data.size(); ++s) {
+      const auto& ref = data.source(s);
+      row[s + 1] = row[s] + (ref.energy ? 1 : 0) +
+                   (w.forces > 0 && ref.forces ? 3 * ref.size() : 0) +
+                   (w.stress > 0 && ref.stress && data[s].periodic ? 9 : 0);
+    }
+    const auto ns = static_cast<std::ptrdiff_t>(data.size());
+    const std::size_t np = f.size();
+    const auto clear = [&](std::size_t k) {
+      std::fill(J + k * np, J + (k + 1) * np, 0.0);
+      return J + k * np;
+    };
+    ANNP_OMP("omp parallel")
+    {
+      typename std::remove_cvref_t<decltype(ev)>::workspace ws;
+      ANNP_OMP("omp for schedule(dynamic, 1)")
+      for (std::ptrdiff_t si = 0; si < ns; ++si) {
+        const auto s = static_cast<std::size_t>(si);
+        const auto& ref = data.source(s);
+        const auto& t = data[s];
+        structure_prediction p;
+        ev.predict(s, ws, p, w.forces > 0 || w.stress > 0);
+        std::size_t k = row[s];
+        const double natoms = static_cast<double>(t.atoms);
+        if (ref.energy) {
+          r[k] = fe * (p.energy - *ref.energy) / natoms;
+          if (J) ev.add_output_row(s, ws, clear(k), fe * ev.energy_scale() / natoms);
+          ++k;
+        }
+        if (w.forces > 0 && ref.forces)
+          for (std::size_t c = 0; c < 3 * t.atoms; ++c, ++k) {
+            r[k] = ff * (p.forces[c] - (*ref.forces)(c / 3, c % 3));
+            if (J) ev.add_force_row(s, c, ws, clear(k), ff);
+          }
+        if (w.stress > 0 && ref.stress && p.stress)
+          for (std::size_t ab = 0; ab < 9; ++ab, ++k) {
+            r[k] = fs * ((*p.stress)[ab / 3][ab % 3] - (*ref.stress)[ab / 3][ab % 3]);
+            if (J) ev.add_stress_row(s, ab, ws, clear(k), fs);
+          }
+      }
+    }
+    if (w.regularization > 0) {
+      const double fr = std::sqrt(w.regularization / static_cast<double>(np));
+      const auto theta = f.parameters();
+      for (std::size_t q = 0, k = row.back(); q < np; ++q, ++k) {
+        r[k] = fr * theta[q];
+        if (J) clear(k)[q] = fr;
+      }
+    }
+  }
+};
+
+/// What Levenberg-Marquardt runs on: a least_squares_objective, or a structure_objective through
+/// its residual_view.
+template <class F>
+concept least_squares_input = least_squares_objective<F> || structure_objective<F>;
+
 struct levenberg_marquardt {
   static constexpr std::string_view name = "levenberg_marquardt";
   double mu = 1e-2; ///< initial damping
@@ -63,7 +155,26 @@ struct levenberg_marquardt {
   double tolerance = 1e-7; ///< relative decrease counted as a stall
   std::size_t patience = 5;
 
-  template <least_squares_objective F> step_report step(F& f, std::mt19937_64&) {
+  template <least_squares_input F> step_report step(F& f, std::mt19937_64&) {
+    if constexpr (least_squares_objective<F>) {
+      return solve(f);
+    } else {
+      residual_view<F> view(f);
+      return solve(view);
+    }
+  }
+
+  void save_state(std::ostream& os) const {
+    state::write(os, "mu", m_mu);
+    state::write(os, "stalled", m_stalled);
+  }
+  void load_state(std::istream& is) {
+    m_mu = state::read_number(is, "mu");
+    m_stalled = state::read_count(is, "stalled");
+  }
+
+ private:
+  template <least_squares_objective F> step_report solve(F& f) {
     const std::size_t np = f.size(), nr = f.residual_count();
     if (m_mu <= 0.0) m_mu = mu;
     step_report r;
@@ -127,16 +238,6 @@ struct levenberg_marquardt {
     return r;
   }
 
-  void save_state(std::ostream& os) const {
-    state::write(os, "mu", m_mu);
-    state::write(os, "stalled", m_stalled);
-  }
-  void load_state(std::istream& is) {
-    m_mu = state::read_number(is, "mu");
-    m_stalled = state::read_count(is, "stalled");
-  }
-
- private:
   double m_mu = 0.0;
   std::size_t m_stalled = 0;
 };

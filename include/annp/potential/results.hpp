@@ -1,0 +1,78 @@
+#pragma once
+// What annp::potential::compute takes and gives: the options of one evaluation, its result for a
+// structure, and the host interface for codes that own their particles and neighbour lists
+// (LAMMPS, KIM: ghosts included, full lists).
+
+#include <annp/core/geometry.hpp>
+
+#include <xtensor/xtensor.hpp>
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace annp {
+
+/// What to do when an atom's descriptors leave the range seen in training.
+enum class extrapolation_policy {
+  count, ///< count them in the result (default)
+  warn,  ///< count, and write one line per extrapolating atom to the warning sink
+  error  ///< throw annp::error naming the first extrapolating atom and descriptor
+};
+
+struct compute_options {
+  bool forces = true;           ///< forces (and virial/stress)
+  bool atomic_energies = false; ///< per-atom energies in the result
+  bool atomic_virials = false;  ///< per-atom virials (6 Voigt components, eV)
+  extrapolation_policy extrapolation = extrapolation_policy::count;
+  std::size_t max_extrapolation_records = 1000; ///< detailed records kept (counts are exact)
+  /// Where warn-policy messages go (default: std::cerr).
+  std::function<void(const std::string&)> warning_sink;
+};
+
+struct extrapolation_record {
+  std::size_t atom = 0;       ///< atom (or particle) index
+  std::size_t descriptor = 0; ///< index in the atom's element's descriptor vector
+  double value = 0.0, min = 0.0, max = 0.0;
+};
+
+struct potential_result {
+  double energy = 0.0;                               ///< eV
+  xt::xtensor<double, 2> forces;                     ///< {atoms, 3}, eV/Å
+  mat3 virial{};                                     ///< sum over pairs of r_ij (x) f_ij, eV
+  std::optional<mat3> stress;                        ///< -virial / V, eV/Å³ (periodic structures)
+  std::vector<double> atomic_energies;               ///< eV (when requested)
+  std::vector<std::array<double, 6>> atomic_virials; ///< xx yy zz yz xz xy, eV (when requested)
+  std::size_t extrapolated_atoms = 0;  ///< atoms with at least one descriptor out of range
+  std::size_t extrapolated_values = 0; ///< descriptor values out of range
+  std::vector<extrapolation_record> extrapolations;
+};
+
+/// A host's particles and neighbour lists (LAMMPS, KIM). Particles include ghosts; the first
+/// `contributing` particles (or those with a non-zero entry in contributing_mask) are the atoms
+/// whose energy counts. Neighbour lists are full lists of particle indices, which may include
+/// particles beyond the cutoff (they are filtered by distance).
+struct host_system {
+  std::size_t particles = 0;
+  const double* positions = nullptr; ///< 3 * particles, Å
+  const int* element = nullptr;      ///< model element index per particle
+  std::size_t contributing = 0;      ///< used when contributing_mask is null
+  const int* contributing_mask = nullptr;
+  /// neighbours(i, count, list): fills the neighbour list of contributing particle i.
+  std::function<void(std::size_t, int&, const int*&)> neighbours;
+};
+
+struct host_result {
+  double energy = 0.0;
+  std::vector<double> forces;                        ///< 3 * particles (ghosts included)
+  std::vector<double> atomic_energies;               ///< per particle (0 for non-contributing)
+  std::vector<std::array<double, 6>> atomic_virials; ///< per particle (xx yy zz yz xz xy)
+  mat3 virial{};
+  std::size_t extrapolated_atoms = 0, extrapolated_values = 0;
+  std::vector<extrapolation_record> extrapolations;
+};
+
+} // namespace annp
