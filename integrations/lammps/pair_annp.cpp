@@ -7,6 +7,7 @@
 #include "error.h"
 #include "force.h"
 #include "memory.h"
+#include "neighbor.h"
 #include "update.h"
 
 #include <mpi.h>
@@ -113,12 +114,14 @@ void PairANNP::init_style() {
   if (!model_) error->all(FLERR, std::string("pair_style annp needs a pair_coeff line"));
   if (std::strcmp(update->unit_style, "metal") != 0)
     error->all(FLERR, std::string("pair_style annp needs 'units metal' (Å, eV)"));
-  // No neighbour request: the style bins owned and ghost atoms itself (see pair_annp.h).
+  // No neighbour request: the style bins owned and ghost atoms itself when LAMMPS re-neighbours
+  // (see pair_annp.h).
+  listed_local_ = listed_all_ = -1;
 }
 
 double PairANNP::init_one(int, int) { return cutoff_; }
 
-void PairANNP::build_neighbours(int nlocal, int nall) {
+void PairANNP::build_neighbours(int nlocal, int nall, double range) {
   double** x = atom->x;
   double lo[3] = {x[0][0], x[0][1], x[0][2]}, hi[3] = {lo[0], lo[1], lo[2]};
   for (int i = 0; i < nall; ++i)
@@ -127,7 +130,7 @@ void PairANNP::build_neighbours(int nlocal, int nall) {
       hi[d] = std::max(hi[d], x[i][d]);
     }
   int n[3];
-  for (int d = 0; d < 3; ++d) n[d] = std::max(1, static_cast<int>((hi[d] - lo[d]) / cutoff_));
+  for (int d = 0; d < 3; ++d) n[d] = std::max(1, static_cast<int>((hi[d] - lo[d]) / range));
   const auto bin = [&](const double* p, int d) {
     return std::min(n[d] - 1, static_cast<int>((p[d] - lo[d]) / (hi[d] - lo[d] + 1e-300) * n[d]));
   };
@@ -141,7 +144,7 @@ void PairANNP::build_neighbours(int nlocal, int nall) {
     bin_next_[i] = bin_head_[k];
     bin_head_[k] = i;
   }
-  const double rc2 = cutoff_ * cutoff_;
+  const double rc2 = range * range;
   offsets_.assign(1, 0);
   neighbours_.clear();
   for (int i = 0; i < nlocal; ++i) {
@@ -159,6 +162,8 @@ void PairANNP::build_neighbours(int nlocal, int nall) {
           }
     offsets_.push_back(static_cast<int>(neighbours_.size()));
   }
+  listed_local_ = nlocal;
+  listed_all_ = nall;
 }
 
 void PairANNP::compute(int eflag, int vflag) {
@@ -170,7 +175,12 @@ void PairANNP::compute(int eflag, int vflag) {
     element_[i] = element_of_type_[atom->type[i]];
     contributing[i] = i < nlocal && element_[i] >= 0 ? 1 : 0;
   }
-  build_neighbours(nlocal, nall);
+  // Candidates within cutoff + skin are found when LAMMPS re-neighbours (new ghosts, possibly a
+  // new atom order) and kept until it next does: LAMMPS re-neighbours before any atom has moved
+  // skin/2 (or on the user's fixed schedule), the guarantee its own lists rely on, so the
+  // candidates hold every pair within the cutoff; the model keeps only those.
+  if (neighbor->ago == 0 || nlocal != listed_local_ || nall != listed_all_)
+    build_neighbours(nlocal, nall, cutoff_ + neighbor->skin);
   // Non-modelled types (NULL) get element 0 here but are neither centres nor neighbours.
   std::vector<int> element(element_);
   for (int& e : element) e = std::max(e, 0);

@@ -22,11 +22,14 @@
 //
 // Thin adaptor around annp::any_potential (the model sits behind one pointer). Many-body, one
 // pair_coeff * * line, units metal (Å, eV). Neighbour lists: the style builds the full
-// neighbourhood of every owned atom over owned and ghost atoms itself (binning, every step), so
-// it needs no particular LAMMPS neighbour request. newton_pair on: forces on ghosts are reverse-
-// communicated by LAMMPS; newton_pair off: by the style (comm->reverse_comm_pair). The virial is
-// the model's sum over pairs (no f.r over ghosts); per-atom energies and virials are provided
-// (compute pe/atom, stress/atom).
+// neighbourhood of every owned atom over owned and ghost atoms itself (binning), within the
+// cutoff plus LAMMPS's skin, on the steps where LAMMPS re-neighbours, and reuses it until the
+// next (as LAMMPS's own lists are reused), so it needs no LAMMPS neighbour request. (A full-list
+// request cannot be made through the headers Debian's LAMMPS installs: its request flags live in
+// neigh_request.h, which liblammps-dev does not ship.) newton_pair on: forces on ghosts are
+// reverse- communicated by LAMMPS; newton_pair off: by the style (comm->reverse_comm_pair). The
+// virial is the model's sum over pairs (no f.r over ghosts); per-atom energies and virials are
+// provided (compute pe/atom, stress/atom).
 //
 // Use: copy pair_annp.h and pair_annp.cpp into LAMMPS's src/ (with the annp headers on the
 // include path, C++20), or load pair_annp_plugin.cpp as a plugin (LAMMPS with PLUGIN), or
@@ -67,7 +70,7 @@ class PairANNP : public Pair {
   void unpack_reverse_comm(int, int*, double*) override;
 
  private:
-  void build_neighbours(int nlocal, int nall);
+  void build_neighbours(int nlocal, int nall, double range);
   void committee_deviation(int nlocal, int nall, const void* system);
 
   std::unique_ptr<annp::any_potential> model_;
@@ -80,6 +83,7 @@ class PairANNP : public Pair {
   std::vector<int> element_of_type_; // per LAMMPS type (1-based), model element or -1
   std::vector<int> element_;         // per particle
   std::vector<int> offsets_, neighbours_, bin_of_, bin_head_, bin_next_;
+  int listed_local_ = -1, listed_all_ = -1; // particles when the candidates were found
   double cutoff_ = 0.0;
   bool allocated_ = false;
 };

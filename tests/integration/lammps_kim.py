@@ -14,6 +14,11 @@ Cases:
   native-serial-newton-on, native-serial-newton-off, native-mpi2-newton-on,
   native-mpi2-newton-off
                  pair_style annp (lmp-annp: liblammps with the style registered), as above.
+  native-md-serial, native-md-mpi2
+                 pair_style annp in NVE from 1500 K with a 0.3 Å skin and atom sorting: the
+                 style keeps its neighbour candidates between LAMMPS's re-neighbourings, and the
+                 trajectory (energies every 25 steps, final forces) equals the one with
+                 re-neighbouring forced every step (1e-9 relative); 1 and 2 ranks.
   native-errors  unknown element and missing model file stop LAMMPS with annp's message.
   native-extrapolation
                  a compressed cell outside the training range: d_extrapolation per atom equals
@@ -159,16 +164,64 @@ def parse_forces(path):
     return np.array([r[1:] for r in rows])
 
 
-def lammps_run(work, text, ranks=1, exe="lmp"):
-    path = os.path.join(work, "in.test")
+def lammps_text_run(work, exe, name, text, ranks=1):
+    """Writes the input text to work/name and runs it (under mpirun for ranks > 1)."""
+    path = os.path.join(work, name)
     with open(path, "w") as f:
         f.write(text)
     cmd = [exe, "-in", path, "-log", os.path.join(work, "log.lammps")]
     if ranks > 1:
         cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(ranks)] + cmd
-    p = run(cmd, cwd=work)
+    return run(cmd, cwd=work)
+
+
+def thermo_rows(output, second, columns):
+    """The numeric thermo rows after the header whose second column is `second` (warnings
+    between rows skipped), as an array."""
+    lines = output.splitlines()
+    k = next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", second])
+    rows = []
+    for line in lines[k + 1:]:
+        parts = line.split()
+        if line.startswith("WARNING"):
+            continue
+        if len(parts) != columns or not parts[0].isdigit():
+            break
+        rows.append([float(x) for x in parts])
+    return np.array(rows)
+
+
+def lammps_run(work, text, ranks=1, exe="lmp"):
+    p = lammps_text_run(work, exe, "in.test", text, ranks)
     energy, pressure = parse_thermo(p.stdout)
     return energy, pressure, parse_forces(os.path.join(work, "forces.dump"))
+
+
+def md_run(work, exe, data, model, ranks, check):
+    """NVE with pair_style annp; returns (thermo rows [step pe etotal], forces, neighbour builds)."""
+    text = "\n".join([
+        "units metal",
+        "atom_style atomic",
+        "atom_modify map array sort 50 0.0",
+        f"read_data {data}",
+        "mass 1 26.9815385",
+        "pair_style annp",
+        f"pair_coeff * * {model} Al",
+        "neighbor 0.3 bin",
+        f"neigh_modify every 1 delay 0 check {check}",
+        "velocity all create 1500 4928459 mom yes rot yes dist gaussian",
+        "timestep 0.001",
+        "fix nve all nve",
+        "thermo_style custom step pe etotal",
+        "thermo_modify format float %.17g",
+        "thermo 25",
+        "run 200",
+        "write_dump all custom forces.dump id fx fy fz modify sort id format float %.17g",
+    ]) + "\n"
+    out = lammps_text_run(work, exe, "in.md", text, ranks).stdout
+    builds = next(int(l.split("=")[1]) for l in out.splitlines()
+                  if l.startswith("Neighbor list builds"))
+    return thermo_rows(out, "PotEng", 3), parse_forces(os.path.join(work, "forces.dump")), builds
 
 
 def voigt_pressure_from_stress(stress):
@@ -211,20 +264,8 @@ def collision(work, setup, exe):
         "thermo 5",
         "run 1500",
     ]) + "\n"
-    path = os.path.join(work, "in.collision")
-    with open(path, "w") as fh:
-        fh.write(text)
-    lines = run([exe, "-in", path], cwd=work).stdout.splitlines()
-    k = next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "TotEng"])
-    rows = []
-    for line in lines[k + 1:]:
-        parts = line.split()
-        if line.startswith("WARNING"):  # extrapolation warnings: an isolated pair is unusual
-            continue
-        if len(parts) != 4 or not parts[0].isdigit():
-            break
-        rows.append([float(x) for x in parts])
-    return np.array(rows)
+    # Extrapolation warnings are skipped: an isolated pair is unusual.
+    return thermo_rows(lammps_text_run(work, exe, "in.collision", text).stdout, "TotEng", 4)
 
 
 def check_collision(rows):
@@ -264,6 +305,22 @@ def main():
             check_close("energy", e, e_ref)
             check_close("forces", f, f_ref)
             check_close("pressure tensor", p, voigt_pressure_from_stress(s_ref))
+        elif case.startswith("native-md"):
+            ranks = 2 if case.endswith("mpi2") else 1
+            kept, f_kept, n_kept = md_run(work, native, data, model, ranks, "yes")
+            fresh, f_fresh, n_fresh = md_run(work, native, data, model, ranks, "no")
+            print(f"  neighbour builds: {n_kept} (LAMMPS's check) vs {n_fresh} (every step)")
+            if not (1 < n_kept < n_fresh // 2 and n_fresh >= 200):
+                fail("expected a few re-neighbourings with the check and one per step without")
+            if len(kept) != 9:
+                fail(f"expected 9 thermo rows, got {len(kept)}")
+            check_close("potential energy along the trajectory", kept[:, 1], fresh[:, 1], 1e-9)
+            check_close("total energy along the trajectory", kept[:, 2], fresh[:, 2], 1e-9)
+            check_close("forces after 200 steps", f_kept, f_fresh, 1e-9)
+            drift = np.abs(kept[:, 2] - kept[0, 2]).max() / len(f_kept)
+            print(f"  largest |E - E0| per atom {drift:.2e} eV")
+            if not drift < 1e-4:
+                fail(f"total energy drifted by {drift:.2e} eV/atom in 200 steps")
         elif case.startswith("native-committee"):
             ranks = 2 if case.endswith("mpi2") else 1
             sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
