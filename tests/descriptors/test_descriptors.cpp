@@ -8,8 +8,11 @@
 #include "test_support.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <numbers>
 #include <random>
+#include <tuple>
 
 using namespace annp;
 
@@ -281,6 +284,42 @@ TEST_SUITE("descriptors") {
       }
     }
     MESSAGE(C::name, ": worst relative finite-difference error ", worst);
+  }
+
+  TEST_CASE("wide functions through moments: one partner gives exactly 0, two sets the pair term") {
+    // Around the Al centre: one O and one Al neighbour. The one-set wide functions (O,O) and
+    // (Al,Al) have no pair at all, so the moment expansion must give exactly 0 (its diagonal is
+    // removed with the same products) and no derivative; the (Al,O) function is one pair term.
+    const double rc = 4.5, eta = 0.1;
+    std::vector<symmetry_function> fs;
+    for (const auto& [e1, e2, zeta, lambda] :
+         {std::tuple{O, O, 4.0, 1.0}, std::tuple{Al, Al, 2.0, -1.0},
+          std::tuple{Al, O, 3.0, -1.0}}) {
+      auto f = sf(sf_kind_of<sf_kinds::angular_wide>(), Al, e1, e2, rc);
+      f.eta = eta;
+      f.zeta = zeta;
+      f.lambda = lambda;
+      fs.push_back(f);
+    }
+    fs.push_back(sf(sf_kind_of<sf_kinds::radial>(), O, Al, 0, rc)); // (O needs a function)
+    const descriptor_engine<cutoff::cosine> eng({Al, O}, fs);
+    structure s;
+    s.add_atom(Al, {0, 0, 0});
+    s.add_atom(O, {1.9, 0.3, 0.1});
+    s.add_atom(Al, {-0.5, 2.2, 0.4});
+    const auto an = evaluate(eng, s, 0, true);
+    CHECK(an.g[0] == 0.0);
+    CHECK(an.g[1] == 0.0);
+    for (std::size_t m : {std::size_t{0}, std::size_t{1}})
+      for (std::size_t a = 0; a < s.size(); ++a)
+        for (std::size_t d = 0; d < 3; ++d) CHECK(an.dg[m * s.size() + a][d] == 0.0);
+    const vec3 u{1.9, 0.3, 0.1}, v{-0.5, 2.2, 0.4};
+    const double ru = std::sqrt(dot(u, u)), rv = std::sqrt(dot(v, v));
+    const auto fc = [&](double r) { return 0.5 * (std::cos(std::numbers::pi * r / rc) + 1.0); };
+    const double c = dot(u, v) / (ru * rv);
+    const double expected = std::pow(2.0, 1.0 - 3.0) * std::pow(1.0 - c, 3.0) *
+                            std::exp(-eta * (ru * ru + rv * rv)) * fc(ru) * fc(rv);
+    CHECK(an.g[2] == doctest::Approx(expected).epsilon(1e-14));
   }
 
   TEST_CASE("contracted derivatives equal the weighted sum of Jacobian rows") {
