@@ -223,6 +223,59 @@ TEST_SUITE("training") {
     CHECK(f_err[c] == doctest::Approx(std::abs(xf) * scale).epsilon(1e-12));
   }
 
+  TEST_CASE("Kalman view: normalised force and stress observations and their derivatives") {
+    test_potential pot(make_test_model(15));
+    const auto s = labelled_structures(9, 4);
+    const auto data = scaled_data(pot, s);
+    training_objective obj(pot, data, loss_weights{1.0, 1.0, 1.0});
+    optim::kalman_view view(obj, /*normalize_forces*/ true);
+    // The units: standard deviations of the training labels, computed here independently.
+    std::vector<double> fv, sv;
+    for (const auto& x : s) {
+      for (std::size_t j = 0; j < x.size(); ++j)
+        for (std::size_t a = 0; a < 3; ++a) fv.push_back((*x.forces)(j, a));
+      if (x.fully_periodic() && x.stress)
+        for (auto [a, b] : {std::pair{0, 0}, {1, 1}, {2, 2}, {1, 2}, {0, 2}, {0, 1}})
+          sv.push_back((*x.stress)[static_cast<std::size_t>(a)][static_cast<std::size_t>(b)]);
+    }
+    const auto spread = [](const std::vector<double>& v) {
+      double m = 0.0, q = 0.0;
+      for (double x : v) m += x / static_cast<double>(v.size());
+      for (double x : v) q += (x - m) * (x - m);
+      return std::sqrt(q / static_cast<double>(v.size() - 1));
+    };
+    REQUIRE(sv.size() >= 12);
+    const double fu = spread(fv), su = spread(sv);
+    CHECK(view.force_unit() == doctest::Approx(fu).epsilon(1e-12));
+    CHECK(fu != doctest::Approx(pot.energy_scale()));
+    std::vector<double> row(obj.size());
+    const std::size_t c = 5; // atom 1, z
+    const double xf = view.force_observation(1, c, row);
+    CHECK(xf ==
+          doctest::Approx(((*s[1].forces)(1, 2) - obj.predict(1).forces[c]) / fu).epsilon(1e-12));
+    for (std::size_t k : {std::size_t{2}, obj.size() / 2, obj.size() - 3}) {
+      const double fd =
+          central_difference(obj, k, 1e-5, [&] { return obj.predict(1).forces[c] / fu; });
+      CHECK(std::abs(row[k] - fd) < 1e-7 * max_abs(row));
+    }
+    std::size_t periodic = 0;
+    while (view.stress_components(periodic) == 0) ++periodic;
+    REQUIRE(periodic < s.size());
+    CHECK(view.stress_components(periodic) == 6);
+    // Component 3 is yz, 4 xz, 5 xy (Voigt order).
+    for (auto [k, a, b] : {std::tuple{0, 0, 0}, {3, 1, 2}, {4, 0, 2}, {5, 0, 1}}) {
+      CAPTURE(k);
+      const auto ka = static_cast<std::size_t>(a), kb = static_cast<std::size_t>(b);
+      const double xs = view.stress_observation(periodic, static_cast<std::size_t>(k), row);
+      const auto pred = [&] { return (*obj.predict(periodic).stress)[ka][kb] / su; };
+      CHECK(xs == doctest::Approx((*s[periodic].stress)[ka][kb] / su - pred()).epsilon(1e-12));
+      for (std::size_t q : {std::size_t{0}, obj.size() / 3, obj.size() - 1}) {
+        const double fd = central_difference(obj, q, 1e-5, pred);
+        CHECK(std::abs(row[q] - fd) < 1e-7 * max_abs(row));
+      }
+    }
+  }
+
   TEST_CASE("loss and gradient are bit-identical for 1 and 2 threads") {
     test_potential pot(make_test_model(16));
     const auto s = labelled_structures(10, 20);

@@ -412,6 +412,43 @@ TEST_SUITE("training") {
     train(hybrid, 60, ef);
   }
 
+  TEST_CASE("Kalman filter: stress observations fit the stress labels") {
+    // A teacher's labels; the student sees energies, and with stress updates the stress too.
+    test_potential teacher(make_test_model(21));
+    auto s = labelled_structures(33, 12);
+    for (auto& st : s) {
+      const auto r = teacher.compute(st);
+      st.energy = r.energy;
+      st.forces = r.forces;
+      st.stress = r.stress;
+    }
+    model student = make_test_model(21);
+    for (std::size_t e = 0; e < 2; ++e)
+      initialize(student.networks[e], init::nguyen_widrow{}, 7 + e);
+    const auto stress_error = [&](double ratio, std::size_t epochs) {
+      test_potential pot(student);
+      const auto data = scaled_data(pot, s);
+      training_objective obj(pot, data, loss_weights{1.0, 0.0, 1.0});
+      optim::kalman_filter k;
+      k.use_forces = false;
+      k.stress_energy_ratio = ratio;
+      std::mt19937_64 rng(4);
+      for (std::size_t e = 0; e < epochs; ++e) {
+        const auto r = k.step(obj, rng);
+        CHECK(r.evaluations == 12 + static_cast<std::size_t>(std::lround(ratio * 12.0)));
+      }
+      obj.sync();
+      return training_objective(pot, data, loss_weights{0.0, 0.0, 1.0}).value();
+    };
+    const double before = stress_error(0.0, 0);
+    const double without = stress_error(0.0, 10), with = stress_error(2.0, 10);
+    CAPTURE(before);
+    CAPTURE(without);
+    CAPTURE(with);
+    CHECK(with < 0.6 * before);
+    CHECK(with < 0.2 * without);
+  }
+
   TEST_CASE("optimiser states round-trip exactly: a resumed run takes the same steps") {
     using namespace optim;
     const auto check = [](auto opt, auto make) {

@@ -122,6 +122,10 @@ class config {
     def("kalman_threshold", "0.0", "kalman: select observations with error > threshold x RMSE");
     def("kalman_eta", "0.01", "kalman (standard): initial eta");
     def("kalman_q", "0.01", "kalman: initial process noise");
+    def("kalman_stress_ratio", "0.0", "kalman: stress updates per energy update");
+    def("kalman_max_trials", "20", "kalman: candidates tried per update when selecting by error");
+    def("kalman_normalize_forces", "false",
+        "kalman: force observations in units of the training forces' spread");
     def("lm_mu", "0.01", "lm: initial damping");
   }
 
@@ -386,9 +390,13 @@ inline void dispatch(run_context& c) {
     k.decoupled = c.cfg.flag("kalman_decoupled");
     k.force_energy_ratio = c.cfg.number("kalman_force_ratio");
     k.use_forces = c.weights.forces > 0.0;
+    k.stress_energy_ratio = c.cfg.number("kalman_stress_ratio");
+    k.use_stress = c.weights.stress > 0.0;
     k.threshold = c.cfg.number("kalman_threshold");
     k.eta = c.cfg.number("kalman_eta");
     k.q = c.cfg.number("kalman_q");
+    k.normalize_forces = c.cfg.flag("kalman_normalize_forces");
+    k.max_trials = std::max<std::size_t>(1, c.cfg.count("kalman_max_trials"));
     return train(c, k);
   }
   if (name == "lm") {

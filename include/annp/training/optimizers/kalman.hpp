@@ -7,14 +7,16 @@
 //   X = P H,   a = H^T X + 1/eta (standard)  or  H^T X + lambda (fading memory)
 //   theta += X xi / a,   P -= X X^T / a,
 //   standard: P += q I;  fading memory: P /= lambda, lambda <- nu lambda + 1 - nu
-// with eta(t) = min(eta_max, eta_0 exp(t / tau_eta)) and q(t) = max(q_min, q_0 exp(-t / tau_q)),
-// t the epoch. Element-decoupled (`decoupled`): P is block-diagonal with one block per element
-// network; a is shared by the blocks (Puskorius & Feldkamp's decoupled filter). One step = one
-// epoch: as many energy updates as training structures with energies and force_energy_ratio
-// times as many force updates, interleaved in a seeded random order. Observations are picked at
-// random (each energy structure once per epoch; force components uniformly) or, with
-// `threshold` > 0, only when their error exceeds threshold x the running RMSE of the epoch
-// (up to `max_trials` candidates, else the worst one seen).
+// with eta(t) = min(eta_max, eta_0 exp(tau_eta t)) and q(t) = max(q_min, q_0 exp(-tau_q t)), t
+// the epoch counted in updates (update k of an epoch of U: t = epoch + k / U), so the taus are
+// rates per epoch as n2p2's kalman_etatau and kalman_qtau are (2.302: a factor 10 per epoch).
+// Element-decoupled (`decoupled`): P is block-diagonal with one block per element network; a is
+// shared by the blocks (Puskorius & Feldkamp's decoupled filter). One step = one epoch: as many
+// energy updates as training structures with energies and force_energy_ratio times as many force
+// updates, interleaved in a seeded random order. Observations are picked at random (each energy
+// structure once per epoch; force components uniformly) or, with `threshold` > 0, only when their
+// error exceeds threshold x the running RMSE of the epoch (up to `max_trials` candidates, else the
+// worst one seen).
 //
 // Runs on any kalman_objective; a training objective (structure_objective) is seen through
 // kalman_view, defined here: its energy and force labels as single observations.
@@ -36,7 +38,41 @@ namespace annp::optim {
 /// observation, in the network's output units (divided by the potential's energy scale).
 template <structure_objective F> class kalman_view : public ::annp::detail::objective_view<F> {
  public:
-  explicit kalman_view(F& f) noexcept : ::annp::detail::objective_view<F>(f) {}
+  /// With `normalize_forces`, force observations are in units of the standard deviation of the
+  /// training force components (n2p2's `normalize_data_set force`), else in the network's
+  /// energy unit per Å.
+  explicit kalman_view(F& f, bool normalize_forces = false) : ::annp::detail::objective_view<F>(f) {
+    if (normalize_forces) m_force_unit = force_spread(f);
+    m_stress_unit = stress_spread(f);
+  }
+
+  /// The unit of the force observations, eV/Å.
+  [[nodiscard]] double force_unit() const {
+    return m_force_unit > 0.0 ? m_force_unit : this->objective().evaluator().energy_scale();
+  }
+
+  /// Standard deviation of the force components the filter can train on (those of structures
+  /// with force labels and descriptor derivatives), eV/Å; 0 without any.
+  [[nodiscard]] static double force_spread(const F& f) {
+    const auto& data = f.data();
+    double sum = 0.0, sq = 0.0;
+    std::size_t n = 0;
+    for (std::size_t s = 0; s < data.size(); ++s) {
+      const auto& ref = data.source(s);
+      if (!ref.forces || !data[s].has_derivatives) continue;
+      for (std::size_t j = 0; j < ref.size(); ++j)
+        for (std::size_t a = 0; a < 3; ++a) {
+          const double v = (*ref.forces)(j, a);
+          sum += v;
+          sq += v * v;
+          ++n;
+        }
+    }
+    if (n < 2) return 0.0;
+    const double mean = sum / static_cast<double>(n);
+    const double var = (sq - static_cast<double>(n) * mean * mean) / static_cast<double>(n - 1);
+    return var > 0.0 ? std::sqrt(var) : 0.0;
+  }
 
   /// Whether structure s has an energy label.
   [[nodiscard]] bool has_energy(std::size_t s) const {
@@ -47,6 +83,45 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
     const auto& data = this->objective().data();
     const auto& ref = data.source(s);
     return ref.forces && data[s].has_derivatives ? 3 * ref.size() : 0;
+  }
+
+  /// Standard deviation of the independent stress components (xx, yy, zz, yz, xz, xy) of the
+  /// structures the filter can train stress on, eV/Å³; 0 without any.
+  [[nodiscard]] static double stress_spread(const F& f) {
+    const auto& data = f.data();
+    double sum = 0.0, sq = 0.0;
+    std::size_t n = 0;
+    for (std::size_t s = 0; s < data.size(); ++s) {
+      if (!has_stress(f, s)) continue;
+      for (std::size_t k = 0; k < 6; ++k) {
+        const double v = stress_label(data.source(s), k);
+        sum += v;
+        sq += v * v;
+        ++n;
+      }
+    }
+    if (n < 2) return 0.0;
+    const double mean = sum / static_cast<double>(n);
+    const double var = (sq - static_cast<double>(n) * mean * mean) / static_cast<double>(n - 1);
+    return var > 0.0 ? std::sqrt(var) : 0.0;
+  }
+
+  /// Stress components of structure s available for training: the 6 independent ones of a
+  /// periodic structure with a stress label and descriptor derivatives, else 0 (also when no
+  /// training stress varies: then there is no unit to measure them in).
+  [[nodiscard]] std::size_t stress_components(std::size_t s) const {
+    return m_stress_unit > 0.0 && has_stress(this->objective(), s) ? 6 : 0;
+  }
+
+  /// Stress observation k (xx, yy, zz, yz, xz, xy) of structure s: returns (S_ref - S) / u and
+  /// writes d(S / u)/dtheta into row, u = stress_spread() (eV/Å³).
+  double stress_observation(std::size_t s, std::size_t k, std::span<double> row) {
+    structure_prediction p;
+    const auto& ev = prepare(s, p, true);
+    const std::size_t ab = 3 * voigt_row(k) + voigt_column(k);
+    std::fill(row.begin(), row.end(), 0.0);
+    ev.add_stress_row(s, ab, m_ws, row.data(), 1.0 / m_stress_unit);
+    return (stress_label(ev.data().source(s), k) - (*p.stress)[ab / 3][ab % 3]) / m_stress_unit;
   }
 
   /// Energy observation of structure s: returns the error (E_ref - E) / (N scale) and writes
@@ -60,14 +135,15 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
     return (*ev.data().source(s).energy - p.energy) / (natoms * ev.energy_scale());
   }
 
-  /// Force-component observation c = 3 j + a of structure s: returns (F_ref - F) / scale and
-  /// writes d(F / scale)/dtheta into row.
+  /// Force-component observation c = 3 j + a of structure s: returns (F_ref - F) / u and
+  /// writes d(F / u)/dtheta into row, u = force_unit().
   double force_observation(std::size_t s, std::size_t c, std::span<double> row) {
     structure_prediction p;
     const auto& ev = prepare(s, p, true);
+    const double unit = force_unit();
     std::fill(row.begin(), row.end(), 0.0);
-    ev.add_force_row(s, c, m_ws, row.data(), 1.0 / ev.energy_scale());
-    return ((*ev.data().source(s).forces)(c / 3, c % 3) - p.forces[c]) / ev.energy_scale();
+    ev.add_force_row(s, c, m_ws, row.data(), 1.0 / unit);
+    return ((*ev.data().source(s).forces)(c / 3, c % 3) - p.forces[c]) / unit;
   }
 
   /// Current prediction errors of structure s (for selection by error): |dE|/N and per force
@@ -97,7 +173,26 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
     return ev;
   }
 
+  // Voigt order xx, yy, zz, yz, xz, xy.
+  static constexpr std::size_t voigt_row(std::size_t k) {
+    constexpr std::size_t r[6] = {0, 1, 2, 1, 0, 0};
+    return r[k];
+  }
+  static constexpr std::size_t voigt_column(std::size_t k) {
+    constexpr std::size_t c[6] = {0, 1, 2, 2, 2, 1};
+    return c[k];
+  }
+  static double stress_label(const structure& ref, std::size_t k) {
+    return (*ref.stress)[voigt_row(k)][voigt_column(k)];
+  }
+  static bool has_stress(const F& f, std::size_t s) {
+    const auto& data = f.data();
+    return data.source(s).stress.has_value() && data[s].periodic && data[s].has_derivatives;
+  }
+
   typename evaluator_type::workspace m_ws;
+  double m_force_unit = 0.0;  // 0: the energy scale
+  double m_stress_unit = 0.0; // 0: no stress observations
 };
 
 /// What the Kalman filter runs on: a kalman_objective, or a structure_objective through its
@@ -109,21 +204,30 @@ struct kalman_filter {
   static constexpr std::string_view name = "kalman_filter";
   enum class variant { standard, fading_memory };
   variant type = variant::standard;
-  bool decoupled = false;                            ///< one covariance block per element network
-  double epsilon = 0.01;                             ///< P_0 = I / epsilon
-  double eta = 0.01, eta_max = 1.0, eta_tau = 2.302; ///< standard filter
-  double q = 0.01, q_min = 1e-6, q_tau = 2.302;      ///< process noise
-  double lambda = 0.96, nu = 0.9995;                 ///< fading memory
+  bool decoupled = false; ///< one covariance block per element network
+  double epsilon = 0.01;  ///< P_0 = I / epsilon
+  /// Standard filter: eta_0, its bound and its growth rate per epoch.
+  double eta = 0.01, eta_max = 1.0, eta_tau = 2.302;
+  double q = 0.01, q_min = 1e-6, q_tau = 2.302; ///< process noise, its decay rate per epoch
+  double lambda = 0.96, nu = 0.9995;            ///< fading memory
   double force_energy_ratio = 1.0; ///< force updates per energy update (0: energies only)
   bool use_forces = true;          ///< false: energies only even when forces are labelled
-  double threshold = 0.0;          ///< 0: random selection, else error / RMSE to accept
+  /// Stress updates per energy update (0: none). A stress observation is one of the 6
+  /// independent components of a periodic training structure's stress, chosen at random, in
+  /// units of the training stress components' standard deviation.
+  double stress_energy_ratio = 0.0;
+  bool use_stress = true; ///< false: no stress updates even with stress_energy_ratio > 0
+  /// Force observations in units of the training forces' standard deviation (n2p2's
+  /// `normalize_data_set force`) instead of the network's energy unit per Å.
+  bool normalize_forces = false;
+  double threshold = 0.0; ///< 0: random selection, else error / RMSE to accept
   std::size_t max_trials = 20;
 
   template <kalman_input F> step_report step(F& f, std::mt19937_64& rng) {
     if constexpr (kalman_objective<F>) {
       return epoch(f, rng);
     } else {
-      kalman_view<F> view(f);
+      kalman_view<F> view(f, normalize_forces);
       return epoch(view, rng);
     }
   }
@@ -155,25 +259,34 @@ struct kalman_filter {
   template <kalman_objective F> step_report epoch(F& f, std::mt19937_64& rng) {
     const std::size_t np = f.size();
     if (m_blocks.empty()) initialise(f);
-    const double t = static_cast<double>(m_epoch);
-    const double eta_t = std::min(eta_max, eta * std::exp(t / eta_tau));
-    const double q_t = std::max(q_min, q * std::exp(-t / q_tau));
     // The epoch's observations.
-    std::vector<std::size_t> energy_samples, force_offset(1, 0), force_samples;
+    std::vector<std::size_t> energy_samples, force_offset(1, 0), force_samples, stress_samples;
+    constexpr bool has_stress = requires(F & g, std::span<double> row) {
+      { g.stress_components(std::size_t{}) } -> std::convertible_to<std::size_t>;
+      { g.stress_observation(std::size_t{}, std::size_t{}, row) } -> std::convertible_to<double>;
+    };
     for (std::size_t s = 0; s < f.sample_count(); ++s) {
       if (f.has_energy(s)) energy_samples.push_back(s);
       if (const std::size_t c = f.force_components(s); c > 0) {
         force_samples.push_back(s);
         force_offset.push_back(force_offset.back() + c);
       }
+      if constexpr (has_stress)
+        if (f.stress_components(s) > 0) stress_samples.push_back(s);
     }
     const bool forces = use_forces && force_energy_ratio > 0.0 && !force_samples.empty();
     const std::size_t ne = energy_samples.size();
     const std::size_t nf =
         forces ? static_cast<std::size_t>(std::lround(force_energy_ratio * static_cast<double>(ne)))
                : 0;
-    std::vector<char> kind(ne + nf, 0);
-    std::fill(kind.begin() + static_cast<std::ptrdiff_t>(ne), kind.end(), 1);
+    const std::size_t ns =
+        use_stress && !stress_samples.empty()
+            ? static_cast<std::size_t>(std::lround(stress_energy_ratio * static_cast<double>(ne)))
+            : 0;
+    std::vector<char> kind(ne + nf + ns, 0);
+    std::fill(kind.begin() + static_cast<std::ptrdiff_t>(ne),
+              kind.begin() + static_cast<std::ptrdiff_t>(ne + nf), 1);
+    std::fill(kind.begin() + static_cast<std::ptrdiff_t>(ne + nf), kind.end(), 2);
     shuffle(kind, rng);
     shuffle(energy_samples, rng);
     std::vector<double> H(np);
@@ -182,7 +295,14 @@ struct kalman_filter {
     double sum_e = 0.0, sum_f = 0.0;
     std::size_t count_e = 0, count_f = 0;
     step_report r;
-    for (char k : kind) {
+    const double updates = static_cast<double>(kind.size());
+    double eta_t = eta, q_t = q;
+    for (std::size_t u = 0; u < kind.size(); ++u) {
+      const char k = kind[u];
+      // n2p2 raises eta before an update and lowers q after it.
+      const double t = static_cast<double>(m_epoch) + static_cast<double>(u) / updates;
+      eta_t = std::min(eta_max, eta * std::exp(eta_tau * (t + 1.0 / updates)));
+      q_t = std::max(q_min, q * std::exp(-q_tau * t));
       double xi = 0.0;
       if (k == 0) {
         std::size_t s = energy_samples[next_energy++ % ne];
@@ -206,6 +326,11 @@ struct kalman_filter {
           s = pick;
         }
         xi = f.energy_observation(s, H);
+      } else if (k == 2) {
+        if constexpr (has_stress) {
+          const std::size_t pick = rng() % (6 * stress_samples.size());
+          xi = f.stress_observation(stress_samples[pick / 6], pick % 6, H);
+        }
       } else {
         const std::size_t total = force_offset.back();
         std::size_t comp = rng() % total;
