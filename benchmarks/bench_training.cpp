@@ -4,7 +4,11 @@
 // descriptors and their derivatives. The model is the bundled Al model's shape (30 symmetry
 // functions, 30-20-20-1 tanh). Skipped with a message when the set is absent.
 //
-// ANNP_BENCH_SMOKE=1 (the bench_smoke CTest label) uses 8 structures instead of 64.
+// epoch_scaling: memory of the precomputed descriptors and derivatives and the time of one
+// E+F epoch for 16, 160 and 1 600 structures (about 1.2 k, 12 k and 125 k atoms).
+//
+// ANNP_BENCH_SMOKE=1 (the bench_smoke CTest label) uses 8 structures instead of 64 (16 for
+// epoch_scaling).
 #include <annp/annp.hpp>
 
 #include <benchmark/benchmark.h>
@@ -27,30 +31,47 @@ struct fixture {
   std::string why_not;
 };
 
-fixture& eam_data() {
-  static fixture f = [] {
-    fixture out;
+// The whole EAM-labelled set (empty with the reason in why_not when absent).
+const std::vector<structure>& eam_structures(std::string& why_not) {
+  static std::string reason;
+  static const std::vector<structure> all = [] {
     const std::string compressed = std::string(ANNP_SHARED_DIR) + "/datasets/al-eam/al-eam.xyz.xz";
     if (!std::filesystem::exists(compressed)) {
-      out.why_not = "the EAM-labelled Al set is not at " + compressed;
-      return out;
+      reason = "the EAM-labelled Al set is not at " + compressed;
+      return std::vector<structure>{};
     }
     const auto file = std::filesystem::temp_directory_path() / "annp_bench_al_eam.xyz";
     if (!std::filesystem::exists(file)) {
       const std::string tmp = file.string() + ".partial";
       if (std::system(("xz -dc '" + compressed + "' > '" + tmp + "'").c_str()) != 0) {
-        out.why_not = "cannot decompress " + compressed + " with xz";
-        return out;
+        reason = "cannot decompress " + compressed + " with xz";
+        return std::vector<structure>{};
       }
       std::filesystem::rename(tmp, file);
     }
-    auto all = read_structures(file.string());
+    return read_structures(file.string());
+  }();
+  why_not = reason;
+  return all;
+}
+
+model_recipe bundled_shape() {
+  model_recipe r;
+  r.descriptors.radial_count = 12;
+  r.descriptors.angular_count = 3;
+  r.descriptors.zetas = {1.0, 4.0, 16.0};
+  return r;
+}
+
+fixture& eam_data() {
+  static fixture f = [] {
+    fixture out;
+    auto all = eam_structures(out.why_not);
+    if (!out.why_not.empty()) return out;
     const std::size_t n = std::getenv("ANNP_BENCH_SMOKE") ? 8 : 64;
     all.resize(std::min(n, all.size()));
     out.structures = std::move(all);
-    out.recipe.descriptors.radial_count = 12;
-    out.recipe.descriptors.angular_count = 3;
-    out.recipe.descriptors.zetas = {1.0, 4.0, 16.0};
+    out.recipe = bundled_shape();
     out.m = initial_model(elements_of(out.structures), out.recipe, 1);
     for (std::size_t k = 0; k < out.structures.size(); ++k) out.split.train.push_back(k);
     out.data = std::make_unique<prepared_training>(
@@ -98,8 +119,48 @@ void prepare(benchmark::State& state) {
   set_threads(max_threads());
 }
 
+// Training memory and epoch time against the amount of data: the first N structures of the set
+// (about 78 atoms each), energies + forces, one thread. Counters: atoms, bytes of precomputed
+// descriptors and derivatives per atom, their total in MB; the time is one epoch (loss and
+// gradient over all N).
+void epoch_scaling(benchmark::State& state) {
+  std::string why_not;
+  const auto& all = eam_structures(why_not);
+  if (!why_not.empty()) {
+    state.SkipWithError(why_not.c_str());
+    return;
+  }
+  // The smoke run (ANNP_BENCH_SMOKE) caps every size at 16 structures.
+  const std::size_t cap = std::getenv("ANNP_BENCH_SMOKE") ? 16 : all.size();
+  const auto n = std::min(cap, static_cast<std::size_t>(state.range(0)));
+  const std::vector<structure> some(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
+  const model_recipe recipe = bundled_shape();
+  model m = initial_model(elements_of(some), recipe, 1);
+  dataset_split split;
+  for (std::size_t k = 0; k < n; ++k) split.train.push_back(k);
+  const auto data = prepare_training(m, some, split, recipe, true);
+  set_threads(1);
+  network_set<> nets(m);
+  training_objective obj(nets, data.train, loss_weights{1.0, 0.01, 0.0});
+  std::vector<double> g(obj.size());
+  for (auto _ : state) benchmark::DoNotOptimize(obj.value_and_gradient(g));
+  const auto atoms = static_cast<double>(data.train.atom_count());
+  const auto bytes = static_cast<double>(data.train.memory_bytes());
+  state.counters["atoms"] = atoms;
+  state.counters["bytes_per_atom"] = bytes / atoms;
+  state.counters["MB"] = bytes / 1e6;
+  set_threads(max_threads());
+}
+
 } // namespace
 
+BENCHMARK(epoch_scaling)
+    ->Arg(16)
+    ->Arg(160)
+    ->Arg(1600)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
 BENCHMARK(energy_and_forces)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(energies_only)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(prepare)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

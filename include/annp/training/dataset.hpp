@@ -193,6 +193,16 @@ class training_data {
     for (const auto& t : m_items) n += t.atoms;
     return n;
   }
+  /// Bytes held by the precomputed descriptors and derivatives (allocated capacity): what
+  /// training on these structures keeps in memory besides the structures themselves.
+  [[nodiscard]] std::size_t memory_bytes() const noexcept {
+    const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+    std::size_t n = m_items.capacity() * sizeof(training_structure);
+    for (const auto& t : m_items)
+      n += bytes(t.element) + bytes(t.offset) + bytes(t.G) + bytes(t.pair_begin) +
+           bytes(t.pair_atom) + bytes(t.deriv_offset) + bytes(t.deriv) + bytes(t.strain);
+    return n;
+  }
 
   /// Adds the raw descriptors of every atom to statistics (call before apply_scaling).
   void accumulate(descriptor_statistics& stats) const {
