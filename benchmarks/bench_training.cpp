@@ -5,7 +5,8 @@
 // functions, 30-20-20-1 tanh). Skipped with a message when the set is absent.
 //
 // epoch_scaling: memory of the precomputed descriptors and derivatives and the time of one
-// E+F epoch for 16, 160 and 1 600 structures (about 1.2 k, 12 k and 125 k atoms).
+// E+F epoch for 16, 160 and 1 600 structures (about 1.2 k, 12 k and 125 k atoms), with the
+// derivatives stored and streamed (recomputed at every use).
 //
 // ANNP_BENCH_SMOKE=1 (the bench_smoke CTest label) uses 8 structures instead of 64 (16 for
 // epoch_scaling).
@@ -138,7 +139,8 @@ void epoch_scaling(benchmark::State& state) {
   model m = initial_model(elements_of(some), recipe, 1);
   dataset_split split;
   for (std::size_t k = 0; k < n; ++k) split.train.push_back(k);
-  const auto data = prepare_training(m, some, split, recipe, true);
+  const bool stream = state.range(1) != 0;
+  const auto data = prepare_training(m, some, split, recipe, true, stream);
   set_threads(1);
   network_set<> nets(m);
   training_objective obj(nets, data.train, loss_weights{1.0, 0.01, 0.0});
@@ -155,9 +157,13 @@ void epoch_scaling(benchmark::State& state) {
 } // namespace
 
 BENCHMARK(epoch_scaling)
-    ->Arg(16)
-    ->Arg(160)
-    ->Arg(1600)
+    ->ArgNames({"structures", "streamed"})
+    ->Args({16, 0})
+    ->Args({160, 0})
+    ->Args({1600, 0})
+    ->Args({16, 1})
+    ->Args({160, 1})
+    ->Args({1600, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(2);

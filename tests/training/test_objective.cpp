@@ -276,6 +276,48 @@ TEST_SUITE("training") {
     }
   }
 
+  TEST_CASE("streamed derivatives: the same loss, gradient and rows as stored ones") {
+    test_potential pot(make_test_model(18));
+    const auto s = labelled_structures(12, 8);
+    std::vector<std::size_t> all(s.size());
+    for (std::size_t k = 0; k < s.size(); ++k) all[k] = k;
+    training_data stored(pot.engine(), s, all, training_data_options{true, false});
+    training_data streamed(pot.engine(), s, all, training_data_options{true, true});
+    stored.apply_scaling(pot.scaling());
+    streamed.apply_scaling(pot.scaling());
+    REQUIRE(streamed[0].streamed);
+    CHECK(streamed[0].has_derivatives);
+    CHECK(streamed[0].deriv.empty());
+    CHECK(streamed.memory_bytes() * 5 < stored.memory_bytes());
+    // A selection keeps the way back to the derivatives.
+    const auto some = streamed.select([](const training_structure& t) { return t.index % 2; });
+    training_structure scratch;
+    const auto& again = some.resolve(1, scratch);
+    CHECK(again.deriv == stored[3].deriv);
+    CHECK(again.strain == stored[3].strain);
+    for (const loss_weights w : {loss_weights{1.0, 0.7, 0.3}, loss_weights{1.0, 0.0, 0.0}}) {
+      training_objective a(pot, stored, w), b(pot, streamed, w);
+      std::vector<double> ga(a.size()), gb(b.size());
+      const int before = max_threads();
+      for (int threads : {1, 2}) {
+        set_threads(threads);
+        CHECK(a.value_and_gradient(ga) == b.value_and_gradient(gb));
+        CHECK(ga == gb);
+      }
+      set_threads(before);
+    }
+    training_objective a(pot, stored, loss_weights{1.0, 1.0, 1.0});
+    training_objective b(pot, streamed, loss_weights{1.0, 1.0, 1.0});
+    optim::kalman_view va(a), vb(b);
+    std::vector<double> ra(a.size()), rb(b.size());
+    CHECK(va.force_observation(2, 4, ra) == vb.force_observation(2, 4, rb));
+    CHECK(ra == rb);
+    CHECK(va.stress_observation(1, 3, ra) == vb.stress_observation(1, 3, rb));
+    CHECK(ra == rb);
+    CHECK(va.energy_observation(5, ra) == vb.energy_observation(5, rb));
+    CHECK(ra == rb);
+  }
+
   TEST_CASE("loss and gradient are bit-identical for 1 and 2 threads") {
     test_potential pot(make_test_model(16));
     const auto s = labelled_structures(10, 20);

@@ -66,6 +66,9 @@ class config {
     def("report_forces", "true",
         "keep descriptor derivatives to report force errors in energy-only "
         "training (memory: ~1 kB per atom pair)");
+    def("stream_derivatives", "false",
+        "recompute descriptor derivatives at every use instead of storing them (~0.3 kB instead "
+        "of ~54 kB per atom; each epoch then costs about a descriptor preparation)");
     def("cutoff", "6.0", "cutoff radius, Å");
     def("cutoff_function", "cosine", "hard cosine tanh tanh_unnormalized exponential poly1..poly4");
     def("cutoff_alpha", "0.0", "inner-cutoff fraction");
@@ -811,7 +814,8 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
                              cfg.number("stress_weight"), cfg.number("regularization")};
   // Descriptor derivatives: for force and stress training, and to report force errors.
   const bool derivatives = weights.forces > 0 || weights.stress > 0 || cfg.flag("report_forces");
-  auto data = prepare_training(m, structures, split, recipe, derivatives);
+  auto data =
+      prepare_training(m, structures, split, recipe, derivatives, cfg.flag("stream_derivatives"));
   std::string shape;
   for (const auto& l : m.networks[0].layers()) shape += std::to_string(l.in) + "-";
   shape += "1";

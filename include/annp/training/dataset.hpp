@@ -23,7 +23,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -143,13 +145,19 @@ struct training_structure {
   std::vector<double> strain;
   double volume = 0.0;
   bool periodic = false;
-  bool has_derivatives = false;
+  bool has_derivatives = false; ///< derivatives available: stored here, or recomputed (streamed)
+  /// The derivatives are not stored but recomputed when used (training_data::resolve).
+  bool streamed = false;
   /// Descriptor values outside the training range (set by count_extrapolations()).
   std::size_t extrapolations = 0;
 };
 
 struct training_data_options {
-  bool derivatives = true; ///< store dG/dr and dG/d(strain) (force and stress training)
+  bool derivatives = true; ///< dG/dr and dG/d(strain) (force and stress training)
+  /// Recompute each structure's derivatives when it is used instead of storing them: ≈ 0.3 kB
+  /// instead of ≈ 54 kB per atom (6 Å cutoff, 30 functions), for the cost of computing the
+  /// descriptor Jacobian again at every use (docs/performance.md).
+  bool stream = false;
 };
 
 /// Descriptors (and derivatives) of a list of structures. Computed by a descriptor engine of any
@@ -164,6 +172,17 @@ class training_data {
                 const std::vector<std::size_t>& which, training_data_options options = {})
       : m_structures(&structures) {
     m_items.resize(which.size());
+    training_data_options stored = options;
+    if (options.derivatives && options.stream) {
+      stored.derivatives = false;
+      // The engine is copied: the data outlive the caller's engine.
+      auto eng = std::make_shared<const Engine>(engine);
+      m_rebuild = std::make_shared<const rebuild_function>(
+          [eng](const structure& s, std::size_t index, training_structure& t) {
+            typename Engine::workspace ws;
+            build(*eng, ws, s, index, training_data_options{true, false}, t);
+          });
+    }
     const auto n = static_cast<std::ptrdiff_t>(which.size());
     std::vector<std::string> failures(which.size());
     ANNP_OMP("omp parallel")
@@ -172,8 +191,10 @@ class training_data {
       ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t k = 0; k < n; ++k) {
         try {
+          auto& t = m_items[static_cast<std::size_t>(k)];
           build(engine, ws, structures[which[static_cast<std::size_t>(k)]],
-                which[static_cast<std::size_t>(k)], options, m_items[static_cast<std::size_t>(k)]);
+                which[static_cast<std::size_t>(k)], stored, t);
+          if (m_rebuild) t.has_derivatives = t.streamed = true;
         } catch (const error& e) {
           failures[static_cast<std::size_t>(k)] = e.what();
         }
@@ -233,11 +254,24 @@ class training_data {
     return structures;
   }
 
+  /// Item k with its derivatives: the stored item, or for streamed data the item recomputed
+  /// into `scratch` (with the data's scaling) and returned from there.
+  const training_structure& resolve(std::size_t k, training_structure& scratch) const {
+    const auto& t = m_items[k];
+    if (!t.streamed) return t;
+    (*m_rebuild)((*m_structures)[t.index], t.index, scratch);
+    if (m_scaling) scale(scratch, *m_scaling);
+    scratch.extrapolations = t.extrapolations;
+    return scratch;
+  }
+
   /// The structures for which keep(structure) is true (descriptors are copied).
   template <class Predicate> [[nodiscard]] training_data select(Predicate keep) const {
     training_data out;
     out.m_structures = m_structures;
     out.m_scaled = m_scaled;
+    out.m_rebuild = m_rebuild;
+    out.m_scaling = m_scaling;
     for (const auto& t : m_items)
       if (keep(t)) out.m_items.push_back(t);
     return out;
@@ -246,24 +280,30 @@ class training_data {
   /// Scales descriptors and derivatives in place (once).
   void apply_scaling(const descriptor_scaling& scaling) {
     if (m_scaled) throw error("training data: scaling applied twice");
-    for (auto& t : m_items) {
-      for (std::size_t i = 0; i < t.atoms; ++i) {
-        const auto e = static_cast<std::size_t>(t.element[i]);
-        const auto& f = scaling.factors(e);
-        const std::size_t nf = f.size();
-        scaling.apply(e, t.G.data() + t.offset[i]);
-        if (!t.has_derivatives) continue;
-        for (std::size_t p = t.pair_begin[i]; p < t.pair_begin[i + 1]; ++p)
-          for (std::size_t a = 0; a < 3; ++a)
-            for (std::size_t m = 0; m < nf; ++m) t.deriv[t.deriv_offset[p] + a * nf + m] *= f[m];
-        for (std::size_t ab = 0; ab < 9; ++ab)
-          for (std::size_t m = 0; m < nf; ++m) t.strain[9 * t.offset[i] + ab * nf + m] *= f[m];
-      }
-    }
+    for (auto& t : m_items) scale(t, scaling);
+    if (m_rebuild) m_scaling = std::make_shared<const descriptor_scaling>(scaling);
     m_scaled = true;
   }
 
  private:
+  using rebuild_function = std::function<void(const structure&, std::size_t, training_structure&)>;
+
+  static void scale(training_structure& t, const descriptor_scaling& scaling) {
+    const bool stored = t.has_derivatives && !t.streamed;
+    for (std::size_t i = 0; i < t.atoms; ++i) {
+      const auto e = static_cast<std::size_t>(t.element[i]);
+      const auto& f = scaling.factors(e);
+      const std::size_t nf = f.size();
+      scaling.apply(e, t.G.data() + t.offset[i]);
+      if (!stored) continue;
+      for (std::size_t p = t.pair_begin[i]; p < t.pair_begin[i + 1]; ++p)
+        for (std::size_t a = 0; a < 3; ++a)
+          for (std::size_t m = 0; m < nf; ++m) t.deriv[t.deriv_offset[p] + a * nf + m] *= f[m];
+      for (std::size_t ab = 0; ab < 9; ++ab)
+        for (std::size_t m = 0; m < nf; ++m) t.strain[9 * t.offset[i] + ab * nf + m] *= f[m];
+    }
+  }
+
   template <class Engine>
   static void build(const Engine& eng, typename Engine::workspace& ws, const structure& s,
                     std::size_t index, const training_data_options& options,
@@ -281,6 +321,11 @@ class training_data {
     const neighbor_list nl(s, neighbor_list_options{eng.max_cutoff()});
     std::vector<int> ne;
     t.pair_begin.assign(1, 0);
+    t.pair_atom.clear(); // t may be reused (streamed data recompute into scratch)
+    t.deriv_offset.clear();
+    t.deriv.clear();
+    t.strain.clear();
+    t.streamed = false;
     if (options.derivatives) t.strain.assign(9 * t.offset.back(), 0.0);
     std::vector<std::size_t> slot_of(t.atoms);
     for (std::size_t i = 0; i < t.atoms; ++i) {
@@ -328,6 +373,8 @@ class training_data {
   const std::vector<structure>* m_structures = nullptr;
   std::vector<training_structure> m_items;
   bool m_scaled = false;
+  std::shared_ptr<const rebuild_function> m_rebuild;   // streamed derivatives
+  std::shared_ptr<const descriptor_scaling> m_scaling; // applied to recomputed items
 };
 
 } // namespace annp

@@ -44,6 +44,10 @@ template <trainable_potential Potential> class structure_evaluator {
     };
     std::vector<element_block> blocks;
     network_workspace ws;
+    // Streamed data: the last structure whose derivatives were recomputed, and which it is.
+    training_structure item;
+    const training_data* item_data = nullptr;
+    std::size_t item_k = 0;
   };
 
   structure_evaluator(Potential& pot, const training_data& data) : m_pot(&pot), m_data(&data) {
@@ -64,7 +68,7 @@ template <trainable_potential Potential> class structure_evaluator {
   /// stored descriptor derivatives) forces and, for periodic structures, the stress too; the
   /// row functions below then read the network input gradients kept in ws.
   void predict(std::size_t s, workspace& ws, structure_prediction& p, bool derivatives) const {
-    const auto& t = (*m_data)[s];
+    const auto& t = item(s, ws, derivatives);
     const std::size_t ne = element_count();
     ws.blocks.resize(ne);
     for (auto& b : ws.blocks) b.atoms.clear();
@@ -134,7 +138,7 @@ template <trainable_potential Potential> class structure_evaluator {
   /// row += factor * dF_c/dtheta for force component c = 3 j + a (needs derivatives in predict).
   void add_force_row(std::size_t s, std::size_t c, workspace& ws, double* row,
                      double factor) const {
-    const auto& t = (*m_data)[s];
+    const auto& t = item(s, ws, true);
     const std::size_t j = c / 3, alpha = c % 3;
     std::vector<std::vector<double>> u(element_count());
     for (std::size_t e = 0; e < element_count(); ++e) {
@@ -155,7 +159,7 @@ template <trainable_potential Potential> class structure_evaluator {
   /// row += factor * dS_ab/dtheta for stress component ab = 3 a + b (periodic structures).
   void add_stress_row(std::size_t s, std::size_t ab, workspace& ws, double* row,
                       double factor) const {
-    const auto& t = (*m_data)[s];
+    const auto& t = item(s, ws, true);
     std::vector<std::vector<double>> u(element_count());
     for (std::size_t e = 0; e < element_count(); ++e) {
       const auto& b = ws.blocks[e];
@@ -173,8 +177,8 @@ template <trainable_potential Potential> class structure_evaluator {
   /// and the stress components are c_energy / scale, cF and cS (cF, cS empty: none).
   void add_loss_gradient(std::size_t s, workspace& ws, double c_energy, std::span<const double> cF,
                          std::span<const double> cS, double* grad) const {
-    const auto& t = (*m_data)[s];
     const bool with_u = !cF.empty() || !cS.empty();
+    const auto& t = item(s, ws, with_u);
     for (std::size_t e = 0; e < element_count(); ++e) {
       auto& b = ws.blocks[e];
       const std::size_t na = b.atoms.size();
@@ -207,6 +211,21 @@ template <trainable_potential Potential> class structure_evaluator {
 
  private:
   [[nodiscard]] std::size_t inputs(std::size_t e) const { return m_pot->network(e).input_count(); }
+
+  // Structure s of the data; with `derivatives` of streamed data, recomputed into ws once and
+  // reused by the calls that follow for the same structure (descriptors do not depend on the
+  // parameters).
+  const training_structure& item(std::size_t s, workspace& ws, bool derivatives) const {
+    const auto& t = (*m_data)[s];
+    if (!derivatives || !t.streamed) return t;
+    if (ws.item_data != m_data || ws.item_k != s) {
+      ws.item_data = nullptr; // until recomputed
+      m_data->resolve(s, ws.item);
+      ws.item_data = m_data;
+      ws.item_k = s;
+    }
+    return ws.item;
+  }
 
   // grad += sum_i ce_i dNN_i/dtheta + cf_i d/dtheta (dNN_i/dG . U_i) over the blocks in ws.
   void accumulate(workspace& ws, double* grad, bool with_u) const {

@@ -185,9 +185,11 @@ struct prepared_training {
 /// With a short-range core in the model, no training structure may have two atoms closer than
 /// its outer radius (the networks are fitted where the core is off), and validation structures
 /// that do are left out of model selection. The structures must outlive the returned data.
+/// With `stream`, the derivatives are recomputed whenever a structure is used instead of stored
+/// (training_data_options::stream: for training sets too large to keep them).
 [[nodiscard]] inline prepared_training
 prepare_training(model& m, const std::vector<structure>& structures, const dataset_split& split,
-                 const model_recipe& recipe, bool derivatives = true) {
+                 const model_recipe& recipe, bool derivatives = true, bool stream = false) {
   prepared_training out;
   std::vector<bool> inside_core(structures.size(), false);
   if (m.core.enabled()) {
@@ -229,7 +231,7 @@ prepare_training(model& m, const std::vector<structure>& structures, const datas
   m.energy_scale = out.energy_scale;
   with_cutoff(m.cutoff, [&](auto c) {
     const descriptor_engine<decltype(c)> engine(m.elements, m.functions, m.cutoff_alpha, m.spins);
-    const training_data_options o{derivatives};
+    const training_data_options o{derivatives, stream};
     out.train = training_data(engine, structures, split.train, o);
     out.validation = training_data(engine, structures, split.validation, o);
     out.test = training_data(engine, structures, split.test, o);
