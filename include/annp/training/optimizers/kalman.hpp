@@ -12,14 +12,15 @@
 // rates per epoch as n2p2's kalman_etatau and kalman_qtau are (2.302: a factor 10 per epoch).
 // Element-decoupled (`decoupled`): P is block-diagonal with one block per element network; a is
 // shared by the blocks (Puskorius & Feldkamp's decoupled filter). One step = one epoch: as many
-// energy updates as training structures with energies and force_energy_ratio times as many force
-// updates, interleaved in a seeded random order. Observations are picked at random (each energy
-// structure once per epoch; force components uniformly) or, with `threshold` > 0, only when their
-// error exceeds threshold x the running RMSE of the epoch (up to `max_trials` candidates, else the
-// worst one seen).
+// energy updates as training structures with energies, force_energy_ratio times as many force
+// updates and stress_energy_ratio times as many stress updates, interleaved in a seeded random
+// order. Observations are picked at random (each energy structure once per epoch; force and
+// stress components uniformly) or, for energies and forces with `threshold` > 0, only when their
+// error exceeds threshold x the running RMSE of the epoch (up to `max_trials` candidates, else
+// the worst one seen).
 //
 // Runs on any kalman_objective; a training objective (structure_objective) is seen through
-// kalman_view, defined here: its energy and force labels as single observations.
+// kalman_view, defined here: its energy, force and stress labels as single observations.
 
 #include <annp/core/parallel.hpp>
 #include <annp/training/evaluator.hpp>
@@ -34,8 +35,9 @@
 
 namespace annp::optim {
 
-/// The Kalman filter's view of a training objective: every energy and force label as one
-/// observation, in the network's output units (divided by the potential's energy scale).
+/// The Kalman filter's view of a training objective: every energy, force-component and
+/// stress-component label as one observation (energies per atom in the network's output unit,
+/// forces and stress in the units below).
 template <structure_objective F> class kalman_view : public ::annp::detail::objective_view<F> {
  public:
   /// With `normalize_forces`, force observations are in units of the standard deviation of the
@@ -68,10 +70,7 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
           ++n;
         }
     }
-    if (n < 2) return 0.0;
-    const double mean = sum / static_cast<double>(n);
-    const double var = (sq - static_cast<double>(n) * mean * mean) / static_cast<double>(n - 1);
-    return var > 0.0 ? std::sqrt(var) : 0.0;
+    return spread(sum, sq, n);
   }
 
   /// Whether structure s has an energy label.
@@ -100,10 +99,7 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
         ++n;
       }
     }
-    if (n < 2) return 0.0;
-    const double mean = sum / static_cast<double>(n);
-    const double var = (sq - static_cast<double>(n) * mean * mean) / static_cast<double>(n - 1);
-    return var > 0.0 ? std::sqrt(var) : 0.0;
+    return spread(sum, sq, n);
   }
 
   /// Stress components of structure s available for training: the 6 independent ones of a
@@ -171,6 +167,14 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
     const auto& ev = f.evaluator();
     ev.predict(s, m_ws, p, derivatives);
     return ev;
+  }
+
+  // Sample standard deviation from the sum, the sum of squares and the count (0 below 2).
+  static double spread(double sum, double sq, std::size_t n) {
+    if (n < 2) return 0.0;
+    const double mean = sum / static_cast<double>(n);
+    const double var = (sq - static_cast<double>(n) * mean * mean) / static_cast<double>(n - 1);
+    return var > 0.0 ? std::sqrt(var) : 0.0;
   }
 
   // Voigt order xx, yy, zz, yz, xz, xy.
