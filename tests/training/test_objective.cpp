@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <set>
 
 using namespace annp;
@@ -263,10 +264,10 @@ TEST_SUITE("training") {
     REQUIRE(periodic < s.size());
     CHECK(view.stress_components(periodic) == 6);
     // Component 3 is yz, 4 xz, 5 xy (Voigt order).
-    for (auto [k, a, b] : {std::tuple{0, 0, 0}, {3, 1, 2}, {4, 0, 2}, {5, 0, 1}}) {
+    for (const auto& kab : {std::array<std::size_t, 3>{0, 0, 0}, {3, 1, 2}, {4, 0, 2}, {5, 0, 1}}) {
+      const std::size_t k = kab[0], ka = kab[1], kb = kab[2];
       CAPTURE(k);
-      const auto ka = static_cast<std::size_t>(a), kb = static_cast<std::size_t>(b);
-      const double xs = view.stress_observation(periodic, static_cast<std::size_t>(k), row);
+      const double xs = view.stress_observation(periodic, k, row);
       const auto pred = [&] { return (*obj.predict(periodic).stress)[ka][kb] / su; };
       CHECK(xs == doctest::Approx((*s[periodic].stress)[ka][kb] / su - pred()).epsilon(1e-12));
       for (std::size_t q : {std::size_t{0}, obj.size() / 3, obj.size() - 1}) {
