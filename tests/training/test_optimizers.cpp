@@ -197,6 +197,20 @@ template <class O, class F> double run(O& o, F& f, std::size_t steps, std::uint6
   return loss;
 }
 
+// Random structures labelled by a teacher network: energies, forces and stress it predicts.
+std::vector<structure> teacher_labelled(const model& teacher_model, std::uint64_t seed,
+                                        std::size_t count) {
+  test_potential teacher(teacher_model);
+  auto s = labelled_structures(seed, count);
+  for (auto& st : s) {
+    const auto r = teacher.compute(st);
+    st.energy = r.energy;
+    st.forces = r.forces;
+    st.stress = r.stress;
+  }
+  return s;
+}
+
 } // namespace
 
 TEST_SUITE("training") {
@@ -362,14 +376,7 @@ TEST_SUITE("training") {
   TEST_CASE("every optimiser trains a student potential towards a teacher's labels") {
     // Labels from a teacher network: a target the student's architecture can reach exactly.
     const model teacher_model = make_test_model(21);
-    test_potential teacher(teacher_model);
-    auto s = labelled_structures(31, 24);
-    for (auto& st : s) {
-      const auto r = teacher.compute(st);
-      st.energy = r.energy;
-      st.forces = r.forces;
-      st.stress = r.stress;
-    }
+    const auto s = teacher_labelled(teacher_model, 31, 24);
     model student_model = teacher_model;
     for (std::size_t e = 0; e < 2; ++e)
       initialize(student_model.networks[e], init::nguyen_widrow{}, 100 + e);
@@ -414,14 +421,7 @@ TEST_SUITE("training") {
 
   TEST_CASE("Kalman filter: stress observations fit the stress labels") {
     // A teacher's labels; the student sees energies, and with stress updates the stress too.
-    test_potential teacher(make_test_model(21));
-    auto s = labelled_structures(33, 12);
-    for (auto& st : s) {
-      const auto r = teacher.compute(st);
-      st.energy = r.energy;
-      st.forces = r.forces;
-      st.stress = r.stress;
-    }
+    const auto s = teacher_labelled(make_test_model(21), 33, 12);
     model student = make_test_model(21);
     for (std::size_t e = 0; e < 2; ++e)
       initialize(student.networks[e], init::nguyen_widrow{}, 7 + e);
