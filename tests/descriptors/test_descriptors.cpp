@@ -118,15 +118,22 @@ std::vector<symmetry_function> catalogue(int c) {
     f.weighted = true;
     add(f);
   }
-  for (int order : {0, 1, 2, 3}) {
+  // Angular Chebyshev orders up to 6 run through moments (unweighted and with spins); the group
+  // at rc reaches order 9 and stays with the triplet kernel.
+  for (int order : {0, 1, 2, 3, 6}) {
     auto f = sf(sf_kind_of<sf_kinds::chebyshev_angular>(), c, 0, 0, rc2);
     f.order = order;
     add(f);
   }
-  for (int order : {1, 2}) {
+  for (int order : {1, 2, 5}) {
     auto f = sf(sf_kind_of<sf_kinds::chebyshev_angular>(), c, 0, 0, rc2);
     f.order = order;
     f.weighted = true;
+    add(f);
+  }
+  for (int order : {2, 9}) {
+    auto f = sf(sf_kind_of<sf_kinds::chebyshev_angular>(), c, 0, 0, rc);
+    f.order = order;
     add(f);
   }
   return out;
@@ -284,6 +291,27 @@ TEST_SUITE("descriptors") {
       }
     }
     MESSAGE(C::name, ": worst relative finite-difference error ", worst);
+  }
+
+  TEST_CASE("moments run exactly the groups of low-degree polynomials in cos(theta)") {
+    // The catalogue above: which of its functions the engine expands into moments. The naive
+    // reference test covers the values and derivatives of both kernels.
+    const auto functions = full_catalogue();
+    const descriptor_engine<cutoff::cosine> eng({Al, O}, functions);
+    const std::size_t e = static_cast<std::size_t>(eng.element_index(Al));
+    std::size_t moments = 0;
+    for (std::size_t m = 0; m < eng.size(e); ++m) {
+      const auto& f = eng.functions(e)[m];
+      bool expected = false;
+      if (f.kind == sf_kind_of<sf_kinds::angular_wide>())
+        expected = !(f.e1 == Al && f.e2 == Al && f.rc == 4.5); // that group reaches zeta 16
+      if (f.kind == sf_kind_of<sf_kinds::chebyshev_angular>())
+        expected = f.rc == 3.8; // orders <= 6; the group at 4.5 reaches order 9
+      INFO(f.describe());
+      CHECK(eng.uses_moments(e, m) == expected);
+      moments += expected ? 1 : 0;
+    }
+    CHECK(moments == 13); // 5 wide (3 groups), 5 Chebyshev, 3 Chebyshev with spins
   }
 
   TEST_CASE("wide functions through moments: one partner gives exactly 0, two sets the pair term") {

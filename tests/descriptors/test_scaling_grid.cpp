@@ -127,4 +127,35 @@ TEST_SUITE("parameter_grid") {
     CHECK(fs[0].center == 22);
     CHECK(fs[16].center == 8);
   }
+
+  TEST_CASE("aenet's Chebyshev set from a recipe: orders, and spin-weighted copies") {
+    descriptor_recipe r;
+    r.rc = 5.5;
+    r.radial_count = 4;
+    r.angular_count = 3;
+    r.angular_kind = sf_kind_of<sf_kinds::chebyshev_angular>();
+    // One element: orders 0..3 radial, 0..2 angular, no weighted copies.
+    const auto one = make_descriptor_functions({13}, r);
+    REQUIRE(one.size() == 7);
+    for (std::size_t m = 0; m < one.size(); ++m) {
+      one[m].validate();
+      const bool radial = m < 4;
+      CHECK(one[m].kind == (radial ? sf_kind_of<sf_kinds::chebyshev_radial>()
+                                   : sf_kind_of<sf_kinds::chebyshev_angular>()));
+      CHECK(one[m].order == static_cast<int>(radial ? m : m - 4));
+      CHECK_FALSE(one[m].weighted);
+      CHECK(one[m].rc == 5.5);
+    }
+    // Two elements: per centre the same orders unweighted, then weighted by the spins.
+    const auto two = make_descriptor_functions({13, 8}, r);
+    REQUIRE(two.size() == 2 * 14);
+    for (std::size_t m = 0; m < two.size(); ++m) {
+      const std::size_t k = m % 14;
+      CHECK(two[m].center == (m < 14 ? 13 : 8));
+      CHECK(two[m].weighted == ((k >= 4 && k < 8) || k >= 11));
+      const bool radial = k < 8;
+      CHECK(is_angular(two[m].kind) == !radial);
+      CHECK(two[m].order == static_cast<int>(radial ? k % 4 : (k - 8) % 3));
+    }
+  }
 }

@@ -127,4 +127,43 @@ TEST_SUITE("training") {
         {"10 angular functions, not a multiple of 3 element pairs x 2 zetas x 2 "
          "lambdas"});
   }
+
+  TEST_CASE("a static Chebyshev set (aenet's) makes its initial model and trains") {
+    // Two elements: 6 radial = orders 0..2 plus the same with spins; 4 angular = orders 0..1 x 2.
+    using descriptor = descriptor_set<cutoff::cosine, chebyshev_radial<6>, chebyshev_angular<4>>;
+    using static_potential =
+        potential<descriptor, network<10, dense<5, act::tanh>, dense<1, act::linear>>>;
+    const auto structures = labelled_structures(13, 20);
+    model_recipe recipe;
+    recipe.descriptors.rc = 5.0;
+    model m = initial_model_for<static_potential>(elements_of(structures), recipe, 3);
+    REQUIRE(m.elements.size() == 2);
+    for (int z : m.elements) {
+      const auto fs = m.functions_of(z);
+      REQUIRE(fs.size() == 10);
+      CHECK(fs[2].order == 2);
+      CHECK_FALSE(fs[2].weighted);
+      CHECK(fs[3].weighted);
+      CHECK(fs[6].kind == sf_kind_of<sf_kinds::chebyshev_angular>());
+      CHECK(fs[9].weighted);
+      CHECK(fs[9].order == 1);
+    }
+    const auto split = split_dataset(structures, {0.25, 0.0}, 1);
+    const auto data = prepare_training(m, structures, split, recipe);
+    static_potential pot(m);
+    const loss_weights w{.energy = 1.0, .forces = 0.1};
+    const double before = training_objective<static_potential>(pot, data.train, w).value();
+    trainer t(pot, data.train, optim::lbfgs<>{}, {.weights = w});
+    t.run(40);
+    const double after = training_objective<static_potential>(pot, data.train, w).value();
+    INFO("loss before ", before, ", after ", after);
+    CHECK(after < 0.5 * before);
+    using odd = potential<descriptor_set<cutoff::cosine, chebyshev_radial<5>, chebyshev_angular<4>>,
+                          dynamic_network>;
+    test::expect_error(
+        [&] {
+          (void)initial_model_for<odd>({8, 13}, recipe, 1);
+        },
+        {"needs even counts for 2 elements"});
+  }
 }

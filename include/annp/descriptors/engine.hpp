@@ -117,7 +117,8 @@ struct function_group {
   std::vector<compact_angle> compact_angles;
   int max_order = 0; // Chebyshev
   std::vector<member> members;
-  // Wide cos-power groups whose zetas are small integers run through moments of the neighbours'
+  // Wide angular groups whose functions are polynomials of low degree in cos(theta) (cos powers
+  // with small integer zetas, low Chebyshev orders) run through moments of the neighbours'
   // unit vectors (descriptor_engine::moment_kernel): the highest power (-1: triplet kernel), the
   // exponents (a, b, d) of every monomial ux^a uy^b uz^d up to it, per member the coefficient of
   // each product of moments.
@@ -342,6 +343,15 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   [[nodiscard]] const std::vector<symmetry_function>& functions(std::size_t e) const noexcept {
     return m_functions[e];
   }
+  /// Whether function m of element e runs through moments of the neighbours (cost linear in
+  /// their number) rather than over neighbour pairs: wide angular functions that are polynomials
+  /// of degree <= max_moment_order in cos(theta), with all the other members of their group.
+  [[nodiscard]] bool uses_moments(std::size_t e, std::size_t m) const noexcept {
+    for (const auto& g : m_groups[e])
+      for (const auto& mem : g.members)
+        if (mem.out == m) return g.moment_order >= 0;
+    return false;
+  }
   /// Largest cutoff among element e's functions, and among all.
   [[nodiscard]] double cutoff(std::size_t e) const noexcept { return m_max_rc[e]; }
   [[nodiscard]] double max_cutoff() const noexcept { return m_max_rc_all; }
@@ -507,20 +517,57 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     for (auto& g : groups) prepare_moments(g);
   }
 
-  /// Highest integer zeta for which wide cos-power groups use moments: (N+1)(N+2)(N+3)/6
+  /// Highest degree in cos(theta) for which wide angular groups use moments: (N+1)(N+2)(N+3)/6
   /// monomials per neighbour and leg (35 at 4, 84 at 6, 165 at 8) against the triplet kernel's
   /// neighbours / 2 terms per neighbour. Measured on fcc Al with 54 neighbours (bench_descriptors,
   /// 4 legs x 4 angles): zetas {1, 4} 2.6-3.9x faster through moments, {1, 8} no faster.
   static constexpr int max_moment_order = 6;
 
-  // Sets up the moment expansion of a wide cos-power group whose zetas are integers up to
-  // max_moment_order (else leaves it to the triplet kernel).
+  // The angular function of a member as a polynomial in cos(theta), coefficients of cos^0 ...
+  // cos^n; empty when it is not one of degree <= max_moment_order (non-integer or large zeta,
+  // high Chebyshev orders, compact windows).
+  static std::vector<double> angle_polynomial(const detail::function_group& g,
+                                              const detail::member& mem) {
+    std::vector<double> p;
+    if (g.angles == detail::angle_family::cos_power) {
+      // 2^(1 - zeta) (1 + lambda x)^zeta = sum_n 2^(1 - zeta) C(zeta, n) lambda^n x^n
+      const auto& cp = g.powers[mem.angle];
+      if (cp.integer_zeta < 0 || cp.integer_zeta > max_moment_order) return p;
+      double binomial = 1.0;
+      for (int n = 0; n <= cp.integer_zeta; ++n) {
+        p.push_back(cp.prefactor * binomial * std::pow(cp.lambda, n));
+        binomial = binomial * (cp.integer_zeta - n) / (n + 1);
+      }
+    } else if (g.angles == detail::angle_family::chebyshev) {
+      // T_0 = 1, T_1 = x, T_a = 2 x T_(a-1) - T_(a-2): integer coefficients, exact
+      const auto order = static_cast<int>(mem.angle);
+      if (order > max_moment_order) return p;
+      std::vector<double> older{1.0}, old{0.0, 1.0};
+      if (order == 0) return older;
+      for (int a = 2; a <= order; ++a) {
+        std::vector<double> t(static_cast<std::size_t>(a) + 1, 0.0);
+        for (std::size_t n = 0; n < old.size(); ++n) t[n + 1] += 2.0 * old[n];
+        for (std::size_t n = 0; n < older.size(); ++n) t[n] -= older[n];
+        older = std::move(old);
+        old = std::move(t);
+      }
+      p = old;
+    }
+    return p;
+  }
+
+  // Sets up the moment expansion of a wide angular group whose members are all polynomials in
+  // cos(theta) of degree up to max_moment_order (else leaves it to the triplet kernel): with the
+  // member's polynomial sum_n p_n x^n, the coefficient of the monomial u^alpha (|alpha| = n) is
+  // p_n n! / (a! b! d!) (halved for pairs j < k within one set).
   static void prepare_moments(detail::function_group& g) {
-    if (!g.angular || g.narrow || g.angles != detail::angle_family::cos_power) return;
+    if (!g.angular || g.narrow) return;
+    std::vector<std::vector<double>> poly;
     int order = 0;
-    for (const auto& cp : g.powers) {
-      if (cp.integer_zeta < 0 || cp.integer_zeta > max_moment_order) return;
-      order = std::max(order, cp.integer_zeta);
+    for (const auto& mem : g.members) {
+      poly.push_back(angle_polynomial(g, mem));
+      if (poly.back().empty()) return;
+      order = std::max(order, static_cast<int>(poly.back().size()) - 1);
     }
     g.moment_order = order;
     g.moment_exponents.clear();
@@ -534,22 +581,18 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     };
     // One set (j < k of the same neighbours): half the double sum, less its diagonal.
     const bool one_set = g.e1 < 0 || g.e1 == g.e2;
+    const double half = one_set ? 0.5 : 1.0;
     const std::size_t nq = g.moment_exponents.size();
     g.moment_coef.assign(g.members.size() * nq, 0.0);
-    for (std::size_t mi = 0; mi < g.members.size(); ++mi) {
-      const auto& cp = g.powers[g.members[mi].angle];
-      const int zeta = cp.integer_zeta;
-      const double half = one_set ? 0.5 : 1.0;
+    for (std::size_t mi = 0; mi < g.members.size(); ++mi)
       for (std::size_t q = 0; q < nq; ++q) {
         const auto [a, b, d] = g.moment_exponents[q];
-        const int n = a + b + d;
-        if (n > zeta) continue;
-        const double binomial = factorial(zeta) / (factorial(n) * factorial(zeta - n));
-        const double multinomial = factorial(n) / (factorial(a) * factorial(b) * factorial(d));
-        g.moment_coef[mi * nq + q] =
-            half * cp.prefactor * binomial * std::pow(cp.lambda, n) * multinomial;
+        const auto n = static_cast<std::size_t>(a + b + d);
+        if (n >= poly[mi].size()) continue;
+        const double multinomial =
+            factorial(a + b + d) / (factorial(a) * factorial(b) * factorial(d));
+        g.moment_coef[mi * nq + q] = half * poly[mi][n] * multinomial;
       }
-    }
   }
 
   // ---- leg and angle families ----------------------------------------------------------------
@@ -783,10 +826,11 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     }
   }
 
-  // Wide cos-power terms through moments. With A_pj = w_j R_p(r_j) and unit vectors u_j,
-  //   sum_{j,k} A_pj A_pk (1 + lambda u_j.u_k)^zeta = sum_alpha c_alpha M_p,alpha M'_p,alpha,
-  //   M_p,alpha = sum_j A_pj u_j^alpha,  u^alpha = ux^a uy^b uz^d,  n = a + b + d <= zeta,
-  //   c_alpha = C(zeta, n) lambda^n n! / (a! b! d!),
+  // Wide angular terms through moments. With A_pj = w_j R_p(r_j), unit vectors u_j and an
+  // angular function P(cos) = sum_n p_n cos^n (2^(1-zeta) (1 + lambda cos)^zeta, T_a(cos)),
+  //   sum_{j,k} A_pj A_pk P(u_j.u_k) = sum_alpha c_alpha M_p,alpha M'_p,alpha,
+  //   M_p,alpha = sum_j A_pj u_j^alpha,  u^alpha = ux^a uy^b uz^d,  n = a + b + d <= deg P,
+  //   c_alpha = p_n n! / (a! b! d!),
   // M' the other set's moments between two neighbour sets. Within one set the pairs j < k are
   //   1/2 sum_alpha c_alpha (M_p,alpha^2 - D_p,alpha),  D_p,alpha = sum_j (A_pj u_j^alpha)^2,
   // the diagonal removed term by term with the same products (an atom with one such neighbour
@@ -967,7 +1011,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   void angular_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
                       const double* wm) const {
     constexpr bool Narrow = F.narrow;
-    if constexpr (!Narrow && (!F.fixed || F.angles == detail::angle_family::cos_power)) {
+    if constexpr (!Narrow && (!F.fixed || F.angles == detail::angle_family::cos_power ||
+                              F.angles == detail::angle_family::chebyshev)) {
       if (g.moment_order >= 0) {
         moment_kernel<M, F>(ws, g, fc, wm);
         return;

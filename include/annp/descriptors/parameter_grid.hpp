@@ -85,6 +85,10 @@ struct descriptor_recipe {
   std::size_t radial_count = 8;
   grid_mode radial_mode = grid_mode::shifted;
   // Angular functions: (eta, r_s) grid x zetas x lambdas for every centre and neighbour pair.
+  // chebyshev_angular instead makes aenet's Chebyshev set (Artrith, Urban, Ceder 2017): radial
+  // orders 0 ... radial_count - 1 and angular orders 0 ... angular_count - 1 over all neighbours,
+  // with more than one element each once more weighted by the element spins; the grids, zetas
+  // and lambdas are then unused.
   sf_kind angular_kind = sf_kind_of<sf_kinds::angular_narrow>(); ///< or angular_wide
   std::size_t angular_count = 2; ///< radial grid points of angular functions
   grid_mode angular_mode = grid_mode::centred;
@@ -99,9 +103,32 @@ struct descriptor_recipe {
 [[nodiscard]] inline std::vector<symmetry_function>
 make_descriptor_functions(const std::vector<int>& elements, const descriptor_recipe& r) {
   if (r.angular_kind != sf_kind_of<sf_kinds::angular_narrow>() &&
-      r.angular_kind != sf_kind_of<sf_kinds::angular_wide>())
-    throw error("descriptor recipe: angular_kind must be angular_narrow or angular_wide");
+      r.angular_kind != sf_kind_of<sf_kinds::angular_wide>() &&
+      r.angular_kind != sf_kind_of<sf_kinds::chebyshev_angular>())
+    throw error("descriptor recipe: angular_kind must be angular_narrow, angular_wide or "
+                "chebyshev_angular");
   std::vector<symmetry_function> out;
+  if (r.angular_kind == sf_kind_of<sf_kinds::chebyshev_angular>()) {
+    const auto add = [&](int c, sf_kind kind, std::size_t count, bool weighted) {
+      for (std::size_t a = 0; a < count; ++a) {
+        symmetry_function f;
+        f.kind = kind;
+        f.center = c;
+        f.rc = r.rc;
+        f.order = static_cast<int>(a);
+        f.weighted = weighted;
+        out.push_back(f);
+      }
+    };
+    const bool spins = elements.size() > 1;
+    for (int c : elements) {
+      add(c, sf_kind_of<sf_kinds::chebyshev_radial>(), r.radial_count, false);
+      if (spins) add(c, sf_kind_of<sf_kinds::chebyshev_radial>(), r.radial_count, true);
+      add(c, sf_kind_of<sf_kinds::chebyshev_angular>(), r.angular_count, false);
+      if (spins) add(c, sf_kind_of<sf_kinds::chebyshev_angular>(), r.angular_count, true);
+    }
+    return out;
+  }
   const auto rad = make_radial_grid(r.rc, r.radial_count, r.radial_mode, r.rule, r.r_lower);
   for (int c : elements) {
     for (int e : elements)

@@ -79,7 +79,9 @@ class config {
     def("grid_lower", "0.5",
         "linear grids: first grid point, Å (about the shortest pair distance)");
     def("angular", "2", "angular grid points (centred Imbalzano grid), times zetas and lambdas");
-    def("angular_kind", "narrow", "narrow or wide angular functions");
+    def("angular_kind", "narrow",
+        "narrow or wide angular functions, or chebyshev: aenet's Chebyshev set instead, radial "
+        "orders 0..radial-1 and angular orders 0..angular-1 (grids, zetas unused)");
     def("zetas", "1 4", "zeta values of the angular functions");
     def("scaling_min_range", "1e-4",
         "descriptors whose training range (max - min) is at most this are inactive: unused, "
@@ -559,7 +561,7 @@ inline void check_settings_values(config& cfg) {
   one_of("optimizer", {"lbfgs", "cg", "cg_annealing", "kalman", "adam", "gd", "lm", "annealing"});
   one_of("cg_beta", {"fletcher_reeves", "polak_ribiere_plus", "hestenes_stiefel"});
   one_of("kalman_type", {"standard", "fading_memory"});
-  one_of("angular_kind", {"narrow", "wide"});
+  one_of("angular_kind", {"narrow", "wide", "chebyshev"});
   one_of("grid", {"imbalzano", "linear"});
   if (cfg.str("grid") == "linear") {
     const double lo = cfg.number("grid_lower"), rc = cfg.number("cutoff");
@@ -772,9 +774,13 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   const std::string kind = cfg.str("angular_kind");
   if (kind == "wide")
     recipe.descriptors.angular_kind = sf_kind_of<sf_kinds::angular_wide>();
+  else if (kind == "chebyshev")
+    recipe.descriptors.angular_kind = sf_kind_of<sf_kinds::chebyshev_angular>();
   else if (kind != "narrow")
-    throw error(cfg.where("angular_kind") + ": angular_kind must be narrow or wide, got '" + kind +
-                "'");
+    throw error(cfg.where("angular_kind") +
+                ": angular_kind must be narrow, wide or chebyshev, "
+                "got '" +
+                kind + "'");
   recipe.descriptors.zetas = cfg.numbers("zetas");
   recipe.descriptors.rule =
       cfg.str("grid") == "linear" ? grid_rule::gastegger2018 : grid_rule::imbalzano2018;

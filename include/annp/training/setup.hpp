@@ -97,12 +97,24 @@ template <std::size_t NR>
 struct recipe_layout<type_list<sf_count<sf_kinds::radial, NR>>> : std::true_type {
   static constexpr std::size_t radial = NR, angular = 0;
   static constexpr sf_kind angular_kind = sf_kind_of<sf_kinds::angular_narrow>();
+  static constexpr bool chebyshev = false;
 };
 template <std::size_t NR, class A, std::size_t NA>
 requires std::same_as<A, sf_kinds::angular_narrow> || std::same_as<A, sf_kinds::angular_wide>
 struct recipe_layout<type_list<sf_count<sf_kinds::radial, NR>, sf_count<A, NA>>> : std::true_type {
   static constexpr std::size_t radial = NR, angular = NA;
   static constexpr sf_kind angular_kind = sf_kind_of<A>();
+  static constexpr bool chebyshev = false;
+};
+// chebyshev_radial<NR>, chebyshev_angular<NA>: aenet's set (with spin-weighted copies for more
+// than one element).
+template <std::size_t NR, std::size_t NA>
+struct recipe_layout<
+    type_list<sf_count<sf_kinds::chebyshev_radial, NR>, sf_count<sf_kinds::chebyshev_angular, NA>>>
+    : std::true_type {
+  static constexpr std::size_t radial = NR, angular = NA;
+  static constexpr sf_kind angular_kind = sf_kind_of<sf_kinds::chebyshev_angular>();
+  static constexpr bool chebyshev = true;
 };
 } // namespace detail
 
@@ -111,7 +123,9 @@ struct recipe_layout<type_list<sf_count<sf_kinds::radial, NR>, sf_count<A, NA>>>
 /// grids, zetas and lambdas, scaling, core). The descriptor set must be radial_g2<NR> optionally
 /// followed by angular_narrow<NA> or angular_wide<NA> (what make_descriptor_functions builds):
 /// the recipe's radial_count = NR / elements and angular_count = NA / (element pairs x zetas x
-/// lambdas), which must divide evenly (the error says why not). A static network type is
+/// lambdas), which must divide evenly (the error says why not); or chebyshev_radial<NR>,
+/// chebyshev_angular<NA>: orders 0 ... NR - 1 and 0 ... NA - 1 (for several elements, half of
+/// each count and the same orders weighted by the element spins). A static network type is
 /// initialised by Nguyen-Widrow from seed (one seed per element, as initial_model); a dynamic
 /// one takes the recipe's hidden layers and activation. Then, as for any model:
 ///   model m = annp::initial_model_for<P>(elements, recipe, seed);
@@ -128,21 +142,34 @@ template <class Potential>
     using layout = detail::recipe_layout<typename descriptor::kind_list>;
     static_assert(layout::value,
                   "initial_model_for: the descriptor set must be radial_g2<N> optionally followed "
-                  "by angular_narrow<N> or angular_wide<N>; build other layouts' functions "
-                  "yourself and construct the model from them");
-    const std::size_t ne = elements.size(), pairs = ne * (ne + 1) / 2;
-    const std::size_t per_grid = pairs * r.descriptors.zetas.size() * r.descriptors.lambdas.size();
+                  "by angular_narrow<N> or angular_wide<N>, or chebyshev_radial<N>, "
+                  "chebyshev_angular<N>; build other layouts' functions yourself and construct "
+                  "the model from them");
+    const std::size_t ne = elements.size();
     const std::string set = "the descriptor set [" + descriptor::pattern() + "]";
-    if (layout::radial % ne != 0)
-      throw error("initial_model_for: " + set + " has " + std::to_string(layout::radial) +
-                  " radial functions, not a multiple of the " + std::to_string(ne) + " elements");
-    if (layout::angular > 0 && (per_grid == 0 || layout::angular % per_grid != 0))
-      throw error("initial_model_for: " + set + " has " + std::to_string(layout::angular) +
-                  " angular functions, not a multiple of " + std::to_string(pairs) +
-                  " element pairs x " + std::to_string(r.descriptors.zetas.size()) + " zetas x " +
-                  std::to_string(r.descriptors.lambdas.size()) + " lambdas");
-    r.descriptors.radial_count = layout::radial / ne;
-    r.descriptors.angular_count = layout::angular > 0 ? layout::angular / per_grid : 0;
+    if constexpr (layout::chebyshev) {
+      // Per element: orders 0..n-1, and with several elements the same weighted by spins.
+      const std::size_t copies = ne > 1 ? 2 : 1;
+      if (layout::radial % copies != 0 || layout::angular % copies != 0)
+        throw error("initial_model_for: " + set + " needs even counts for " + std::to_string(ne) +
+                    " elements (orders, then the same spin-weighted)");
+      r.descriptors.radial_count = layout::radial / copies;
+      r.descriptors.angular_count = layout::angular / copies;
+    } else {
+      const std::size_t pairs = ne * (ne + 1) / 2;
+      const std::size_t per_grid =
+          pairs * r.descriptors.zetas.size() * r.descriptors.lambdas.size();
+      if (layout::radial % ne != 0)
+        throw error("initial_model_for: " + set + " has " + std::to_string(layout::radial) +
+                    " radial functions, not a multiple of the " + std::to_string(ne) + " elements");
+      if (layout::angular > 0 && (per_grid == 0 || layout::angular % per_grid != 0))
+        throw error("initial_model_for: " + set + " has " + std::to_string(layout::angular) +
+                    " angular functions, not a multiple of " + std::to_string(pairs) +
+                    " element pairs x " + std::to_string(r.descriptors.zetas.size()) + " zetas x " +
+                    std::to_string(r.descriptors.lambdas.size()) + " lambdas");
+      r.descriptors.radial_count = layout::radial / ne;
+      r.descriptors.angular_count = layout::angular > 0 ? layout::angular / per_grid : 0;
+    }
     r.descriptors.angular_kind = layout::angular_kind;
   }
   model m = initial_model(elements, r, seed);
