@@ -57,9 +57,9 @@ std::vector<symmetry_function> polynomial_set() {
   return out;
 }
 
-std::vector<symmetry_function> chebyshev_set() {
+std::vector<symmetry_function> chebyshev_set(int radial = 8, int angular = 16) {
   std::vector<symmetry_function> out;
-  for (int order = 0; order < 8; ++order) {
+  for (int order = 0; order < radial; ++order) {
     symmetry_function f;
     f.kind = sf_kind_of<sf_kinds::chebyshev_radial>();
     f.center = Al;
@@ -67,7 +67,7 @@ std::vector<symmetry_function> chebyshev_set() {
     f.order = order;
     out.push_back(f);
   }
-  for (int order = 0; order < 16; ++order) {
+  for (int order = 0; order < angular; ++order) {
     symmetry_function f;
     f.kind = sf_kind_of<sf_kinds::chebyshev_angular>();
     f.center = Al;
@@ -111,6 +111,11 @@ void wide(benchmark::State& st) {
 }
 void polynomial(benchmark::State& st) { run(st, polynomial_set(), st.range(0)); }
 void chebyshev(benchmark::State& st) { run(st, chebyshev_set(), st.range(0)); }
+// Radial orders 0..7 and angular orders 0..N-1: up to N = 7 (degree 6) the angular functions run
+// through moments, from N = 8 over neighbour pairs; the crossover of the two kernels.
+void chebyshev_angular_orders(benchmark::State& st) {
+  run(st, chebyshev_set(8, static_cast<int>(st.range(0))), st.range(1));
+}
 
 template <class... Kinds>
 using static_engine = typename descriptor_set<cutoff::cosine, Kinds...>::engine_type;
@@ -137,6 +142,9 @@ BENCHMARK(narrow)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(wide)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(polynomial)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(chebyshev)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(chebyshev_angular_orders)
+    ->ArgsProduct({{4, 7, 8, 12, 16}, {0, 2}})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(narrow_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(wide_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(polynomial_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);

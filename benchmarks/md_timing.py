@@ -3,11 +3,17 @@
 (lmp-annp), against LAMMPS's EAM (Mendelev et al., Al_mm.eam.fs) on the same box.
 
 Usage: benchmarks/md_timing.py BUILD_DIR KIM_MODEL_NAME MODEL_FILE [CELLS] [STEPS]
+       benchmarks/md_timing.py BUILD_DIR --models MODEL_FILE... [--cells N ...] [--steps N]
+                               [--ranks R ...] [--rounds K]
 
-NVE, fcc Al, CELLS^3 * 4 atoms (default 10 -> 4 000), 300 K, 1 fs; 1 and 2 MPI ranks (one
+NVE, fcc Al, CELLS^3 * 4 atoms (default 10 -> 4 000), 600 K start, 1 fs; 1 and 2 MPI ranks (one
 OpenMP thread each) and 1 rank with 2 OpenMP threads (annp threads its own loops). Needs
 KIM_API_CONFIGURATION_FILE pointing at a collection with the KIM model (annp-kim-install).
 Prints a markdown table.
+
+The second form compares models by cost: each model through `pair_style annp` and LAMMPS's EAM,
+interleaved (EAM, then every model, repeated K rounds; default 3), at each box size and rank
+count; prints the median µs per atom-step and its ratio to EAM's median of the same run.
 """
 import os
 import re
@@ -53,7 +59,43 @@ def time_input(exe, text, ranks, threads):
 def run(exe, pair, cells, steps, ranks, threads):
     return time_input(exe, COMMON.format(cells=cells, steps=steps, pair=pair), ranks, threads)
 
+def compare(argv):
+    """--models mode: median µs/atom-step of each model and of EAM, interleaved, and the ratios."""
+    import argparse
+    import statistics
+    ap = argparse.ArgumentParser(prog="md_timing.py BUILD_DIR --models")
+    ap.add_argument("build")
+    ap.add_argument("--models", nargs="+", required=True)
+    ap.add_argument("--cells", nargs="+", type=int, default=[10])
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--ranks", nargs="+", type=int, default=[1])
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args(argv)
+    native = os.path.join(os.path.abspath(a.build), "integrations", "lammps", "lmp-annp")
+    eam = "/usr/share/lammps/potentials/Al_mm.eam.fs"
+    for m in a.models:
+        if not os.path.isfile(m):
+            sys.exit(f"md_timing.py: no model file {m}")
+    routes = [("EAM", "lmp", f"pair_style eam/fs\npair_coeff * * {eam} Al")] + [
+        (m, native, f"pair_style annp\npair_coeff * * {os.path.abspath(m)} Al") for m in a.models]
+    print("| model | atoms | ranks | µs/atom-step (median) | / EAM |")
+    print("| --- | --- | --- | --- | --- |")
+    for cells in a.cells:
+        for ranks in a.ranks:
+            times = {label: [] for label, _, _ in routes}
+            for _ in range(a.rounds):
+                for label, exe, pair in routes:
+                    us, atoms = run(exe, pair, cells, a.steps, ranks, 1)
+                    times[label].append(us)
+            med = {k: statistics.median(v) for k, v in times.items()}
+            for label, _, _ in routes:
+                print(f"| {label} | {atoms} | {ranks} | {med[label]:.3f} | {med[label] / med['EAM']:.2f} |",
+                      flush=True)
+
+
 def main():
+    if len(sys.argv) > 2 and "--models" in sys.argv:
+        return compare(sys.argv[1:])
     build, name, model = sys.argv[1:4]
     cells = int(sys.argv[4]) if len(sys.argv) > 4 else 10
     steps = int(sys.argv[5]) if len(sys.argv) > 5 else 200
