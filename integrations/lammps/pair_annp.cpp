@@ -23,7 +23,9 @@
 
 using namespace LAMMPS_NS;
 
-PairANNP::PairANNP(LAMMPS* lmp) : Pair(lmp), result_(std::make_unique<annp::host_result>()) {
+PairANNP::PairANNP(LAMMPS* lmp)
+    : Pair(lmp), result_(std::make_unique<annp::host_result>()),
+      member_result_(std::make_unique<annp::host_result>()) {
   nextra = 3;
   pvector = new double[3]{0.0, 0.0, 0.0};
   single_enable = 0;
@@ -170,10 +172,10 @@ void PairANNP::compute(int eflag, int vflag) {
   ev_init(eflag, vflag);
   const int nlocal = atom->nlocal, nall = atom->nlocal + atom->nghost;
   element_.resize(nall);
-  std::vector<int> contributing(nall, 0);
+  contributing_.resize(nall);
   for (int i = 0; i < nall; ++i) {
     element_[i] = element_of_type_[atom->type[i]];
-    contributing[i] = i < nlocal && element_[i] >= 0 ? 1 : 0;
+    contributing_[i] = i < nlocal && element_[i] >= 0 ? 1 : 0;
   }
   // Candidates within cutoff + skin are found when LAMMPS re-neighbours (new ghosts, possibly a
   // new atom order) and kept until it next does: LAMMPS re-neighbours before any atom has moved
@@ -182,13 +184,13 @@ void PairANNP::compute(int eflag, int vflag) {
   if (neighbor->ago == 0 || nlocal != listed_local_ || nall != listed_all_)
     build_neighbours(nlocal, nall, cutoff_ + neighbor->skin);
   // Non-modelled types (NULL) get element 0 here but are neither centres nor neighbours.
-  std::vector<int> element(element_);
-  for (int& e : element) e = std::max(e, 0);
+  model_element_.resize(nall);
+  for (int i = 0; i < nall; ++i) model_element_[i] = std::max(element_[i], 0);
   annp::host_system h;
   h.particles = static_cast<std::size_t>(nall);
   h.positions = nall > 0 ? atom->x[0] : nullptr;
-  h.element = element.data();
-  h.contributing_mask = contributing.data();
+  h.element = model_element_.data();
+  h.contributing_mask = contributing_.data();
   h.neighbours = [&](std::size_t i, int& count, const int*& list) {
     count = offsets_[i + 1] - offsets_[i];
     list = neighbours_.data() + offsets_[i];
@@ -287,11 +289,10 @@ void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
     energies[k] = r.energy;
   };
   store(0, *result_);
-  annp::host_result other;
   try {
     for (std::size_t k = 1; k < K; ++k) {
-      members_[k - 1].compute(h, other, annp::compute_options{});
-      store(k, other);
+      members_[k - 1].compute(h, *member_result_, annp::compute_options{});
+      store(k, *member_result_);
     }
   } catch (const std::exception& e) {
     error->one(FLERR, std::string("annp: committee member: ") + e.what());

@@ -75,6 +75,7 @@ class PairANNP : public Pair {
 
   std::unique_ptr<annp::any_potential> model_;
   std::unique_ptr<annp::host_result> result_;
+  std::unique_ptr<annp::host_result> member_result_; // committee members, one after another
   std::vector<annp::any_potential> members_; // committee members after the first (may be empty)
   std::vector<double> member_forces_;        // per particle: 3 components x committee size
   bool reverse_members_ = false;             // what pack/unpack_reverse_comm carry
@@ -82,6 +83,9 @@ class PairANNP : public Pair {
   long warn_limit_ = 10, warnings_ = 0, stop_atoms_ = 0;
   std::vector<int> element_of_type_; // per LAMMPS type (1-based), model element or -1
   std::vector<int> element_;         // per particle
+  // Per step, kept for their capacity: the model's element per particle (non-modelled: 0) and
+  // which particles are centres.
+  std::vector<int> model_element_, contributing_;
   std::vector<int> offsets_, neighbours_, bin_of_, bin_head_, bin_next_;
   int listed_local_ = -1, listed_all_ = -1; // particles when the candidates were found
   double cutoff_ = 0.0;

@@ -37,72 +37,68 @@ inline pair_list pairs_of(const neighbor_list& nl, std::size_t atoms) {
 }
 
 /// The pair list of a host's contributing particles, from the host's full neighbour lists with
-/// the pairs beyond the cutoff left out; owns its storage.
-class host_pair_list {
- public:
-  host_pair_list(const host_system& h, double cutoff) {
-    for (std::size_t i = 0; i < h.particles; ++i)
-      if (h.contributing_mask ? h.contributing_mask[i] != 0 : i < h.contributing)
-        m_centre_particle.push_back(i);
-    const double rc2 = cutoff * cutoff;
-    m_offsets.push_back(0);
-    for (std::size_t c : m_centre_particle) {
-      int count = 0;
-      const int* list = nullptr;
-      h.neighbours(c, count, list);
-      const double* xi = h.positions + 3 * c;
-      for (int k = 0; k < count; ++k) {
-        const auto j = static_cast<std::size_t>(list[k]);
-        if (j == c) continue;
-        const double* xj = h.positions + 3 * j;
-        const double ex = xj[0] - xi[0], ey = xj[1] - xi[1], ez = xj[2] - xi[2];
-        const double d2 = ex * ex + ey * ey + ez * ez;
-        if (!(d2 < rc2)) continue;
-        m_target.push_back(static_cast<std::uint32_t>(j));
-        m_dx.push_back(ex);
-        m_dy.push_back(ey);
-        m_dz.push_back(ez);
-        m_r.push_back(std::sqrt(d2));
-      }
-      m_offsets.push_back(m_target.size());
+/// the pairs beyond the cutoff left out; its storage is b's (refilled, capacity kept).
+inline pair_list host_pairs(const host_system& h, double cutoff, evaluation_buffers& b) {
+  b.centre_particle.clear();
+  for (std::size_t i = 0; i < h.particles; ++i)
+    if (h.contributing_mask ? h.contributing_mask[i] != 0 : i < h.contributing)
+      b.centre_particle.push_back(i);
+  const double rc2 = cutoff * cutoff;
+  b.offsets.assign(1, 0);
+  b.target.clear();
+  b.dx.clear();
+  b.dy.clear();
+  b.dz.clear();
+  b.r.clear();
+  for (std::size_t c : b.centre_particle) {
+    int count = 0;
+    const int* list = nullptr;
+    h.neighbours(c, count, list);
+    const double* xi = h.positions + 3 * c;
+    for (int k = 0; k < count; ++k) {
+      const auto j = static_cast<std::size_t>(list[k]);
+      if (j == c) continue;
+      const double* xj = h.positions + 3 * j;
+      const double ex = xj[0] - xi[0], ey = xj[1] - xi[1], ez = xj[2] - xi[2];
+      const double d2 = ex * ex + ey * ey + ez * ez;
+      if (!(d2 < rc2)) continue;
+      b.target.push_back(static_cast<std::uint32_t>(j));
+      b.dx.push_back(ex);
+      b.dy.push_back(ey);
+      b.dz.push_back(ez);
+      b.r.push_back(std::sqrt(d2));
     }
-    m_particles = h.particles;
+    b.offsets.push_back(b.target.size());
   }
-
-  [[nodiscard]] pair_list view() const noexcept {
-    return {m_centre_particle.size(),
-            m_particles,
-            m_offsets.data(),
-            m_target.data(),
-            m_dx.data(),
-            m_dy.data(),
-            m_dz.data(),
-            m_r.data(),
-            m_centre_particle.data()};
-  }
-  [[nodiscard]] const std::vector<std::size_t>& centre_particles() const noexcept {
-    return m_centre_particle;
-  }
-
- private:
-  std::size_t m_particles = 0;
-  std::vector<std::size_t> m_centre_particle, m_offsets;
-  std::vector<std::uint32_t> m_target;
-  std::vector<double> m_dx, m_dy, m_dz, m_r;
-};
+  return {b.centre_particle.size(),
+          h.particles,
+          b.offsets.data(),
+          b.target.data(),
+          b.dx.data(),
+          b.dy.data(),
+          b.dz.data(),
+          b.r.data(),
+          b.centre_particle.data()};
+}
 
 /// Forces from per-entry derivatives pf (3 per pair entry: dE_centre / d r_entry): every
 /// particle sums, in a fixed order, +pf of its own entries (as a centre) and -pf of the entries
 /// that point at it (as a neighbour), read through a transposed list. forces: 3 * particles.
+/// The transposed list lives in b.
 inline void assemble_forces(const pair_list& p, const std::vector<double>& pf,
-                            std::vector<double>& forces) {
+                            std::vector<double>& forces, evaluation_buffers& b) {
   const std::size_t np = p.particles, nc = p.centres, npairs = p.offsets[nc];
-  std::vector<std::size_t> in_offset(np + 1, 0);
+  auto& in_offset = b.in_offset;
+  auto& incoming = b.incoming;
+  auto& fill = b.fill;
+  auto& centre_of = b.centre_of;
+  in_offset.assign(np + 1, 0);
   for (std::size_t k = 0; k < npairs; ++k) ++in_offset[p.target[k] + 1];
   for (std::size_t i = 0; i < np; ++i) in_offset[i + 1] += in_offset[i];
-  std::vector<std::size_t> incoming(npairs), fill(in_offset.begin(), in_offset.end() - 1);
+  incoming.resize(npairs);
+  fill.assign(in_offset.begin(), in_offset.end() - 1);
   for (std::size_t k = 0; k < npairs; ++k) incoming[fill[p.target[k]]++] = k;
-  std::vector<std::ptrdiff_t> centre_of(np, -1);
+  centre_of.assign(np, -1);
   for (std::size_t c = 0; c < nc; ++c) centre_of[p.particle(c)] = static_cast<std::ptrdiff_t>(c);
   forces.assign(3 * np, 0.0);
   const auto snp = static_cast<std::ptrdiff_t>(np);

@@ -174,8 +174,9 @@ template <class Descriptor, class Network> class potential {
     const auto p = detail::pairs_of(nl, s.size());
     std::vector<double> forces;
     evaluation ev;
+    detail::evaluation_buffers buffers;
     try {
-      run(p, element.data(), options, ev, options.forces ? &forces : nullptr);
+      run(p, element.data(), options, ev, options.forces ? &forces : nullptr, buffers);
     } catch (const error& e) {
       throw error(s.source.empty() ? std::string(e.what()) : s.source + ": " + e.what());
     }
@@ -199,16 +200,16 @@ template <class Descriptor, class Network> class potential {
 
   /// Host path: particles with ghosts and the host's full neighbour lists.
   void compute(const host_system& h, host_result& r, const compute_options& options = {}) const {
-    // Contributing particles become the centres; the pair list is filtered by distance.
-    const detail::host_pair_list host_pairs(h, cutoff());
-    const auto p = host_pairs.view();
-    const auto& centre_particle = host_pairs.centre_particles();
+    // Contributing particles become the centres; the pair list is filtered by distance. The
+    // working arrays are the result's, kept from the previous call.
+    const auto p = detail::host_pairs(h, cutoff(), r.buffers);
+    const auto& centre_particle = r.buffers.centre_particle;
     for (std::size_t i = 0; i < h.particles; ++i)
       if (h.element[i] < 0 || static_cast<std::size_t>(h.element[i]) >= element_count())
         throw error("particle " + std::to_string(i) + " has element index " +
                     std::to_string(h.element[i]) + ", which the model does not have");
     evaluation ev;
-    run(p, h.element, options, ev, options.forces ? &r.forces : nullptr);
+    run(p, h.element, options, ev, options.forces ? &r.forces : nullptr, r.buffers);
     r.energy = ev.energy;
     r.virial = ev.virial;
     r.atomic_energies.assign(h.particles, 0.0);
@@ -268,23 +269,33 @@ template <class Descriptor, class Network> class potential {
   }
 
   void run(const detail::pair_list& p, const int* element, const compute_options& options,
-           evaluation& ev, std::vector<double>* forces) const {
+           evaluation& ev, std::vector<double>* forces, detail::evaluation_buffers& buf) const {
     const std::size_t nc = p.centres, ne = element_count();
-    // Descriptor values (scaled) of every centre, grouped per element for the networks.
-    std::vector<std::vector<std::size_t>> members(ne);
-    std::vector<std::size_t> row(nc);
+    // Descriptor values (scaled) of every centre, grouped per element for the networks. Every
+    // array below is buf's: resized, its capacity kept between calls.
+    auto& members = buf.members;
+    members.resize(ne);
+    for (auto& m : members) m.clear();
+    auto& row = buf.row;
+    row.resize(nc);
     for (std::size_t c = 0; c < nc; ++c) {
       const auto e = static_cast<std::size_t>(element[p.particle(c)]);
       row[c] = members[e].size();
       members[e].push_back(c);
     }
-    std::vector<std::vector<double>> G(ne), dEdG(ne), out(ne);
+    auto& G = buf.G;
+    auto& dEdG = buf.dEdG;
+    auto& out = buf.out;
+    G.resize(ne);
+    dEdG.resize(ne);
+    out.resize(ne);
     for (std::size_t e = 0; e < ne; ++e) {
       G[e].resize(members[e].size() * engine().size(e));
       out[e].resize(members[e].size());
       if (forces) dEdG[e].resize(G[e].size());
     }
-    std::vector<std::uint32_t> bad(nc, 0);
+    auto& bad = buf.bad;
+    bad.assign(nc, 0);
     const auto snc = static_cast<std::ptrdiff_t>(nc);
     ANNP_OMP("omp parallel")
     {
@@ -331,7 +342,10 @@ template <class Descriptor, class Network> class potential {
       ev.atomic[c] = m_energy_scale * out[e][row[c]] + m_atomic_energies[e];
     }
     // Short-range core: the network's interaction energy damped by (1 - lambda), pair terms added.
-    std::vector<double> lambda, excess;
+    auto& lambda = buf.lambda; // empty: no core
+    auto& excess = buf.excess;
+    lambda.clear();
+    excess.clear();
     if (m_core.enabled()) {
       const auto free_atom = free_atom_energies();
       lambda.assign(nc, 0.0);
@@ -359,9 +373,11 @@ template <class Descriptor, class Network> class potential {
     }
     // Pass 2: dE_c/d(r_entry) for every pair entry, and per-centre virials.
     const std::size_t npairs = p.offsets[nc];
-    std::vector<double> pf(3 * npairs, 0.0);
+    auto& pf = buf.pf;
+    pf.assign(3 * npairs, 0.0);
     ev.atomic_virials.assign(nc, std::array<double, 6>{});
-    std::vector<mat3> centre_virial(nc);
+    auto& centre_virial = buf.centre_virial;
+    centre_virial.resize(nc);
     ANNP_OMP("omp parallel")
     {
       typename engine_type::workspace ws;
@@ -404,7 +420,7 @@ template <class Descriptor, class Network> class potential {
         ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
       }
     }
-    detail::assemble_forces(p, pf, *forces);
+    detail::assemble_forces(p, pf, *forces, buf);
     ev.virial = mat3{};
     for (const auto& w : centre_virial) ev.virial = ev.virial + w;
   }
