@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Table of the k-point study (kpoints.jsonl): free energy per atom of every cell at every mesh
+relative to the densest mesh of that cell, the spread of that error over the 10-atom cells (what
+a fixed mesh adds as noise to differences within the family), and the 30-atom hexagonal cell
+against the 10-atom one at the same k-point density.
+
+Usage: /usr/bin/python3 kpoints_report.py [kpoints.jsonl]
+"""
+import collections
+import json
+import os
+import sys
+
+path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                          'kpoints.jsonl')
+runs = collections.defaultdict(dict)  # cell -> n (10-atom mesh) -> record
+for rec in map(json.loads, open(path)):
+    n = rec['mesh'][0] if rec['cell'] != 'hex' else None
+    key = n if n is not None else round(rec['density'] * 1.5858, 3)  # hex: the 10-atom n
+    runs[rec['cell']][round(key)] = rec
+prim_cells = [c for c in runs if c != 'hex']
+meshes = sorted({n for c in prim_cells for n in runs[c]})
+ref = max(n for n in meshes if all(n in runs[c] for c in prim_cells)) if prim_cells else None
+print(f'reference: the {ref} x {ref} x {ref} mesh of every 10-atom cell (meV/atom)\n')
+print('| cell | ' + ' | '.join(f'{n}×{n}×{n}' for n in meshes) + ' |')
+print('| --- |' + ' --- |' * len(meshes))
+errors = collections.defaultdict(list)
+for c in prim_cells:
+    row = []
+    for n in meshes:
+        r = runs[c].get(n)
+        if r is None or ref not in runs[c]:
+            row.append('')
+            continue
+        d = 1000 * (r['free_energy_per_atom'] - runs[c][ref]['free_energy_per_atom'])
+        errors[n].append(d)
+        row.append(f'{d:+.3f} ({r["nk_irr"]} k, {r["seconds"]:.0f} s)')
+    print(f'| {c} | ' + ' | '.join(row) + ' |')
+print('| spread (max − min) | ' + ' | '.join(
+    f'{max(errors[n]) - min(errors[n]):.3f}' if len(errors[n]) > 1 else '' for n in meshes) + ' |')
+if 'hex' in runs and 'prim' in runs:
+    print('\n30-atom hexagonal cell − 10-atom cell at the same k-point density (meV/atom):\n')
+    print('| 10-atom mesh | hexagonal mesh | hex − prim |')
+    print('| --- | --- | --- |')
+    for n in sorted(runs['hex']):
+        if n in runs['prim']:
+            h, p = runs['hex'][n], runs['prim'][n]
+            print(f'| {n}×{n}×{n} | {"×".join(map(str, h["mesh"]))} ({h["nk_irr"]} k, {h["seconds"]:.0f} s) | '
+                  f'{1000 * (h["free_energy_per_atom"] - p["free_energy_per_atom"]):+.3f} |')
