@@ -89,8 +89,9 @@ struct descriptor_recipe {
   // orders 0 ... radial_count - 1 and angular orders 0 ... angular_count - 1 over all neighbours,
   // with more than one element each once more weighted by the element spins; the grids, zetas
   // and lambdas are then unused.
-  sf_kind angular_kind = sf_kind_of<sf_kinds::angular_narrow>(); ///< or angular_wide
-  std::size_t angular_count = 2; ///< radial grid points of angular functions
+  sf_kind angular_kind =
+      sf_kind_of<sf_kinds::angular_narrow>(); ///< angular_wide, chebyshev_angular
+  std::size_t angular_count = 2;              ///< radial grid points of angular functions
   grid_mode angular_mode = grid_mode::centred;
   std::vector<double> zetas{1.0, 4.0};
   std::vector<double> lambdas{-1.0, 1.0};

@@ -778,9 +778,7 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
     recipe.descriptors.angular_kind = sf_kind_of<sf_kinds::chebyshev_angular>();
   else if (kind != "narrow")
     throw error(cfg.where("angular_kind") +
-                ": angular_kind must be narrow, wide or chebyshev, "
-                "got '" +
-                kind + "'");
+                ": angular_kind must be narrow, wide or chebyshev, got '" + kind + "'");
   recipe.descriptors.zetas = cfg.numbers("zetas");
   recipe.descriptors.rule =
       cfg.str("grid") == "linear" ? grid_rule::gastegger2018 : grid_rule::imbalzano2018;
