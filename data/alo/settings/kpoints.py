@@ -11,7 +11,8 @@ gets the mesh of the same k-point density (points per 1/A, 2 pi included).
 Resumable: results are appended one line at a time to kpoints.jsonl beside this script and cells
 already there are skipped. One line per calculation also goes to stdout.
 
-Usage: OMP_NUM_THREADS=1 /usr/bin/python3 kpoints.py N [N ...]     (N: mesh of the 10-atom cell)
+Usage: OMP_NUM_THREADS=1 /usr/bin/python3 kpoints.py [--cells a,b,...] N [N ...]
+       (N: mesh of the 10-atom cell; --cells: only these cells, default all)
 """
 import json
 import os
@@ -61,13 +62,21 @@ def main():
     if os.path.exists(results):
         with open(results) as f:
             done = {(r['cell'], tuple(r['mesh'])) for r in map(json.loads, f)}
+    args = sys.argv[1:]
     all_cells = cells()
+    only = set(all_cells)
+    if args[:1] == ['--cells']:
+        only = set(args[1].split(','))
+        unknown = only - set(all_cells)
+        if unknown:
+            sys.exit(f'kpoints.py: unknown cell(s) {sorted(unknown)}; expected some of {sorted(all_cells)}')
+        args = args[2:]
     prim_b = 2 * np.pi * np.linalg.norm(all_cells['prim'].cell.reciprocal(), axis=1)[0]
-    for n in (int(a) for a in sys.argv[1:]):
+    for n in (int(a) for a in args):
         density = n / prim_b  # the density at which the 10-atom cell gets n x n x n
         for name, at in all_cells.items():
             mesh = mesh_for(at, density) if name == 'hex' else [n, n, n]
-            if (name, tuple(mesh)) in done:
+            if name not in only or (name, tuple(mesh)) in done:
                 continue
             at = at.copy()
             at.info['kpts'] = mesh
