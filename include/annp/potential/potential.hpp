@@ -190,9 +190,10 @@ template <class Descriptor, class Network> class potential {
     } else {
       r.forces = xt::xtensor<double, 2>();
     }
-    r.atomic_energies = options.atomic_energies ? std::move(ev.atomic) : std::vector<double>{};
-    r.atomic_virials = options.atomic_virials ? std::move(ev.atomic_virials)
-                                              : std::vector<std::array<double, 6>>{};
+    r.atomic_energies = options.atomic_energies ? std::move(buffers.atomic) : std::vector<double>{};
+    r.atomic_virials.clear();
+    if (options.atomic_virials && options.forces)
+      for (const auto& w : buffers.centre_virial) r.atomic_virials.push_back(voigt(w));
     r.extrapolated_atoms = ev.extrapolation.atoms;
     r.extrapolated_values = ev.extrapolation.values;
     r.extrapolations = std::move(ev.extrapolation.records);
@@ -214,11 +215,13 @@ template <class Descriptor, class Network> class potential {
     r.virial = ev.virial;
     r.atomic_energies.assign(h.particles, 0.0);
     for (std::size_t c = 0; c < centre_particle.size(); ++c)
-      r.atomic_energies[centre_particle[c]] = ev.atomic[c];
-    if (options.atomic_virials) {
+      r.atomic_energies[centre_particle[c]] = r.buffers.atomic[c];
+    if (options.atomic_virials && options.forces) {
       r.atomic_virials.assign(h.particles, std::array<double, 6>{});
       for (std::size_t c = 0; c < centre_particle.size(); ++c)
-        r.atomic_virials[centre_particle[c]] = ev.atomic_virials[c];
+        r.atomic_virials[centre_particle[c]] = voigt(r.buffers.centre_virial[c]);
+    } else {
+      r.atomic_virials.clear();
     }
     r.extrapolated_atoms = ev.extrapolation.atoms;
     r.extrapolated_values = ev.extrapolation.values;
@@ -227,13 +230,16 @@ template <class Descriptor, class Network> class potential {
   }
 
  private:
+  // Totals of one evaluation; the per-centre energies and virials stay in the buffers.
   struct evaluation {
     double energy = 0.0;
     mat3 virial{};
-    std::vector<double> atomic;
-    std::vector<std::array<double, 6>> atomic_virials;
     detail::extrapolation_log extrapolation;
   };
+
+  static std::array<double, 6> voigt(const mat3& w) noexcept {
+    return {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
+  }
 
   void check() const {
     const std::size_t ne = m_descriptors.element_count();
@@ -336,10 +342,11 @@ template <class Descriptor, class Network> class potential {
         }
       }
     }
-    ev.atomic.resize(nc);
+    auto& atomic = buf.atomic;
+    atomic.resize(nc);
     for (std::size_t c = 0; c < nc; ++c) {
       const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-      ev.atomic[c] = m_energy_scale * out[e][row[c]] + m_atomic_energies[e];
+      atomic[c] = m_energy_scale * out[e][row[c]] + m_atomic_energies[e];
     }
     // Short-range core: the network's interaction energy damped by (1 - lambda), pair terms added.
     auto& lambda = buf.lambda; // empty: no core
@@ -354,12 +361,12 @@ template <class Descriptor, class Network> class potential {
         const auto e = static_cast<std::size_t>(element[p.particle(c)]);
         double pair = 0.0;
         lambda[c] = detail::core_lambda(m_core, elements(), p, element, c, pair, nullptr);
-        excess[c] = ev.atomic[c] - free_atom[e];
-        ev.atomic[c] = free_atom[e] + (1.0 - lambda[c]) * excess[c] + pair;
+        excess[c] = atomic[c] - free_atom[e];
+        atomic[c] = free_atom[e] + (1.0 - lambda[c]) * excess[c] + pair;
       }
     }
     ev.energy = 0.0;
-    for (double x : ev.atomic) ev.energy += x;
+    for (double x : atomic) ev.energy += x;
     if (!forces) return;
 
     // dE/dG (raw descriptors) = energy_scale * dNN/dG_scaled * scaling factor (* (1 - lambda)).
@@ -375,7 +382,6 @@ template <class Descriptor, class Network> class potential {
     const std::size_t npairs = p.offsets[nc];
     auto& pf = buf.pf;
     pf.assign(3 * npairs, 0.0);
-    ev.atomic_virials.assign(nc, std::array<double, 6>{});
     auto& centre_virial = buf.centre_virial;
     centre_virial.resize(nc);
     ANNP_OMP("omp parallel")
@@ -417,7 +423,6 @@ template <class Descriptor, class Network> class potential {
           }
         }
         centre_virial[c] = w;
-        ev.atomic_virials[c] = {w[0][0], w[1][1], w[2][2], w[1][2], w[0][2], w[0][1]};
       }
     }
     detail::assemble_forces(p, pf, *forces, buf);

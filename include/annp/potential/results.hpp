@@ -27,7 +27,7 @@ enum class extrapolation_policy {
 struct compute_options {
   bool forces = true;           ///< forces (and virial/stress)
   bool atomic_energies = false; ///< per-atom energies in the result
-  bool atomic_virials = false;  ///< per-atom virials (6 Voigt components, eV)
+  bool atomic_virials = false;  ///< per-atom virials (6 Voigt components, eV; with forces)
   extrapolation_policy extrapolation = extrapolation_policy::count;
   std::size_t max_extrapolation_records = 1000; ///< detailed records kept (counts are exact)
   /// Where warn-policy messages go (default: std::cerr).
@@ -80,7 +80,7 @@ struct evaluation_buffers {
   std::vector<std::size_t> row;
   std::vector<std::vector<double>> G, dEdG, out;
   std::vector<std::uint32_t> bad;
-  std::vector<double> lambda, excess, pf;
+  std::vector<double> atomic, lambda, excess, pf; // atomic: energy of every centre
   std::vector<mat3> centre_virial;
   std::vector<std::size_t> in_offset, incoming, fill;
   std::vector<std::ptrdiff_t> centre_of;
