@@ -9,6 +9,7 @@ root=$(cd "$here/../../.." && pwd)
 label="$root/integrations/pipeline/annp-label"
 export OMP_NUM_THREADS=1
 "$label" "$root/data/al/al.xyz" "$here/bundled.xyz" --profile gpaw-pbe --progress-every 600
+/usr/bin/python3 "$here/references.py"  # DFT references of the properties (references.py)
 for recipe in "$here"/*.json; do
   [ -e "$recipe" ] || continue
   name=$(basename "$recipe" .json)

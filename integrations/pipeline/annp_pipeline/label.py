@@ -127,15 +127,25 @@ def settings_text(params):
 # ---- one structure -----------------------------------------------------------------------------
 
 
-def compute(atoms, profile):
-    """Labels one structure; returns the frame text. Raises on any calculator failure."""
+def make_calculator(atoms, profile):
+    """The profile's calculator for one structure, and its keyword arguments (k-points resolved)."""
     cls, _ = _calculator_class(profile['calculator'])
     params = frame_settings(atoms, profile)
     kwargs = dict(params)
     if profile['calculator'] == 'gpaw':
         kwargs.setdefault('txt', None)  # GPAW's own log: not written
+    return cls(**kwargs), params
+
+
+def compute(atoms, profile):
+    """Labels one structure; returns the frame text. Raises on any calculator failure."""
     at = atoms.copy()
-    at.calc = cls(**kwargs)
+    at.calc, params = make_calculator(atoms, profile)
+    return results_frame(at, atoms.info['label_id'], profile, params)
+
+
+def results_frame(at, label_id, profile, params):
+    """The labelled frame of `at` (which carries its calculator) with its provenance."""
     energy = at.get_potential_energy()
     try:
         free = at.get_potential_energy(force_consistent=True)
@@ -149,14 +159,14 @@ def compute(atoms, profile):
             raise FloatingPointError(f'the calculator returned a non-finite {name}')
     info = {
         'energy_zero_smearing': float(energy),
-        'label_id': atoms.info['label_id'],
+        'label_id': label_id,
         'label_profile': profile['name'],
         'calculator': profile['calculator'],
         'calculator_version': calculator_version(profile),
         'ase_version': importlib.import_module('ase').__version__,
         'label_settings': settings_text(params),
     }
-    clean = atoms.copy()
+    clean = at.copy()
     clean.calc = None
     for k in ('energy', 'free_energy', 'stress', 'energy_zero_smearing'):
         clean.info.pop(k, None)
