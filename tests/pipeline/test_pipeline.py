@@ -18,6 +18,9 @@ Cases:
                   data and models as an uninterrupted run.
   active-alo      two elements (Al, O): the loop runs and both elements are in every model.
   predict-committee annp-predict with a committee: mean of the members, force_dev = spread.
+  references      data/al/v2/references.py with EMT: every job runs, a rerun computes nothing,
+                  (C11 + 2 C12)/3 equals EMT's own bulk modulus, relaxing lowers every defect
+                  energy, the stacking fault is positive; unknown jobs are refused.
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
                   bundled value to 1 meV/atom.
 Prints PASS at the end.
@@ -421,6 +424,49 @@ def case_predict_committee(build, work):
     check(True, 'mean energy and forces, force_dev, max_force_dev and energy_std equal those of the members')
     p = subprocess.run([pred, models[0] + ',', data], capture_output=True, text=True)
     check(p.returncode == 1 and 'empty model path' in p.stderr, 'an empty entry in the model list is an error')
+
+
+def case_references(build, work):
+    script = os.path.join(ROOT, 'data', 'al', 'v2', 'references.py')
+
+    def run(*args, ok=True):
+        p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', work, *args],
+                           capture_output=True, text=True)
+        if ok and p.returncode != 0:
+            print(p.stdout[-3000:], p.stderr[-3000:])
+            fail(f'references.py {" ".join(args)} exited with {p.returncode}')
+        return p
+
+    import shutil
+    shutil.rmtree(os.path.join(work, 'references.relax'), ignore_errors=True)
+    if os.path.exists(os.path.join(work, 'references.xyz')):
+        os.remove(os.path.join(work, 'references.xyz'))
+    run()
+    frames = read(os.path.join(work, 'references.xyz'), ':')
+    names = [a.info['ref_name'] for a in frames]
+    check(len(names) == len(set(names)) == 15, f'15 calculations, each once: {names}')
+    again = run()
+    check(again.stdout.count(' atoms ') == 0, 'a rerun computes nothing')
+    table = {}
+    for line in run('--report').stdout.splitlines():
+        cols = [c.strip() for c in line.strip('|').split('|')]
+        if len(cols) == 3 and cols[1][:1] in set('-0123456789') and cols[1][:3] != '---':
+            table[cols[0]] = float(cols[1].split()[0])
+    a0 = table['fcc a0']
+    # EMT's own bulk modulus at a0: V d2E/dV2 by central differences of its energy.
+    def e(v):
+        at = bulk('Al', 'fcc', a=(4 * v) ** (1 / 3))
+        at.calc = EMT()
+        return at.get_potential_energy()
+    v0, h = a0 ** 3 / 4, 0.05
+    b_emt = v0 * (e(v0 + h) - 2 * e(v0) + e(v0 - h)) / h ** 2 * 160.21766208
+    b_cij = table['(C11 + 2 C12)/3']
+    check(abs(b_cij / b_emt - 1) < 0.03, f'(C11 + 2 C12)/3 = {b_cij} GPa equals EMT\'s B = {b_emt:.1f} GPa to 3 %')
+    for what in ('vacancy formation', 'γ(100)', 'γ(111)', 'intrinsic stacking fault'):
+        check(table[f'{what}, relaxed'] < table[f'{what}, unrelaxed'], f'{what}: relaxing lowers it')
+    check(table['intrinsic stacking fault, relaxed'] > 0, 'the stacking fault costs energy')
+    bad = run('elasticity', ok=False)
+    check(bad.returncode != 0 and 'unknown job' in bad.stderr, 'an unknown job is refused by name')
 
 
 def case_gpaw_smoke(build, work):
