@@ -1,18 +1,20 @@
 // annp-properties: physical properties of a model against the first-principles data.
 //
-//   annp-properties MODEL DATA OUTDIR
+//   annp-properties MODEL DATA OUTDIR [REFERENCES]
 //
-// MODEL   an annp model file (one element)
-// DATA    the labelled structures (extended XYZ or input.data) holding the reference volume
-//         scans (config_type <lattice>_volume) and slabs (fcc100_slab, fcc111_slab)
-// OUTDIR  receives report.md (the tables), eos.svg (energy-volume curves, model lines and DFT
-//         points), eos_<lattice>.svg and parity.svg (model vs DFT energy per atom)
+// MODEL       an annp model file (one element)
+// DATA        the labelled structures (extended XYZ or input.data) holding the reference volume
+//             scans (config_type <lattice>_volume) and slabs (fcc100_slab, fcc111_slab)
+// OUTDIR      receives report.md (the tables), eos.svg (energy-volume curves, model lines and
+//             DFT points), eos_<lattice>.svg and parity.svg (model vs DFT energy per atom)
+// REFERENCES  first-principles calculations of the fcc properties on the geometries used here
+//             (data/al/v2/references.py writes them: config_type reference_<name>)
 //
 // Equations of state are fitted (third-order Birch-Murnaghan) to the DFT energies of each scan
 // and to the model's energies of exactly the same structures, so both sides see the same
-// cells. Properties without a reference in DATA (elastic constants, vacancy, relaxed surfaces,
-// phonons) are reported for the model, with the DFT bulk modulus as a check of the elastic
-// constants. Numbers: docs/validation.md.
+// cells. Elastic constants, vacancy formation, relaxed surfaces and the stacking fault are
+// compared with REFERENCES where given (each side at its own lattice constant); without it, and
+// for phonons, they are reported for the model alone. Numbers: docs/validation.md.
 
 #include <annp/annp.hpp>
 
@@ -55,12 +57,74 @@ std::string row(const std::string& what, double dft, double model, int digits,
          " |\n";
 }
 
+// The fcc properties from first-principles reference calculations (data/al/v2/references.py):
+// the same formulas as the model's side (include/annp/properties/properties.hpp).
+struct fcc_references {
+  std::map<std::string, const annp::structure*> frame; // by name (config_type reference_<name>)
+  std::string path;
+
+  explicit fcc_references(const std::vector<annp::structure>& data, std::string p)
+      : path(std::move(p)) {
+    const std::string prefix = "reference_";
+    for (const auto& s : data)
+      if (s.config_type.rfind(prefix, 0) == 0 && s.energy)
+        frame[s.config_type.substr(prefix.size())] = &s;
+    if (frame.empty())
+      throw annp::error(path + ": no frames with config_type reference_<name> (expected the "
+                               "output of data/al/v2/references.py)");
+  }
+  [[nodiscard]] bool has(std::initializer_list<const char*> names) const {
+    for (const char* n : names)
+      if (frame.count(n) == 0) return false;
+    return true;
+  }
+  [[nodiscard]] double energy(const std::string& n) const { return *frame.at(n)->energy; }
+  [[nodiscard]] const annp::mat3& stress(const std::string& n) const {
+    const auto* s = frame.at(n);
+    if (!s->stress) throw annp::error(path + ": reference " + n + " has no stress");
+    return *s->stress;
+  }
+  [[nodiscard]] double a0() const { return annp::norm(frame.at("fcc")->cell[0]) * std::sqrt(2.0); }
+  // Strain of a strained primitive cell (rows (0,h,h), (h,0,h), (h,h,0) times (I + eps)^T).
+  [[nodiscard]] double strain_xx(const std::string& n) const {
+    return frame.at(n)->cell[1][0] / frame.at("fcc")->cell[1][0] - 1;
+  }
+  [[nodiscard]] double shear_yz(const std::string& n) const { // engineering: 2 eps_yz
+    return 2 * frame.at(n)->cell[1][1] / frame.at("fcc")->cell[1][0];
+  }
+  [[nodiscard]] annp::cubic_elastic_constants elastic() const {
+    const double d = 0.5 * (strain_xx("xx+") - strain_xx("xx-"));
+    const double g = 0.5 * (shear_yz("yz+") - shear_yz("yz-"));
+    const double k = annp::units::eV_per_A3_in_GPa;
+    annp::cubic_elastic_constants c;
+    c.c11 = (stress("xx+")[0][0] - stress("xx-")[0][0]) / (2 * d) * k;
+    c.c12 = (stress("xx+")[1][1] - stress("xx-")[1][1]) / (2 * d) * k;
+    c.c44 = (stress("yz+")[1][2] - stress("yz-")[1][2]) / (2 * g) * k;
+    return c;
+  }
+  [[nodiscard]] double vacancy(const std::string& n) const {
+    const double sites = static_cast<double>(frame.at("perfect32")->size());
+    return energy(n) - (sites - 1) / sites * energy("perfect32");
+  }
+  [[nodiscard]] double area(const std::string& n) const {
+    return annp::norm(annp::cross(frame.at(n)->cell[0], frame.at(n)->cell[1]));
+  }
+  [[nodiscard]] double surface(const std::string& n) const { // J/m²
+    const double atoms = static_cast<double>(frame.at(n)->size());
+    return (energy(n) - atoms * energy("fcc")) / (2 * area(n)) * annp::units::eV_per_A2_in_J_per_m2;
+  }
+  [[nodiscard]] double fault(const std::string& n) const { // mJ/m²
+    return (energy(n) - energy("fault0")) / area(n) * 1000 * annp::units::eV_per_A2_in_J_per_m2;
+  }
+};
+
 int run(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: annp-properties MODEL DATA OUTDIR\n";
+  if (argc != 4 && argc != 5) {
+    std::cerr << "usage: annp-properties MODEL DATA OUTDIR [REFERENCES]\n";
     return 2;
   }
   const std::string model_path = argv[1], data_path = argv[2], out = argv[3];
+  const std::string references_path = argc == 5 ? argv[4] : "";
   std::filesystem::create_directories(out);
   const annp::any_potential pot = annp::any_potential::from_file(model_path);
   if (pot.elements().size() != 1)
@@ -178,6 +242,7 @@ int run(int argc, char** argv) {
   const auto s100 = annp::surface_energy_fcc(pot, z, a0, "100", 9);
   const auto s111 = annp::surface_energy_fcc(pot, z, a0, "111", 9);
   const auto ph = annp::phonons_fcc(pot, z, a0, mass);
+  const auto sf = annp::stacking_fault_fcc(pot, z, a0, 9);
   // How far outside the training data these structures are: atoms with descriptors out of range.
   const auto extrapolating = [&](const annp::structure& s) {
     return std::to_string(pot.compute(s).extrapolated_atoms) + " of " + std::to_string(s.size());
@@ -206,10 +271,54 @@ int run(int argc, char** argv) {
   report += "| γ(111), unrelaxed / relaxed | " + fmt(s111.unrelaxed, 3) + " / " +
             fmt(s111.relaxed, 3) +
             " J/m² | 9 layers, 15 Å vacuum; atoms outside the training range: " + s111_x + " |\n";
+  report += "| intrinsic stacking fault, unrelaxed / relaxed | " + fmt(sf.unrelaxed, 1) + " / " +
+            fmt(sf.relaxed, 1) + " mJ/m² | 9-layer (111) stack tilted by a/6<112> |\n";
   report += "| phonon X, longitudinal / transverse | " + fmt(ph.x_longitudinal, 2) + " / " +
             fmt(ph.x_transverse, 2) + " THz | frozen phonon, 32 atoms |\n";
   report += "| phonon L, longitudinal / transverse | " + fmt(ph.l_longitudinal, 2) + " / " +
             fmt(ph.l_transverse, 2) + " THz | |\n";
+
+  // ---- against first-principles references ---------------------------------------------
+  if (!references_path.empty()) {
+    const auto ref_data = annp::read_structures(references_path);
+    const fcc_references ref(ref_data, references_path);
+    report += "\n## fcc properties against first-principles references\n\n";
+    report += "DFT: `" + references_path +
+              "` (data/al/v2/references.py, the settings of the "
+              "training data) on the same geometries as the model; each side at its own lattice "
+              "constant (DFT " +
+              fmt(ref.a0(), 4) + " Å, model " + fmt(a0, 4) + " Å).\n\n";
+    report += "| quantity | DFT | model | model − DFT | relative | unit |\n| --- | --- | --- | --- "
+              "| --- | --- |\n";
+    if (ref.has({"fcc", "xx+", "xx-", "yz+", "yz-"})) {
+      const auto d = ref.elastic();
+      report += row("C11", d.c11, c.c11, 1, "GPa");
+      report += row("C12", d.c12, c.c12, 1, "GPa");
+      report += row("C44", d.c44, c.c44, 1, "GPa");
+    }
+    if (ref.has({"perfect32", "vacancy31", "vacancy31_relaxed"})) {
+      const auto v32 = annp::vacancy_formation_fcc(pot, z, a0, 2);
+      report += row("vacancy formation, unrelaxed (32 sites)", ref.vacancy("vacancy31"),
+                    v32.unrelaxed, 3, "eV");
+      report += row("vacancy formation, relaxed (32 sites)", ref.vacancy("vacancy31_relaxed"),
+                    v32.relaxed, 3, "eV");
+    }
+    for (const auto& [facet, model_s] : {std::pair{std::string("100"), s100}, {"111", s111}}) {
+      if (!ref.has({"fcc"}) || ref.frame.count("slab" + facet) == 0) continue;
+      report += row("γ(" + facet + "), unrelaxed", ref.surface("slab" + facet), model_s.unrelaxed,
+                    3, "J/m²");
+      if (ref.frame.count("slab" + facet + "_relaxed") != 0)
+        report += row("γ(" + facet + "), relaxed", ref.surface("slab" + facet + "_relaxed"),
+                      model_s.relaxed, 3, "J/m²");
+    }
+    if (ref.has({"fault0", "fault1"})) {
+      report +=
+          row("intrinsic stacking fault, unrelaxed", ref.fault("fault1"), sf.unrelaxed, 1, "mJ/m²");
+      if (ref.has({"fault1_relaxed"}))
+        report += row("intrinsic stacking fault, relaxed", ref.fault("fault1_relaxed"), sf.relaxed,
+                      1, "mJ/m²");
+    }
+  }
 
   // ---- all structures: parity -------------------------------------------------------------
   annp::error_table table;

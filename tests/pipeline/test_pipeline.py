@@ -20,7 +20,8 @@ Cases:
   predict-committee annp-predict with a committee: mean of the members, force_dev = spread.
   references      data/al/v2/references.py with EMT: every job runs, a rerun computes nothing,
                   (C11 + 2 C12)/3 equals EMT's own bulk modulus, relaxing lowers every defect
-                  energy, the stacking fault is positive; unknown jobs are refused.
+                  energy, the stacking fault is positive; annp-properties computes the same
+                  reference numbers from the frames; unknown jobs are refused.
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
                   bundled value to 1 meV/atom.
 Prints PASS at the end.
@@ -465,6 +466,27 @@ def case_references(build, work):
     for what in ('vacancy formation', 'γ(100)', 'γ(111)', 'intrinsic stacking fault'):
         check(table[f'{what}, relaxed'] < table[f'{what}, unrelaxed'], f'{what}: relaxing lowers it')
     check(table['intrinsic stacking fault, relaxed'] > 0, 'the stacking fault costs energy')
+    # annp-properties computes the reference side from the same frames with its own code: the
+    # two must agree (the model side is the bundled model's).
+    props = os.path.join(build, 'examples', 'annp-properties')
+    p = subprocess.run([props, os.path.join(ROOT, 'data', 'models', 'al.annp'),
+                        os.path.join(ROOT, 'data', 'al', 'al.xyz'), os.path.join(work, 'props'),
+                        os.path.join(work, 'references.xyz')], capture_output=True, text=True)
+    check(p.returncode == 0, f'annp-properties with references runs: {p.stderr[-500:]}')
+    section = p.stdout.split('## fcc properties against first-principles references')[1].split('\n## ')[0]
+    compared = {}
+    for line in section.splitlines():
+        cols = [c.strip() for c in line.strip('|').split('|')]
+        if len(cols) == 6 and cols[1][:1] in set('-0123456789') and cols[1][:3] != '---':
+            compared[cols[0]] = float(cols[1])
+    # (name in annp-properties, name in the report, tolerance: the two tables' rounding)
+    pairs = [('C11', 'C11', 0.11), ('C12', 'C12', 0.11), ('C44', 'C44', 0.11),
+             ('vacancy formation, relaxed (32 sites)', 'vacancy formation, relaxed', 0.0011),
+             ('γ(100), unrelaxed', 'γ(100), unrelaxed', 0.0011), ('γ(111), relaxed', 'γ(111), relaxed', 0.0011),
+             ('intrinsic stacking fault, relaxed', 'intrinsic stacking fault, relaxed', 0.56)]
+    for ours, theirs, tol in pairs:
+        check(abs(compared[ours] - table[theirs]) <= tol,
+              f'{ours}: annp-properties {compared[ours]} = references.py {table[theirs]}')
     bad = run('elasticity', ok=False)
     check(bad.returncode != 0 and 'unknown job' in bad.stderr, 'an unknown job is refused by name')
 

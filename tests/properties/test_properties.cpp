@@ -223,6 +223,51 @@ TEST_SUITE("properties") {
           doctest::Approx(omega({pi / a0, pi / a0, pi / a0}, {s2, -s2, 0})).epsilon(1e-5));
   }
 
+  TEST_CASE("stacking fault: an intrinsic fault in the tilted (111) stack; zero for interactions "
+            "that do not reach the third shell; local") {
+    const double a = 4.05, d = a / std::sqrt(2.0); // d: nearest-neighbour distance
+    // Geometry: the untilted stack is fcc (12 neighbours at d, 6 at a); the tilted one has two
+    // layers in hcp-like stacking, i.e. 4 atoms with a neighbour straight above or below at
+    // 2 a / sqrt 3 = sqrt(8/3) d, which fcc does not have, and no pair closer than d.
+    for (const double shift : {0.0, 1.0}) {
+      const structure st = crystal::fcc111_stack(13, a, 9, shift);
+      CHECK(st.volume() == doctest::Approx(9 * a * a * a / 4));
+      const neighbor_list nl(st, neighbor_list_options{1.7 * d});
+      std::size_t hcp_like = 0;
+      for (std::size_t i = 0; i < st.size(); ++i) {
+        std::size_t first = 0;
+        bool third = false;
+        for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
+          const double r = nl.r()[k];
+          CHECK(r > d - 1e-9);
+          if (r < d + 1e-9) ++first;
+          if (std::abs(r - std::sqrt(8.0 / 3.0) * d) < 1e-6) third = true;
+        }
+        CHECK(first == 12);
+        if (third) ++hcp_like;
+      }
+      CAPTURE(shift);
+      CHECK(hcp_like == (shift == 0.0 ? 0u : 4u));
+    }
+    // A pair potential cut off before sqrt(8/3) d sees fcc and hcp stacking alike: zero.
+    pair_potential short_range;
+    short_range.s = 2.8;
+    const double a0 = equilibrium_lattice_constant(short_range);
+    short_range.rc = 1.55 * a0 / std::sqrt(2.0);
+    const auto zero = stacking_fault_fcc(short_range, 13, a0, 9);
+    CHECK(std::abs(zero.unrelaxed) < 1e-9);
+    CHECK(std::abs(zero.relaxed) < 1e-6);
+    // With longer range it is finite, and local: 9 and 18 layers (faults 9 or 18 layers apart,
+    // beyond the cutoff) give the same energy per area; relaxing lowers it.
+    const pair_potential p;
+    const double a1 = equilibrium_lattice_constant(p);
+    const auto f9 = stacking_fault_fcc(p, 13, a1, 9), f18 = stacking_fault_fcc(p, 13, a1, 18);
+    CHECK(std::abs(f9.unrelaxed) > 0.1); // mJ/m²: 0.58 for this potential
+    CHECK(f18.unrelaxed == doctest::Approx(f9.unrelaxed).epsilon(1e-9));
+    CHECK(f9.relaxed <= f9.unrelaxed + 1e-9);
+    CHECK_THROWS_AS((void)stacking_fault_fcc(p, 13, a1, 8), annp::error);
+  }
+
   TEST_CASE("crystal builders: volumes, neighbour distances, strains") {
     const double a = 4.05;
     CHECK(crystal::fcc(13, a).volume() == doctest::Approx(a * a * a / 4));

@@ -284,6 +284,33 @@ template <calculator C>
   return out;
 }
 
+struct stacking_fault_result {
+  double unrelaxed = 0.0, relaxed = 0.0; ///< mJ/m²
+  std::size_t layers = 0;
+};
+
+/// Intrinsic stacking-fault energy (E_faulted - E_perfect) / A of fcc at lattice constant a: a
+/// periodic stack of `layers` (111) layers (a multiple of 3) whose third vector is tilted by one
+/// Shockley partial (crystal::fcc111_stack, one fault per period) against the same stack untilted;
+/// relaxed: atomic positions of the faulted stack relaxed at fixed cell.
+template <calculator C>
+[[nodiscard]] stacking_fault_result stacking_fault_fcc(const C& calc, int z, double a,
+                                                       std::size_t layers = 9) {
+  if (layers < 3 || layers % 3 != 0)
+    throw error("stacking_fault_fcc: the number of layers must be a multiple of 3, got " +
+                std::to_string(layers));
+  const structure perfect = crystal::fcc111_stack(z, a, layers, 0.0);
+  structure faulted = crystal::fcc111_stack(z, a, layers, 1.0);
+  const double area = norm(cross(perfect.cell[0], perfect.cell[1]));
+  const double k = 1000 * units::eV_per_A2_in_J_per_m2 / area;
+  const double e_perfect = calc.compute(perfect).energy;
+  stacking_fault_result out;
+  out.layers = layers;
+  out.unrelaxed = (calc.compute(faulted).energy - e_perfect) * k;
+  out.relaxed = (relax_positions(calc, faulted, 1e-4).energy - e_perfect) * k;
+  return out;
+}
+
 // ---- phonons -------------------------------------------------------------------------------
 
 struct zone_boundary_phonons {
