@@ -409,8 +409,13 @@ TEST_SUITE("training") {
     train(fading, 10, ef, 0.4);
     kalman_filter picky;
     picky.force_energy_ratio = 2.0;
-    picky.threshold = 1.0;
+    picky.energy_threshold = picky.force_threshold = 1.0;
     train(picky, 10, ef, 0.01);
+    kalman_filter n2p2_recipe; // energies at random, forces selected by error, 3 trials
+    n2p2_recipe.force_energy_ratio = 2.0;
+    n2p2_recipe.force_threshold = 1.0;
+    n2p2_recipe.max_trials = 3;
+    train(n2p2_recipe, 10, ef, 0.01);
     cg_annealing<> hybrid;
     hybrid.local_iterations = 20;
     hybrid.cycles = 2;

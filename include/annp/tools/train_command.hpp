@@ -125,6 +125,9 @@ class config {
     def("kalman_decoupled", "false", "kalman: one covariance block per element");
     def("kalman_force_ratio", "1.0", "kalman: force updates per energy update");
     def("kalman_threshold", "0.0", "kalman: select observations with error > threshold x RMSE");
+    def("kalman_energy_threshold", "-1",
+        "kalman: the threshold of energies (-1: kalman_threshold)");
+    def("kalman_force_threshold", "-1", "kalman: the threshold of forces (-1: kalman_threshold)");
     def("kalman_eta", "0.01", "kalman (standard): initial eta");
     def("kalman_q", "0.01", "kalman: initial process noise");
     def("kalman_stress_ratio", "0.0", "kalman: stress updates per energy update");
@@ -397,7 +400,11 @@ inline void dispatch(run_context& c) {
     k.use_forces = c.weights.forces > 0.0;
     k.stress_energy_ratio = c.cfg.number("kalman_stress_ratio");
     k.use_stress = c.weights.stress > 0.0;
-    k.threshold = c.cfg.number("kalman_threshold");
+    const double both = c.cfg.number("kalman_threshold");
+    const double te = c.cfg.number("kalman_energy_threshold");
+    const double tf = c.cfg.number("kalman_force_threshold");
+    k.energy_threshold = te < 0.0 ? both : te;
+    k.force_threshold = tf < 0.0 ? both : tf;
     k.eta = c.cfg.number("kalman_eta");
     k.q = c.cfg.number("kalman_q");
     k.normalize_forces = c.cfg.flag("kalman_normalize_forces");

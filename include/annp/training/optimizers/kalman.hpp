@@ -15,9 +15,10 @@
 // energy updates as training structures with energies, force_energy_ratio times as many force
 // updates and stress_energy_ratio times as many stress updates, interleaved in a seeded random
 // order. Observations are picked at random (each energy structure once per epoch; force and
-// stress components uniformly) or, for energies and forces with `threshold` > 0, only when their
-// error exceeds threshold x the running RMSE of the epoch (up to `max_trials` candidates, else
-// the worst one seen).
+// stress components uniformly) or, for energies with `energy_threshold` > 0 and forces with
+// `force_threshold` > 0, only when their error exceeds that threshold x the running RMSE of the
+// epoch (up to `max_trials` candidates, else the worst one seen). n2p2's recipe: energies at
+// random, forces with threshold 1 and 3 trials.
 //
 // Runs on any kalman_objective; a training objective (structure_objective) is seen through
 // kalman_view, defined here: its energy, force and stress labels as single observations.
@@ -224,8 +225,9 @@ struct kalman_filter {
   /// Force observations in units of the training forces' standard deviation (n2p2's
   /// `normalize_data_set force`) instead of the network's energy unit per Å.
   bool normalize_forces = false;
-  double threshold = 0.0; ///< 0: random selection, else error / RMSE to accept
-  std::size_t max_trials = 20;
+  double energy_threshold = 0.0; ///< 0: random selection, else error / RMSE to accept
+  double force_threshold = 0.0;  ///< the same for force components
+  std::size_t max_trials = 20;   ///< candidates tried per update when selecting by error
 
   template <kalman_input F> step_report step(F& f, std::mt19937_64& rng) {
     if constexpr (kalman_objective<F>) {
@@ -310,7 +312,7 @@ struct kalman_filter {
       double xi = 0.0;
       if (k == 0) {
         std::size_t s = energy_samples[next_energy++ % ne];
-        if (threshold > 0.0) {
+        if (energy_threshold > 0.0) {
           double worst = -1.0;
           std::size_t pick = s;
           for (std::size_t trial = 0; trial < max_trials; ++trial) {
@@ -324,7 +326,7 @@ struct kalman_filter {
               pick = c;
             }
             if (count_e >= 10 &&
-                e * e >= threshold * threshold * sum_e / static_cast<double>(count_e))
+                e * e >= energy_threshold * energy_threshold * sum_e / static_cast<double>(count_e))
               break;
           }
           s = pick;
@@ -342,7 +344,7 @@ struct kalman_filter {
             std::upper_bound(force_offset.begin(), force_offset.end(), comp) -
             force_offset.begin() - 1);
         std::size_t s = force_samples[idx], c = comp - force_offset[idx];
-        if (threshold > 0.0) {
+        if (force_threshold > 0.0) {
           double worst = -1.0;
           for (std::size_t trial = 0; trial < max_trials; ++trial) {
             if (trial > 0) {
@@ -362,8 +364,8 @@ struct kalman_filter {
               s = cs;
               c = cc;
             }
-            if (count_f >= 10 &&
-                err * err >= threshold * threshold * sum_f / static_cast<double>(count_f))
+            if (count_f >= 10 && err * err >= force_threshold * force_threshold * sum_f /
+                                                  static_cast<double>(count_f))
               break;
           }
         }
