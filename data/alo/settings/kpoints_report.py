@@ -4,6 +4,9 @@ relative to the densest mesh of that cell, the spread of that error over the 10-
 a fixed mesh adds as noise to differences within the family), and the 30-atom hexagonal cell
 against the 10-atom one at the same k-point density.
 
+Meshes are Gamma-centred unless marked MP (the Monkhorst-Pack mesh without Gamma, kpoints.py
+--shifted); the reference is the densest Gamma-centred mesh done for every 10-atom cell.
+
 Usage: /usr/bin/python3 kpoints_report.py [kpoints.jsonl]
 """
 import collections
@@ -13,16 +16,16 @@ import sys
 
 path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           'kpoints.jsonl')
-runs = collections.defaultdict(dict)  # cell -> n (10-atom mesh) -> record
+runs = collections.defaultdict(dict)  # cell -> (n (10-atom mesh), shifted) -> record
 for rec in map(json.loads, open(path)):
     n = rec['mesh'][0] if rec['cell'] != 'hex' else None
     key = n if n is not None else round(rec['density'] * 1.5858, 3)  # hex: the 10-atom n
-    runs[rec['cell']][round(key)] = rec
+    runs[rec['cell']][(round(key), not rec.get('gamma', True))] = rec
 prim_cells = [c for c in runs if c != 'hex']
 meshes = sorted({n for c in prim_cells for n in runs[c]})
-ref = max(n for n in meshes if all(n in runs[c] for c in prim_cells)) if prim_cells else None
-print(f'reference: the {ref} x {ref} x {ref} mesh of every 10-atom cell (meV/atom)\n')
-print('| cell | ' + ' | '.join(f'{n}×{n}×{n}' for n in meshes) + ' |')
+ref = max(n for n in meshes if not n[1] and all(n in runs[c] for c in prim_cells)) if prim_cells else None
+print(f'reference: the {ref[0]} x {ref[0]} x {ref[0]} mesh of every 10-atom cell (meV/atom)\n')
+print('| cell | ' + ' | '.join(f'{n}×{n}×{n}{" MP" if sh else ""}' for n, sh in meshes) + ' |')
 print('| --- |' + ' --- |' * len(meshes))
 errors = collections.defaultdict(list)
 for c in prim_cells:
@@ -45,5 +48,5 @@ if 'hex' in runs and 'prim' in runs:
     for n in sorted(runs['hex']):
         if n in runs['prim']:
             h, p = runs['hex'][n], runs['prim'][n]
-            print(f'| {n}×{n}×{n} | {"×".join(map(str, h["mesh"]))} ({h["nk_irr"]} k, {h["seconds"]:.0f} s) | '
+            print(f'| {n[0]}×{n[0]}×{n[0]}{" MP" if n[1] else ""} | {"×".join(map(str, h["mesh"]))} ({h["nk_irr"]} k, {h["seconds"]:.0f} s) | '
                   f'{1000 * (h["free_energy_per_atom"] - p["free_energy_per_atom"]):+.3f} |')
