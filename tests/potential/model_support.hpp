@@ -13,7 +13,9 @@
 
 namespace annp::test {
 
-inline std::vector<symmetry_function> small_function_set(int c, double rc) {
+/// n2p2_expressible: without the Chebyshev function (n2p2 has no such type).
+inline std::vector<symmetry_function> small_function_set(int c, double rc,
+                                                         bool n2p2_expressible = false) {
   std::vector<symmetry_function> out;
   const auto base = [&](sf_kind k, int e1, int e2) {
     symmetry_function f;
@@ -47,6 +49,7 @@ inline std::vector<symmetry_function> small_function_set(int c, double rc) {
   p.rl = -rc;
   p.core = core_function{core_kind::poly3};
   out.push_back(p);
+  if (n2p2_expressible) return out;
   auto ch = base(sf_kind_of<sf_kinds::chebyshev_angular>(), 0, 0);
   ch.order = 2;
   out.push_back(ch);
@@ -61,7 +64,7 @@ inline structure random_al_o(std::mt19937_64& rng, std::size_t atoms, double lo 
 
 /// A complete two-element model with random weights; scaling from random structures.
 inline model make_test_model(std::uint64_t seed, cutoff_kind ck = cutoff_kind_of<cutoff::cosine>(),
-                             double rc = 4.6) {
+                             double rc = 4.6, bool n2p2_expressible = false) {
   model m;
   m.elements = {13, 8};
   m.cutoff = ck;
@@ -70,9 +73,9 @@ inline model make_test_model(std::uint64_t seed, cutoff_kind ck = cutoff_kind_of
           ? 0.0
           : 0.1;
   for (int c : m.elements)
-    for (const auto& f : small_function_set(c, rc)) m.functions.push_back(f);
+    for (const auto& f : small_function_set(c, rc, n2p2_expressible)) m.functions.push_back(f);
   m.spins = {-1.0, 1.0};
-  const std::size_t nf = small_function_set(13, rc).size();
+  const std::size_t nf = small_function_set(13, rc, n2p2_expressible).size();
   for (std::size_t e = 0; e < 2; ++e) {
     dynamic_network net({{nf, 9, activation_kind::of<activation::tanh>()},
                          {9, 7, activation_kind::of<activation::tanh>()},

@@ -255,6 +255,23 @@ TEST_SUITE("potential") {
     CHECK(n2.networks == n.networks);
     CHECK(n2.scaling == n.scaling);
     CHECK(n2.functions == n.functions);
+    // A two-element model of annp's own (radial, narrow and wide angular, compact polynomial
+    // functions of every element pair, per-element networks and reference energies) through
+    // n2p2's files and back: the same energies and forces.
+    const model two = test::make_test_model(23, cutoff_kind_of<cutoff::cosine>(), 4.6, true);
+    write_n2p2_model(dir + "/n2p2-alo", two);
+    const model two_back = read_n2p2_model(dir + "/n2p2-alo");
+    // n2p2 sorts the elements by atomic number (O before Al); each keeps its reference energy.
+    CHECK(two_back.elements == std::vector<int>{8, 13});
+    CHECK(two_back.atomic_energies ==
+          std::vector<double>{two.atomic_energies[1], two.atomic_energies[0]});
+    const any_potential p2(two), p2b(two_back);
+    for (int k = 0; k < 4; ++k) {
+      const structure x = test::random_al_o(rng, 7);
+      const auto r1 = p2.compute(x), r2 = p2b.compute(x);
+      CHECK(r2.energy == doctest::Approx(r1.energy).epsilon(1e-13));
+      CHECK(max_abs(r1.forces - r2.forces) < 1e-11);
+    }
     // A model with Chebyshev functions cannot be written for n2p2.
     test::expect_error([&] { write_n2p2_model(dir + "/cheb", m); },
                        {"chebyshev_angular order=2", "n2p2 has no such symmetry function"});

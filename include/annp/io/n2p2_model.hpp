@@ -5,7 +5,8 @@
 // and symmetry function: min, max, mean, sigma) and weights.ZZZ.data (one per element, ZZZ the
 // atomic number). The mapping:
 //   - elements are sorted by atomic number, symmetry functions in n2p2's order (n2p2_order_less),
-//     so that scaling data and network inputs line up;
+//     so that scaling data and network inputs line up (a model whose functions are in another
+//     order is written with its scaling rows and first-layer weight columns permuted to match);
 //   - cutoff_type <n> [<alpha>] -> cutoff kind and inner cutoff;
 //   - scale_symmetry_functions / center_... / scale_..._sigma, scale_min_short, scale_max_short
 //     -> descriptor scaling;
@@ -28,6 +29,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -386,33 +388,34 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
     if (letters(net) != letters(first))
       nn += "element_activation_short " + std::string(symbol(z)) + letters(net) + "\n";
   }
-  std::vector<symmetry_function> fs = m.functions;
-  std::stable_sort(fs.begin(), fs.end(), n2p2_order_less);
-  for (int z : sorted) {
-    // The network inputs must already be in n2p2's order for the weights to line up.
-    if (m.functions_of(z) != [&] {
-          std::vector<symmetry_function> v;
-          for (const auto& f : fs)
-            if (f.center == z) v.push_back(f);
-          return v;
-        }())
-      throw error("element " + std::string(symbol(z)) +
-                  ": the descriptor functions are not in "
-                  "n2p2's order; n2p2 would feed the network its inputs in another order");
+  // n2p2 feeds each network its element's functions in n2p2's order: order[k][j] is the annp
+  // input (of element sorted[k]) that becomes n2p2's input j; scaling rows and the first layer's
+  // weight columns are written in that order.
+  std::vector<std::vector<std::size_t>> order(sorted.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const auto fz = m.functions_of(sorted[k]);
+    auto& o = order[k];
+    o.resize(fz.size());
+    std::iota(o.begin(), o.end(), std::size_t{0});
+    std::stable_sort(o.begin(), o.end(),
+                     [&](std::size_t a, std::size_t b) { return n2p2_order_less(fz[a], fz[b]); });
+    for (std::size_t j : o) nn += format_n2p2_symfunction(fz[j]) + "\n";
   }
-  for (const auto& f : fs) nn += format_n2p2_symfunction(f) + "\n";
   std::string sc =
       "# symmetry function scaling data written by annp: e_index sf_index min max mean sigma\n";
   for (std::size_t k = 0; k < sorted.size(); ++k) {
     const auto& st = m.scaling.stats(index_of(sorted[k]));
-    for (std::size_t j = 0; j < st.min.size(); ++j)
-      sc += std::to_string(k + 1) + " " + std::to_string(j + 1) + " " + format_double(st.min[j]) +
-            " " + format_double(st.max[j]) + " " + format_double(st.mean[j]) + " " +
-            format_double(st.sigma[j]) + "\n";
+    for (std::size_t j = 0; j < order[k].size(); ++j) {
+      const std::size_t i = order[k][j];
+      sc += std::to_string(k + 1) + " " + std::to_string(j + 1) + " " + format_double(st.min[i]) +
+            " " + format_double(st.max[i]) + " " + format_double(st.mean[i]) + " " +
+            format_double(st.sigma[i]) + "\n";
+    }
   }
   write_file_atomically((d / "input.nn").string(), nn);
   write_file_atomically((d / "scaling.data").string(), sc);
-  for (int z : sorted) {
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const int z = sorted[k];
     const auto& net = m.networks[index_of(z)];
     std::string w =
         "# neural network connections written by annp: value type index l_s n_s l_e n_e\n";
@@ -422,9 +425,9 @@ inline void write_n2p2_model(const std::string& directory, const model& m) {
       const auto W = net.weights(l);
       for (std::size_t i = 0; i < s.in; ++i)
         for (std::size_t o = 0; o < s.out; ++o)
-          w += format_double(W[o * s.in + i]) + " a " + std::to_string(++count) + " " +
-               std::to_string(l) + " " + std::to_string(i + 1) + " " + std::to_string(l + 1) + " " +
-               std::to_string(o + 1) + "\n";
+          w += format_double(W[o * s.in + (l == 0 ? order[k][i] : i)]) + " a " +
+               std::to_string(++count) + " " + std::to_string(l) + " " + std::to_string(i + 1) +
+               " " + std::to_string(l + 1) + " " + std::to_string(o + 1) + "\n";
       const auto b = net.bias(l);
       for (std::size_t o = 0; o < s.out; ++o)
         w += format_double(b[o]) + " b " + std::to_string(++count) + " " + std::to_string(l + 1) +
