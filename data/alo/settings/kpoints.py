@@ -11,10 +11,10 @@ gets the mesh of the same k-point density (points per 1/A, 2 pi included).
 Resumable: results are appended one line at a time to kpoints.jsonl beside this script and cells
 already there are skipped. One line per calculation also goes to stdout.
 
-Usage: OMP_NUM_THREADS=1 /usr/bin/python3 kpoints.py [--cells a,b,...] [--shifted] N [N ...]
+Usage: OMP_NUM_THREADS=1 /usr/bin/python3 kpoints.py [--cells a,b,...] [--shifted] [--ecut E] N [N ...]
        (N: mesh of the 10-atom cell; --cells: only these cells, default all; --shifted: the
        Monkhorst-Pack mesh without Gamma, offset by half a step for even N, instead of the
-       Gamma-centred one)
+       Gamma-centred one; --ecut: plane-wave cutoff in eV instead of the profile's)
 """
 import json
 import os
@@ -63,7 +63,8 @@ def main():
     done = set()
     if os.path.exists(results):
         with open(results) as f:
-            done = {(r['cell'], tuple(r['mesh']), r.get('gamma', True)) for r in map(json.loads, f)}
+            done = {(r['cell'], tuple(r['mesh']), r.get('gamma', True), r.get('ecut', 450.0))
+                    for r in map(json.loads, f)}
     args = sys.argv[1:]
     all_cells = cells()
     only = set(all_cells)
@@ -77,28 +78,33 @@ def main():
     if args[:1] == ['--shifted']:
         gamma = False
         args = args[1:]
+    ecut = float(profile['parameters']['mode']['ecut'])
+    if args[:1] == ['--ecut']:
+        ecut = float(args[1])
+        args = args[2:]
     prim_b = 2 * np.pi * np.linalg.norm(all_cells['prim'].cell.reciprocal(), axis=1)[0]
     for n in (int(a) for a in args):
         density = n / prim_b  # the density at which the 10-atom cell gets n x n x n
         for name, at in all_cells.items():
             mesh = mesh_for(at, density) if name == 'hex' else [n, n, n]
-            if name not in only or (name, tuple(mesh), gamma) in done:
+            if name not in only or (name, tuple(mesh), gamma, ecut) in done:
                 continue
             at = at.copy()
             at.info['kpts'] = mesh
             params = label.frame_settings(at, profile)
             params['kpts'] = dict(params['kpts'], gamma=gamma)
+            params['mode'] = dict(params['mode'], ecut=ecut)
             calc_cls, _ = label._calculator_class(profile['calculator'])
             at.calc = calc_cls(txt=None, **params)
             t = time.time()
             free = at.get_potential_energy(force_consistent=True)
             dt = time.time() - t
-            rec = {'cell': name, 'natoms': len(at), 'mesh': mesh, 'gamma': gamma, 'density': round(density, 4),
+            rec = {'cell': name, 'natoms': len(at), 'mesh': mesh, 'gamma': gamma, 'ecut': ecut, 'density': round(density, 4),
                    'nk_irr': len(at.calc.get_ibz_k_points()), 'free_energy_per_atom': free / len(at),
                    'seconds': round(dt, 1), 'settings': label.settings_text(params)}
             with open(results, 'a') as f:
                 f.write(json.dumps(rec) + '\n')
-            print(f'{name:14s} mesh {mesh}{"" if gamma else " MP"} nk_irr {rec["nk_irr"]:4d} F/atom {free / len(at):.6f} eV '
+            print(f'{name:14s} mesh {mesh}{"" if gamma else " MP"} ecut {ecut:.0f} nk_irr {rec["nk_irr"]:4d} F/atom {free / len(at):.6f} eV '
                   f'{dt:7.1f} s', flush=True)
 
 

@@ -16,31 +16,55 @@ import sys
 
 path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           'kpoints.jsonl')
-runs = collections.defaultdict(dict)  # cell -> (n (10-atom mesh), shifted) -> record
-for rec in map(json.loads, open(path)):
-    n = rec['mesh'][0] if rec['cell'] != 'hex' else None
-    key = n if n is not None else round(rec['density'] * 1.5858, 3)  # hex: the 10-atom n
-    runs[rec['cell']][(round(key), not rec.get('gamma', True))] = rec
-prim_cells = [c for c in runs if c != 'hex']
-meshes = sorted({n for c in prim_cells for n in runs[c]})
-ref = max(n for n in meshes if not n[1] and all(n in runs[c] for c in prim_cells)) if prim_cells else None
-print(f'reference: the {ref[0]} x {ref[0]} x {ref[0]} mesh of every 10-atom cell (meV/atom)\n')
-print('| cell | ' + ' | '.join(f'{n}×{n}×{n}{" MP" if sh else ""}' for n, sh in meshes) + ' |')
-print('| --- |' + ' --- |' * len(meshes))
-errors = collections.defaultdict(list)
-for c in prim_cells:
-    row = []
-    for n in meshes:
-        r = runs[c].get(n)
-        if r is None or ref not in runs[c]:
-            row.append('')
-            continue
-        d = 1000 * (r['free_energy_per_atom'] - runs[c][ref]['free_energy_per_atom'])
-        errors[n].append(d)
-        row.append(f'{d:+.3f} ({r["nk_irr"]} k, {r["seconds"]:.0f} s)')
-    print(f'| {c} | ' + ' | '.join(row) + ' |')
-print('| spread (max − min) | ' + ' | '.join(
-    f'{max(errors[n]) - min(errors[n]):.3f}' if len(errors[n]) > 1 else '' for n in meshes) + ' |')
+def table(records, title):
+    """Error of every 10-atom cell and mesh against the densest Gamma-centred mesh done for all."""
+    runs = collections.defaultdict(dict)  # cell -> (n (10-atom mesh), shifted) -> record
+    for rec in records:
+        n = rec['mesh'][0] if rec['cell'] != 'hex' else None
+        key = n if n is not None else round(rec['density'] * 1.5858, 3)  # hex: the 10-atom n
+        runs[rec['cell']][(round(key), not rec.get('gamma', True))] = rec
+    prim_cells = [c for c in runs if c != 'hex']
+    meshes = sorted({n for c in prim_cells for n in runs[c]})
+    full = [n for n in meshes if not n[1] and all(n in runs[c] for c in prim_cells)]
+    if not full:
+        return runs
+    ref = max(full)
+    print(f'{title}: reference the {ref[0]} x {ref[0]} x {ref[0]} mesh of every 10-atom cell (meV/atom)\n')
+    print('| cell | ' + ' | '.join(f'{n}×{n}×{n}{" MP" if sh else ""}' for n, sh in meshes) + ' |')
+    print('| --- |' + ' --- |' * len(meshes))
+    errors = collections.defaultdict(list)
+    for c in prim_cells:
+        row = []
+        for n in meshes:
+            r = runs[c].get(n)
+            if r is None:
+                row.append('')
+                continue
+            d = 1000 * (r['free_energy_per_atom'] - runs[c][ref]['free_energy_per_atom'])
+            errors[n].append(d)
+            row.append(f'{d:+.3f} ({r["nk_irr"]} k, {r["seconds"]:.0f} s)')
+        print(f'| {c} | ' + ' | '.join(row) + ' |')
+    print('| spread (max − min) | ' + ' | '.join(
+        f'{max(errors[n]) - min(errors[n]):.3f}' if len(errors[n]) > 1 else '' for n in meshes) + ' |\n')
+    return runs
+
+
+records = [json.loads(line) for line in open(path)]
+by_ecut = collections.defaultdict(list)
+for rec in records:
+    by_ecut[rec.get('ecut', 450.0)].append(rec)
+runs = table(by_ecut.pop(450.0, []), 'plane waves 450 eV (the profile)')
+# the densest mesh that every cell has, then the same with only the cells that have a denser one
+dense = collections.defaultdict(list)
+for rec in records:
+    if rec.get('ecut', 450.0) == 450.0 and rec['cell'] != 'hex' and rec.get('gamma', True):
+        dense[rec['mesh'][0]].append(rec['cell'])
+top = max(dense) if dense else None
+if top is not None and len(dense[top]) < len({c for v in dense.values() for c in v}):
+    table([r for r in records if r.get('ecut', 450.0) == 450.0 and r['cell'] in dense[top]],
+          f'plane waves 450 eV, the cells done at {top} x {top} x {top}')
+for ecut, recs in sorted(by_ecut.items()):
+    table(recs, f'plane waves {ecut:.0f} eV')
 if 'hex' in runs and 'prim' in runs:
     print('\n30-atom hexagonal cell − 10-atom cell at the same k-point density (meV/atom):\n')
     print('| 10-atom mesh | hexagonal mesh | hex − prim |')
