@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Labels the Al reference set at the v2 settings (profile gpaw-pbe, data/al/README.md), one core,
 # resumable: rerun to continue. Order: the bundled v1 structures (relabelled, same structures),
-# then the structure sets of the recipes in this folder.
+# then references.py, then the sets of the recipes here.
 #   nohup data/al/v2/label.sh > label.log 2>&1 &
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
