@@ -390,6 +390,11 @@ def case_active_alo(build, work):
         if 'Al' not in text or ' O' not in text:
             fail('a model lacks one of the elements')
     check(True, 'every committee model has Al and O networks')
+    member = os.path.join(wd, 'iter-001', 'train', 'member-1')
+    log = open(os.path.join(member, 'train.log')).read()
+    check('force RMSE per element' in log and ' Al ' in log.split('force RMSE per element')[1].splitlines()[0]
+          and all(os.path.exists(os.path.join(member, f'parity_forces_{el}.svg')) for el in ('Al', 'O')),
+          'the held-out report gives force errors and parity plots per element')
     fr = read(os.path.join(wd, 'iter-001', 'scored.xyz'), ':')
     check(all(set(f.get_chemical_symbols()) == {'Al', 'O'} for f in fr) and all(
         np.isfinite(float(f.info['max_force_dev'])) for f in fr), 'explored frames keep both elements, finite deviations')

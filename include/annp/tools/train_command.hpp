@@ -14,6 +14,7 @@
 //   learning_curve.csv  one line per epoch
 //   errors.txt          RMSE/MAE per config_type on the train, validation and test splits
 //   learning_curve_energy.svg, learning_curve_forces.svg, parity_energy.svg, parity_forces.svg
+//   (and parity_forces_<element>.svg for each element of a model of several)
 //   split.txt           the structure indices of the train, validation and test splits
 //   checkpoint.ckpt     the run state every `checkpoint_every` epochs (resume=true continues)
 // The test-split errors are computed by the inference path (the written model file read back
@@ -430,6 +431,8 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
   const any_potential pot = any_potential::from_file(model_path);
   error_table all, inside;
   std::vector<double> e_ref, e_pred, f_ref, f_pred;
+  // Force components per element of the atom (inside the training range), for several elements.
+  std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_element;
   std::string flagged;
   for (std::size_t k : ids) {
     const auto& s = c.structures[k];
@@ -445,8 +448,14 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
     if (s.energy) e_ref.push_back(*s.energy / n), e_pred.push_back(r.energy / n);
     if (s.forces)
       for (std::size_t i = 0; i < s.size(); ++i)
-        for (std::size_t d = 0; d < 3; ++d)
+        for (std::size_t d = 0; d < 3; ++d) {
           f_ref.push_back((*s.forces)(i, d)), f_pred.push_back(r.forces(i, d));
+          if (r.extrapolated_values == 0) {
+            auto& [ref, pred] = by_element[s.numbers[i]];
+            ref.push_back((*s.forces)(i, d));
+            pred.push_back(r.forces(i, d));
+          }
+        }
   }
   std::string text = all.format(name + " (" + std::to_string(ids.size()) +
                                 " structures never used for training or model selection, "
@@ -473,6 +482,22 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
                 "%.1f meV/A\n",
                 name.c_str(), 1000 * t.energy.rmse(), 1000 * t.force.rmse());
   text += line;
+  if (by_element.size() > 1) {
+    text += "force RMSE per element (" + name + ", inside the training range):";
+    for (const auto& [z, rp] : by_element) {
+      double sq = 0.0;
+      for (std::size_t k = 0; k < rp.first.size(); ++k)
+        sq += (rp.second[k] - rp.first[k]) * (rp.second[k] - rp.first[k]);
+      const std::string el(symbol(z));
+      std::snprintf(line, sizeof line, " %s %.1f meV/A (%zu components)", el.c_str(),
+                    1000 * std::sqrt(sq / static_cast<double>(rp.first.size())), rp.first.size());
+      text += line;
+      write_svg(c.dir + "/parity_forces_" + el + ".svg",
+                parity_plot(rp.first, rp.second, "force components on " + el + ", " + name + " set",
+                            "eV/Å"));
+    }
+    text += "\n";
+  }
   c.out << text << "\n";
   c.tables += text;
   write_svg(c.dir + "/parity_energy.svg",
