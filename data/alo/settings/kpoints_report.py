@@ -74,3 +74,26 @@ if 'hex' in runs and 'prim' in runs:
             h, p = runs['hex'][n], runs['prim'][n]
             print(f'| {n[0]}×{n[0]}×{n[0]}{" MP" if n[1] else ""} | {"×".join(map(str, h["mesh"]))} ({h["nk_irr"]} k, {h["seconds"]:.0f} s) | '
                   f'{1000 * (h["free_energy_per_atom"] - p["free_energy_per_atom"]):+.3f} |')
+
+# Plane-wave cutoff: what matters for fitting are energy differences within the family, so the
+# energy of every cell relative to the equilibrium cell, at each cutoff, on the same mesh.
+cut = collections.defaultdict(dict)  # (mesh n) -> cell -> ecut -> energy per atom
+for rec in records:
+    if rec['cell'] != 'hex' and rec.get('gamma', True):
+        cut[rec['mesh'][0]].setdefault(rec['cell'], {})[rec.get('ecut', 450.0)] = rec['free_energy_per_atom']
+for n, cells in sorted(cut.items()):
+    ecuts = sorted({e for v in cells.values() for e in v})
+    if len(ecuts) < 2 or 'prim' not in cells:
+        continue
+    print(f'\nplane-wave cutoff, {n} x {n} x {n}: free energy per atom of each cell minus that of the '
+          'equilibrium cell (meV/atom)\n')
+    print('| cell | ' + ' | '.join(f'{e:.0f} eV' for e in ecuts) + ' |')
+    print('| --- |' + ' --- |' * len(ecuts))
+    for c in cells:
+        if c == 'prim':
+            continue
+        row = [f'{1000 * (cells[c][e] - cells["prim"][e]):+.3f}' if e in cells[c] and e in cells['prim'] else ''
+               for e in ecuts]
+        print(f'| {c} | ' + ' | '.join(row) + ' |')
+    print('| equilibrium cell, absolute (eV/atom) | ' + ' | '.join(
+        f'{cells["prim"][e]:.6f}' if e in cells['prim'] else '' for e in ecuts) + ' |')
