@@ -415,7 +415,7 @@ TEST_SUITE("training") {
     n2p2_recipe.force_energy_ratio = 2.0;
     n2p2_recipe.force_threshold = 1.0;
     n2p2_recipe.max_trials = 3;
-    train(n2p2_recipe, 10, ef, 0.01);
+    train(n2p2_recipe, 10, ef);
     cg_annealing<> hybrid;
     hybrid.local_iterations = 20;
     hybrid.cycles = 2;

@@ -431,7 +431,7 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
   const any_potential pot = any_potential::from_file(model_path);
   error_table all, inside;
   std::vector<double> e_ref, e_pred, f_ref, f_pred;
-  // Force components per element of the atom (inside the training range), for several elements.
+  // Force components per element of the atom (every held-out structure), for several elements.
   std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_element;
   std::string flagged;
   for (std::size_t k : ids) {
@@ -450,11 +450,9 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
       for (std::size_t i = 0; i < s.size(); ++i)
         for (std::size_t d = 0; d < 3; ++d) {
           f_ref.push_back((*s.forces)(i, d)), f_pred.push_back(r.forces(i, d));
-          if (r.extrapolated_values == 0) {
-            auto& [ref, pred] = by_element[s.numbers[i]];
-            ref.push_back((*s.forces)(i, d));
-            pred.push_back(r.forces(i, d));
-          }
+          auto& [ref, pred] = by_element[s.numbers[i]];
+          ref.push_back((*s.forces)(i, d));
+          pred.push_back(r.forces(i, d));
         }
   }
   std::string text = all.format(name + " (" + std::to_string(ids.size()) +
@@ -466,6 +464,24 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
             flagged + "\n";
     text += inside.format(name + ", the " + std::to_string(inside.total().structures) +
                           " structures inside the training range");
+  }
+  if (by_element.size() > 1) {
+    text +=
+        "force RMSE per element (" + name + ", all " + std::to_string(ids.size()) + " structures):";
+    for (const auto& [z, rp] : by_element) {
+      double sq = 0.0;
+      for (std::size_t k = 0; k < rp.first.size(); ++k)
+        sq += (rp.second[k] - rp.first[k]) * (rp.second[k] - rp.first[k]);
+      const std::string el(symbol(z));
+      char line[200];
+      std::snprintf(line, sizeof line, " %s %.1f meV/A (%zu components)", el.c_str(),
+                    1000 * std::sqrt(sq / static_cast<double>(rp.first.size())), rp.first.size());
+      text += line;
+      write_svg(c.dir + "/parity_forces_" + el + ".svg",
+                parity_plot(rp.first, rp.second, "force components on " + el + ", " + name + " set",
+                            "eV/Å"));
+    }
+    text += "\n";
   }
   const auto t = inside.total();
   if (t.structures == 0) {
@@ -482,22 +498,6 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
                 "%.1f meV/A\n",
                 name.c_str(), 1000 * t.energy.rmse(), 1000 * t.force.rmse());
   text += line;
-  if (by_element.size() > 1) {
-    text += "force RMSE per element (" + name + ", inside the training range):";
-    for (const auto& [z, rp] : by_element) {
-      double sq = 0.0;
-      for (std::size_t k = 0; k < rp.first.size(); ++k)
-        sq += (rp.second[k] - rp.first[k]) * (rp.second[k] - rp.first[k]);
-      const std::string el(symbol(z));
-      std::snprintf(line, sizeof line, " %s %.1f meV/A (%zu components)", el.c_str(),
-                    1000 * std::sqrt(sq / static_cast<double>(rp.first.size())), rp.first.size());
-      text += line;
-      write_svg(c.dir + "/parity_forces_" + el + ".svg",
-                parity_plot(rp.first, rp.second, "force components on " + el + ", " + name + " set",
-                            "eV/Å"));
-    }
-    text += "\n";
-  }
   c.out << text << "\n";
   c.tables += text;
   write_svg(c.dir + "/parity_energy.svg",
