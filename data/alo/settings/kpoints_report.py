@@ -53,7 +53,7 @@ records = [json.loads(line) for line in open(path)]
 by_ecut = collections.defaultdict(list)
 for rec in records:
     by_ecut[rec.get('ecut', 450.0)].append(rec)
-runs = table(by_ecut.pop(450.0, []), 'plane waves 450 eV (the profile)')
+all_runs = {450.0: table(by_ecut.pop(450.0, []), 'plane waves 450 eV (the profile)')}
 # the densest mesh that every cell has, then the same with only the cells that have a denser one
 dense = collections.defaultdict(list)
 for rec in records:
@@ -64,15 +64,18 @@ if top is not None and len(dense[top]) < len({c for v in dense.values() for c in
     table([r for r in records if r.get('ecut', 450.0) == 450.0 and r['cell'] in dense[top]],
           f'plane waves 450 eV, the cells done at {top} x {top} x {top}')
 for ecut, recs in sorted(by_ecut.items()):
-    table(recs, f'plane waves {ecut:.0f} eV')
-if 'hex' in runs and 'prim' in runs:
-    print('\n30-atom hexagonal cell − 10-atom cell at the same k-point density (meV/atom):\n')
-    print('| 10-atom mesh | hexagonal mesh | hex − prim |')
-    print('| --- | --- | --- |')
+    all_runs[ecut] = table(recs, f'plane waves {ecut:.0f} eV')
+print('\n30-atom hexagonal cell − 10-atom cell at the same k-point density (meV/atom):\n')
+print('| cutoff | 10-atom mesh | hexagonal mesh | hex − prim |')
+print('| --- | --- | --- | --- |')
+for ecut, runs in sorted(all_runs.items()):
+    if 'hex' not in runs or 'prim' not in runs:
+        continue
     for n in sorted(runs['hex']):
         if n in runs['prim']:
             h, p = runs['hex'][n], runs['prim'][n]
-            print(f'| {n[0]}×{n[0]}×{n[0]}{" MP" if n[1] else ""} | {"×".join(map(str, h["mesh"]))} ({h["nk_irr"]} k, {h["seconds"]:.0f} s) | '
+            print(f'| {ecut:.0f} eV | {n[0]}×{n[0]}×{n[0]}{" MP" if n[1] else ""} | '
+                  f'{"×".join(map(str, h["mesh"]))} ({h["nk_irr"]} k, {h["seconds"]:.0f} s) | '
                   f'{1000 * (h["free_energy_per_atom"] - p["free_energy_per_atom"]):+.3f} |')
 
 # Plane-wave cutoff: what matters for fitting are energy differences within the family, so the
