@@ -158,19 +158,10 @@ inline structure from_fractional(const mat3& cell, const std::vector<vec3>& frac
 /// layers in hcp-like stacking) in every period; 0.5 is the unstable fault of the generalised
 /// stacking-fault path.
 [[nodiscard]] inline structure fcc111_stack(int z, double a, std::size_t layers, double shift) {
-  const double s = a / std::sqrt(2.0), spacing = a / std::sqrt(3.0);
-  structure out;
-  out.pbc = {true, true, true};
-  out.cell = {{{s, 0, 0}, {s / 2, s * std::sqrt(3.0) / 2, 0}, {0, 0, 0}}};
-  const vec3 b = (1.0 / 3) * (out.cell[0] + out.cell[1]);
-  out.cell[2] = shift * b + vec3{0, 0, static_cast<double>(layers) * spacing};
-  out.positions = xt::zeros<double>({layers, std::size_t{3}});
-  for (std::size_t l = 0; l < layers; ++l) {
-    vec3 p = static_cast<double>(l % 3) * b;
-    p[2] = static_cast<double>(l) * spacing;
-    out.set_position(l, p);
-    out.numbers.push_back(z);
-  }
+  // The (111) slab with one layer spacing of "vacuum" is the periodic stack.
+  double area = 0;
+  structure out = fcc_slab(z, a, "111", layers, a / std::sqrt(3.0), area);
+  out.cell[2] = out.cell[2] + (shift / 3) * (out.cell[0] + out.cell[1]);
   return out;
 }
 

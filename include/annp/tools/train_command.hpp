@@ -447,13 +447,14 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
     const auto n = static_cast<double>(s.size());
     if (s.energy) e_ref.push_back(*s.energy / n), e_pred.push_back(r.energy / n);
     if (s.forces)
-      for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        auto& [ref, pred] = by_element[s.numbers[i]];
         for (std::size_t d = 0; d < 3; ++d) {
           f_ref.push_back((*s.forces)(i, d)), f_pred.push_back(r.forces(i, d));
-          auto& [ref, pred] = by_element[s.numbers[i]];
           ref.push_back((*s.forces)(i, d));
           pred.push_back(r.forces(i, d));
         }
+      }
   }
   std::string text = all.format(name + " (" + std::to_string(ids.size()) +
                                 " structures never used for training or model selection, "
