@@ -35,6 +35,7 @@
 #include <annp/potential/model.hpp>
 #include <annp/potential/potential.hpp>
 #include <annp/potential/results.hpp>
+#include <annp/properties/corundum.hpp>
 #include <annp/properties/properties.hpp>
 #include <annp/structure/crystals.hpp>
 #include <annp/structure/neighbor_list.hpp>

@@ -2,6 +2,7 @@
 // state, elastic constants (Born; Cauchy relation C12 = C44), unrelaxed vacancy (= -E/atom) and
 // surface energies (broken bonds), zone-boundary phonons (dynamical matrix).
 
+#include <annp/properties/corundum.hpp>
 #include <annp/properties/properties.hpp>
 #include <annp/structure/neighbor_list.hpp>
 
@@ -9,9 +10,35 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 using namespace annp;
 
 namespace {
+
+// Energy, forces and stress of a pair potential phi(z_i, z_j, r, f, f') cut off at rc.
+template <class Phi> potential_result pair_compute(const structure& st, double rc, Phi phi) {
+  potential_result out;
+  out.forces = xt::zeros<double>({st.size(), std::size_t{3}});
+  const neighbor_list nl(st, neighbor_list_options{rc});
+  mat3 sigma{};
+  for (std::size_t i = 0; i < st.size(); ++i)
+    for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
+      const double r = nl.r()[k];
+      double f, d1;
+      phi(st.numbers[i], st.numbers[nl.index()[k]], r, f, d1);
+      out.energy += 0.5 * f;
+      const double d[3] = {nl.dx()[k], nl.dy()[k], nl.dz()[k]}; // r_j - r_i
+      for (std::size_t a = 0; a < 3; ++a) {
+        out.forces(i, a) += d1 * d[a] / r; // -dE/dr_i
+        for (std::size_t b = 0; b < 3; ++b) sigma[a][b] += 0.5 * d1 * d[a] * d[b] / r;
+      }
+    }
+  if (st.fully_periodic()) out.stress = (1.0 / st.volume()) * sigma;
+  return out;
+}
 
 // phi(r) = eps [(s/r)^12 - 2 (s/r)^6] (1 - (r/rc)^2)^3: minimum near s, smooth to second order
 // at rc.
@@ -30,27 +57,48 @@ struct pair_potential {
     d2 = u2 * c + 2 * u1 * c1 + u * c2;
   }
   potential_result compute(const structure& st) const {
-    potential_result out;
-    out.forces = xt::zeros<double>({st.size(), std::size_t{3}});
-    const neighbor_list nl(st, neighbor_list_options{rc});
-    mat3 sigma{};
-    for (std::size_t i = 0; i < st.size(); ++i)
-      for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
-        const double r = nl.r()[k];
-        double f, d1, d2;
-        phi(r, f, d1, d2);
-        out.energy += 0.5 * f;
-        const double d[3] = {nl.dx()[k], nl.dy()[k], nl.dz()[k]}; // r_j - r_i
-        for (std::size_t a = 0; a < 3; ++a) {
-          out.forces(i, a) += d1 * d[a] / r; // -dE/dr_i
-          for (std::size_t b = 0; b < 3; ++b) sigma[a][b] += 0.5 * d1 * d[a] * d[b] / r;
-        }
-      }
-    if (st.fully_periodic()) out.stress = (1.0 / st.volume()) * sigma;
-    return out;
+    return pair_compute(st, rc, [this](int, int, double r, double& f, double& d1) {
+      double d2;
+      phi(r, f, d1, d2);
+    });
   }
 };
 static_assert(calculator<pair_potential>);
+
+// A metal-oxygen pair potential (Morse between unlike atoms, Born-Mayer repulsion plus a Morse
+// bond between like ones, smoothed to zero at rc): no electrostatics, but corundum is a local
+// minimum of it, which is all the property code needs to be checked on a crystal with internal
+// parameters.
+struct oxide_pair_potential {
+  double rc = 6.0;
+  void phi(int zi, int zj, double r, double& f, double& d1) const {
+    double u = 0, u1 = 0;
+    if (zi != zj) {
+      const double depth = 1.6, alpha = 1.9, r0 = 1.92, e = std::exp(-alpha * (r - r0));
+      u = depth * (e * e - 2 * e);
+      u1 = depth * (-2 * alpha * e * e + 2 * alpha * e);
+    } else {
+      const double amp = zi == 8 ? 900.0 : 400.0, rho = 0.33;
+      u = amp * std::exp(-r / rho);
+      u1 = -u / rho;
+      // A bond between like atoms too (O2 at 1.25 Å, the metal near 2.9 Å), so that the metal
+      // and the molecule of the formation energy have minima.
+      const double depth = zi == 8 ? 2.5 : 0.25, alpha = zi == 8 ? 4.0 : 1.4;
+      const double r0 = zi == 8 ? 1.25 : 2.9, e = std::exp(-alpha * (r - r0));
+      u += depth * (e * e - 2 * e);
+      u1 += depth * (-2 * alpha * e * e + 2 * alpha * e);
+    }
+    const double t = 1 - (r / rc) * (r / rc);
+    const double c = t * t * t, c1 = -6 * r / (rc * rc) * t * t;
+    f = u * c;
+    d1 = u1 * c + u * c1;
+  }
+  potential_result compute(const structure& st) const {
+    return pair_compute(
+        st, rc, [this](int zi, int zj, double r, double& f, double& d1) { phi(zi, zj, r, f, d1); });
+  }
+};
+static_assert(calculator<oxide_pair_potential>);
 
 // fcc lattice vectors (a/2)(i, j, k), i + j + k even, within rc.
 std::vector<vec3> fcc_vectors(double a, double rc) {
@@ -282,5 +330,217 @@ TEST_SUITE("properties") {
     CHECK(t.volume() == doctest::Approx(a * a * a));
     CHECK(t.position(1)[0] == doctest::Approx(0.01 * a / 2));
     CHECK_THROWS_AS((void)crystal::lattice("bct", 13, a), annp::error);
+  }
+  TEST_CASE("corundum: the hexagonal cell of alpha-Al2O3 and its Al-terminated (0001) slab") {
+    const double a = 4.759, c = 12.991;
+    const structure st = crystal::corundum(13, 8, a, c, 0.3522, 0.3064);
+    REQUIRE(st.size() == 30);
+    CHECK(std::count(st.numbers.begin(), st.numbers.end(), 13) == 12);
+    CHECK(st.volume() == doctest::Approx(std::sqrt(3.0) / 2 * a * a * c));
+    // Every Al sits in an octahedron of O: three at 1.85 Å and three at 1.97 Å (the measured
+    // bond lengths of alumina); every O has four Al neighbours; no two atoms closer than that.
+    const neighbor_list nl(st, neighbor_list_options{2.2});
+    for (std::size_t i = 0; i < st.size(); ++i) {
+      std::vector<double> d;
+      for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
+        CHECK(st.numbers[nl.index()[k]] != st.numbers[i]);
+        d.push_back(nl.r()[k]);
+      }
+      std::sort(d.begin(), d.end());
+      CAPTURE(i);
+      if (st.numbers[i] == 13) {
+        REQUIRE(d.size() == 6);
+        for (std::size_t k = 0; k < 3; ++k) {
+          CHECK(d[k] == doctest::Approx(1.852).epsilon(2e-3));
+          CHECK(d[k + 3] == doctest::Approx(1.971).epsilon(2e-3));
+        }
+      } else {
+        CHECK(d.size() == 4);
+      }
+    }
+    // The slab: stoichiometric, a single Al layer outermost on each side, vacuum as asked.
+    double area = 0;
+    const structure slab = crystal::corundum_0001_slab(st, 2, 12.0, area);
+    REQUIRE(slab.size() == 60);
+    CHECK(std::count(slab.numbers.begin(), slab.numbers.end(), 13) == 24);
+    CHECK(area == doctest::Approx(std::sqrt(3.0) / 2 * a * a));
+    std::vector<std::pair<double, int>> layers;
+    for (std::size_t i = 0; i < slab.size(); ++i)
+      layers.emplace_back(slab.positions(i, 2), slab.numbers[i]);
+    std::sort(layers.begin(), layers.end());
+    CHECK(layers.front().first == doctest::Approx(0.0));
+    CHECK(slab.cell[2][2] - layers.back().first == doctest::Approx(12.0));
+    // Outermost on each face: the one Al of a metal layer of the 1x1 cell, then an O3 layer.
+    const std::size_t n = layers.size();
+    CHECK(layers[0].second == 13);
+    CHECK(layers[n - 1].second == 13);
+    for (std::size_t k = 1; k < 4; ++k) {
+      CHECK(layers[k].second == 8);
+      CHECK(layers[n - 1 - k].second == 8);
+    }
+    CHECK(layers[1].first - layers[0].first > 0.3); // not the double layer's partner
+  }
+
+  TEST_CASE("elastic tensor of a cubic crystal; Reuss bulk modulus; dimer minimum") {
+    const pair_potential p;
+    const double a0 = equilibrium_lattice_constant(p);
+    const auto cubic = elastic_constants_cubic(p, crystal::fcc(13, a0), 0.001);
+    const auto c = elastic_tensor(p, crystal::fcc(13, a0), 0.001);
+    const double k = units::eV_per_A3_in_GPa;
+    for (std::size_t i = 0; i < 3; ++i) {
+      CHECK(c[i][i] * k == doctest::Approx(cubic.c11).epsilon(1e-12));
+      CHECK(c[i + 3][i + 3] * k == doctest::Approx(cubic.c44).epsilon(1e-12));
+      for (std::size_t j = 0; j < 3; ++j)
+        if (i != j) CHECK(c[i][j] * k == doctest::Approx(cubic.c12).epsilon(1e-9));
+      for (std::size_t j = 3; j < 6; ++j) {
+        CHECK(std::abs(c[i][j]) < 1e-9);
+        CHECK(std::abs(c[j][i]) < 1e-9);
+      }
+    }
+    CHECK(reuss_bulk_modulus(c) * k == doctest::Approx(cubic.bulk_modulus()).epsilon(1e-9));
+    // The dimer: the root of phi' (bisection) and phi there.
+    double lo = 2.0, hi = 3.5;
+    for (int it = 0; it < 200; ++it) {
+      const double m = 0.5 * (lo + hi);
+      double f, d1, d2;
+      p.phi(m, f, d1, d2);
+      (d1 < 0 ? lo : hi) = m;
+    }
+    double f, d1, d2;
+    p.phi(lo, f, d1, d2);
+    const auto dimer = dimer_minimum(p, 13, 3.0);
+    CHECK(dimer.bond == doctest::Approx(lo).epsilon(1e-6));
+    CHECK(dimer.energy == doctest::Approx(f).epsilon(1e-10));
+  }
+
+  TEST_CASE("cell relaxation, trigonal elastic tensor and the shape-relaxed equation of state of "
+            "corundum") {
+    const oxide_pair_potential p;
+    structure st = crystal::corundum(13, 8, 4.759, 12.991, 0.3522, 0.3064);
+    const double e_start = p.compute(st).energy;
+    const auto r = relax_cell(p, st);
+    REQUIRE(r.converged);
+    CHECK(r.energy < e_start);
+    CHECK(r.max_stress < 1e-6);
+    // The relaxed cell is still hexagonal: |a1| = |a2|, 120 degrees, c along z.
+    const double a = norm(st.cell[0]);
+    CHECK(norm(st.cell[1]) == doctest::Approx(a).epsilon(1e-6));
+    CHECK(dot(st.cell[0], st.cell[1]) == doctest::Approx(-a * a / 2).epsilon(1e-6));
+    CHECK(std::abs(st.cell[2][0]) + std::abs(st.cell[2][1]) < 1e-6 * a);
+    // The relaxed-ion tensor has trigonal (3m) symmetry: C11 = C22, C13 = C23, C44 = C55,
+    // C66 = (C11 - C12) / 2, C14 = -C24 = C56, the rest zero; and it is symmetric.
+    const auto c = elastic_tensor(p, st, 0.003, true);
+    const double scale = c[0][0];
+    const auto near = [&](double x, double y) { return std::abs(x - y) < 1e-4 * scale; };
+    for (std::size_t i = 0; i < 6; ++i)
+      for (std::size_t j = 0; j < i; ++j) {
+        CAPTURE(i);
+        CAPTURE(j);
+        CHECK(near(c[i][j], c[j][i]));
+      }
+    CHECK(near(c[0][0], c[1][1]));
+    CHECK(near(c[0][2], c[1][2]));
+    CHECK(near(c[3][3], c[4][4]));
+    CHECK(near(c[5][5], 0.5 * (c[0][0] - c[0][1])));
+    CHECK(near(c[0][3], -c[1][3]));
+    CHECK(near(c[0][3], c[4][5]));
+    CHECK(std::abs(c[0][3]) > 1e-3 * scale); // C14 is not zero by symmetry in this setting
+    for (const auto& [i, j] :
+         {std::pair{0, 4}, {0, 5}, {1, 4}, {1, 5}, {2, 3}, {2, 4}, {2, 5}, {3, 4}, {3, 5}})
+      CHECK(near(c[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], 0.0));
+    // At a pressure the stress is -P; the equation of state with shape and positions free has the
+    // Reuss bulk modulus of the relaxed-ion tensor.
+    structure compressed = st;
+    const double pressure = 0.05; // eV/Å³ = 8 GPa
+    REQUIRE(relax_cell(p, compressed, pressure).converged);
+    const auto sigma = *p.compute(compressed).stress;
+    for (std::size_t k = 0; k < 3; ++k)
+      CHECK(sigma[k][k] == doctest::Approx(-pressure).epsilon(1e-4));
+    CHECK(compressed.volume() < st.volume());
+    const auto eos = equation_of_state_relaxed(p, st, 0.02, 7);
+    CHECK(eos.v0 == doctest::Approx(st.volume() / 30).epsilon(1e-5));
+    CHECK(eos.b0 == doctest::Approx(reuss_bulk_modulus(c)).epsilon(5e-3));
+    CHECK(std::abs(eos.e0 - r.energy / 30) < 1e-6); // eV/atom: the fit's residual
+  }
+
+  TEST_CASE("vacancies and the (0001) surface of corundum: definitions") {
+    const oxide_pair_potential p;
+    structure st = crystal::corundum(13, 8, 4.759, 12.991, 0.3522, 0.3064);
+    REQUIRE(relax_cell(p, st).converged);
+    const double e_bulk = p.compute(st).energy;
+    // Removing an O: unrelaxed, the energy of its broken bonds (to its own periodic images, which
+    // go with it, half of it per cell).
+    const auto v = vacancy_energy(p, st, 12);
+    REQUIRE(st.numbers[12] == 8);
+    const neighbor_list nl(st, neighbor_list_options{p.rc});
+    double bonds = 0;
+    for (std::size_t k = nl.begin(12); k < nl.end(12); ++k) {
+      double f, d1;
+      p.phi(8, st.numbers[nl.index()[k]], nl.r()[k], f, d1);
+      bonds += nl.index()[k] == 12 ? 0.5 * f : f;
+    }
+    CHECK(v.unrelaxed == doctest::Approx(-bonds).epsilon(1e-10));
+    CHECK(v.relaxed < v.unrelaxed);
+    CHECK(v.atoms == 29);
+    CHECK_THROWS_AS((void)vacancy_energy(p, st, 30), annp::error);
+    // The surface energy of the Al-terminated slab: positive, lowered by relaxation, the same for
+    // any vacuum wider than the cutoff, and converged in the slab thickness.
+    double area = 0;
+    const auto gamma = [&](std::size_t repeats, double vacuum) {
+      const structure slab = crystal::corundum_0001_slab(st, repeats, vacuum, area);
+      return surface_energy(p, slab, static_cast<double>(repeats) * e_bulk);
+    };
+    const auto g2 = gamma(2, 8.0), g2wide = gamma(2, 12.0), g3 = gamma(3, 8.0);
+    CHECK(g2.unrelaxed > 0);
+    CHECK(g2.relaxed < g2.unrelaxed);
+    CHECK(g2wide.unrelaxed == doctest::Approx(g2.unrelaxed).epsilon(1e-10));
+    CHECK(g3.unrelaxed == doctest::Approx(g2.unrelaxed).epsilon(1e-10)); // faces beyond rc apart
+    CHECK(g3.relaxed == doctest::Approx(g2.relaxed).epsilon(1e-3));
+    structure other = st;
+    other.numbers[0] = 8; // not corundum any more
+    other.add_atom(13, {0, 0, 1});
+    CHECK_THROWS_AS((void)crystal::corundum_0001_slab(other, 1, 8.0, area), annp::error);
+  }
+
+  TEST_CASE("corundum_properties: the report's numbers are consistent with each other") {
+    const oxide_pair_potential p;
+    corundum_options o;
+    o.eos_points = 7;
+    o.eos_range = 0.02;
+    o.vacancy_cells = {{1, 1, 1}};
+    std::vector<std::string> stages;
+    const auto r = corundum_properties(p, 13, 8, o, [&](const char* s) { stages.emplace_back(s); });
+    CHECK(stages.size() == 6);
+    CHECK(r.u > 0.3);
+    CHECK(r.u < 0.4);
+    CHECK(r.x > 0.25);
+    CHECK(r.x < 0.4);
+    CHECK(r.volume_per_formula == doctest::Approx(std::sqrt(3.0) / 2 * r.a * r.a * r.c / 6));
+    CHECK(r.eos.b0_gpa() == doctest::Approx(r.bulk_reuss).epsilon(5e-3));
+    CHECK(r.bulk_reuss <= r.bulk_voigt + 1e-9); // Reuss <= Voigt
+    CHECK(r.cij[5][5] == doctest::Approx(0.5 * (r.cij[0][0] - r.cij[0][1])).epsilon(5e-3));
+    // The molecule: a stationary point of the O-O term at the reported bond and energy (for this
+    // potential, whose O-O repulsion outweighs its bond, the shallow well near the cutoff).
+    double f, d1;
+    p.phi(8, 8, r.o2.bond, f, d1);
+    CHECK(r.o2.energy == doctest::Approx(f).epsilon(1e-12));
+    CHECK(std::abs(d1) < 1e-5);
+    // The metal: fcc at zero stress.
+    CHECK(std::abs((*p.compute(crystal::fcc(13, r.metal_a)).stress)[0][0]) < 1e-5);
+    CHECK(r.formation ==
+          doctest::Approx(r.energy_per_formula - 2 * r.metal_energy - 1.5 * r.o2.energy));
+    // The two limits differ by the formation energy: O vacancy by -E_f/3, metal by +E_f/2.
+    REQUIRE(r.vacancies.size() == 2);
+    for (const auto& v : r.vacancies) {
+      CAPTURE(v.oxygen);
+      CHECK(v.atoms == 29);
+      CHECK(v.oxygen_rich - v.metal_rich ==
+            doctest::Approx(v.oxygen ? -r.formation / 3 : r.formation / 2));
+      CHECK(v.metal_rich <= v.unrelaxed_metal_rich + 1e-12);
+    }
+    REQUIRE(r.slabs.size() == 2);
+    CHECK(r.slabs[0].atoms == 30);
+    CHECK(r.slabs[1].atoms == 60);
+    CHECK(r.slabs[1].gamma.relaxed > 0);
   }
 }

@@ -1,14 +1,16 @@
 #pragma once
 // Crystal structures for property calculations: primitive and conventional cells of the
-// elemental lattices, supercells, homogeneous strains, vacancies and slabs.
+// elemental lattices and corundum, supercells, homogeneous strains, vacancies and slabs.
 
 #include <annp/core/error.hpp>
 #include <annp/core/geometry.hpp>
 #include <annp/structure/structure.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace annp::crystal {
@@ -51,6 +53,63 @@ inline structure from_fractional(const mat3& cell, const std::vector<vec3>& frac
 [[nodiscard]] inline structure fcc_cubic(int z, double a) {
   return detail::from_fractional({{{a, 0, 0}, {0, a, 0}, {0, 0, a}}},
                                  {{0, 0, 0}, {0, 0.5, 0.5}, {0.5, 0, 0.5}, {0.5, 0.5, 0}}, z);
+}
+
+/// Corundum (alpha-Al2O3, space group R-3c, also Cr2O3 and alpha-Fe2O3) in its hexagonal cell of
+/// 30 atoms (12 metal, 18 oxygen), a1 along x, c along z: metal at 12c (0, 0, u), oxygen at
+/// 18e (x, 0, 1/4), each with the rhombohedral centring translations (2/3, 1/3, 1/3) and
+/// (1/3, 2/3, 2/3). Alumina at room temperature: a = 4.759, c = 12.991 Å, u = 0.3522, x = 0.3064.
+[[nodiscard]] inline structure corundum(int z_metal, int z_oxygen, double a, double c, double u,
+                                        double x) {
+  const mat3 cell{{{a, 0, 0}, {-a / 2, a * std::sqrt(3.0) / 2, 0}, {0, 0, c}}};
+  const std::vector<vec3> metal{{0, 0, u}, {0, 0, 0.5 - u}, {0, 0, -u}, {0, 0, 0.5 + u}};
+  const std::vector<vec3> oxygen{{x, 0, 0.25},  {0, x, 0.25},  {-x, -x, 0.25},
+                                 {-x, 0, 0.75}, {0, -x, 0.75}, {x, x, 0.75}};
+  const vec3 centring[3] = {{0, 0, 0}, {2.0 / 3, 1.0 / 3, 1.0 / 3}, {1.0 / 3, 2.0 / 3, 2.0 / 3}};
+  structure out;
+  out.cell = cell;
+  out.pbc = {true, true, true};
+  for (const auto& [sites, z] : {std::pair{&metal, z_metal}, std::pair{&oxygen, z_oxygen}})
+    for (const vec3& t : centring)
+      for (const vec3& f : *sites) {
+        vec3 g = f + t;
+        for (std::size_t k = 0; k < 3; ++k) g[k] -= std::floor(g[k]);
+        out.add_atom(z, g * cell);
+      }
+  return out;
+}
+
+/// A (0001) slab of corundum terminated by a single metal layer on both sides (the stoichiometric
+/// termination), from a hexagonal corundum cell `bulk` (crystal::corundum, or one relaxed from
+/// it: a1, a2 in the xy plane, c along z): `repeats` cells along c (6 O3 layers each), cut through
+/// the middle of a metal double layer (fractional height 1/6), with `vacuum` Å between the
+/// outermost atoms of neighbouring images. `area` receives the surface-cell area (Å²).
+[[nodiscard]] inline structure corundum_0001_slab(const structure& bulk, std::size_t repeats,
+                                                  double vacuum, double& area) {
+  const vec3 c = bulk.cell[2];
+  if (repeats == 0) throw error("corundum_0001_slab: need at least one cell along c");
+  if (bulk.size() != 30 || std::abs(c[0]) + std::abs(c[1]) > 1e-6 * c[2] ||
+      std::abs(bulk.cell[0][2]) + std::abs(bulk.cell[1][2]) > 1e-6 * c[2])
+    throw error("corundum_0001_slab: expected the 30-atom hexagonal corundum cell with c along z");
+  structure out;
+  out.cell = bulk.cell;
+  out.pbc = {true, true, true};
+  double top = 0;
+  for (std::size_t r = 0; r < repeats; ++r)
+    for (std::size_t i = 0; i < bulk.size(); ++i) {
+      vec3 p = bulk.position(i);
+      double h = p[2] / c[2] - 1.0 / 6; // fractional height above the cut
+      h -= std::floor(h);
+      p[2] = (h + static_cast<double>(r)) * c[2];
+      top = std::max(top, p[2]);
+      out.add_atom(bulk.numbers[i], p);
+    }
+  double bottom = top;
+  for (std::size_t i = 0; i < out.size(); ++i) bottom = std::min(bottom, out.positions(i, 2));
+  for (std::size_t i = 0; i < out.size(); ++i) out.positions(i, 2) -= bottom;
+  out.cell[2] = {0, 0, top - bottom + vacuum};
+  area = norm(cross(out.cell[0], out.cell[1]));
+  return out;
 }
 
 /// Lattice of a name: fcc, bcc, sc, diamond, hcp (ideal c/a).
