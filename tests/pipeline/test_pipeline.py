@@ -206,6 +206,11 @@ def case_label_errors(build, work):
     p = tool('annp-label', os.path.join(work, 'overlap.xyz'), os.path.join(work, 'o.xyz'), '--profile', bad,
              check_rc=False)
     check(p.returncode == 2 and 'bad.json:2: not valid JSON' in p.stderr, 'malformed profile named with its line')
+    from annp_pipeline import label
+    for name in label.list_profiles():  # every built-in profile loads and names itself
+        prof = label.load_profile(name)
+        check(prof['name'] == name and prof['calculator'] in ('gpaw', 'emt'), f'built-in profile {name} is valid')
+    check(label.load_profile('gpaw-pbe-600')['parameters']['mode']['ecut'] == 600.0, 'the Al-O profile is at 600 eV')
 
 
 # ---- generators --------------------------------------------------------------------------------
