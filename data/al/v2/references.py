@@ -28,13 +28,12 @@ Options (before the jobs): --profile NAME (default gpaw-pbe; emt checks the scri
 """
 import os
 import sys
-import time
 
 import numpy as np
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', '..', '..', 'integrations', 'pipeline'))
-from annp_pipeline import label, xyz  # noqa: E402
+from annp_pipeline import refjobs  # noqa: E402
 
 OUT = os.path.join(here, 'references.xyz')
 RELAX = os.path.join(here, 'references.relax')
@@ -132,63 +131,25 @@ def calculations(a0):
 # ---- running -------------------------------------------------------------------------------------
 
 
-def done():
-    from ase.io import read
-    if not os.path.exists(OUT):
-        return {}
-    xyz.repair_tail(OUT)
-    return {a.info['ref_name']: a for a in read(OUT, ':')}
-
-
-def run_one(name, at, relax, a0, profile):
-    at = at.copy()
-    at.info.update(config_type=f'reference_{name}', ref_name=name, ref_a0=float(a0))
-    at.calc, params = label.make_calculator(at, profile)
-    t = time.time()
-    steps = 0
-    if relax:
-        from ase.io import Trajectory
-        from ase.optimize import BFGS
-        os.makedirs(RELAX, exist_ok=True)
-        traj = os.path.join(RELAX, f'{name}.traj')
-        if os.path.exists(traj) and os.path.getsize(traj) > 0:
-            try:
-                last = Trajectory(traj)[-1]
-                at.positions = last.positions
-            except Exception:  # a step cut off by a kill: start again from the ideal positions
-                os.remove(traj)
-        opt = BFGS(at, logfile=None)
-        with Trajectory(traj, 'a', at) as steps_file:
-            opt.attach(steps_file)
-            opt.run(fmax=FMAX, steps=200)
-        steps = opt.get_number_of_steps()
-        at.info['relax_fmax'] = FMAX
-        at.info['relax_steps'] = int(steps)
-    frame = label.results_frame(at, xyz.structure_id(at), profile, params)
-    xyz.append_text(OUT, frame)
-    print(f'{name:20s} {len(at):3d} atoms  E {at.get_potential_energy(force_consistent=True):.6f} eV  '
-          f'{time.time() - t:7.1f} s{f"  ({steps} steps)" if relax else ""}', flush=True)
-
-
 def main(jobs):
-    profile = label.load_profile(PROFILE)
+    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX)
     a0, b0, npts = fcc_a0()
     print(f'fcc a0 = {a0:.5f} A, B0 = {b0:.1f} GPa ({npts} points of the v2 fcc_volume scan)', flush=True)
     todo = calculations(a0)
     for job in jobs:
         for name, (at, relax) in todo[job].items():
-            have = done()
+            have = runner.done()
             if name in have:
                 if abs(have[name].info['ref_a0'] - a0) > 1e-9:
                     sys.exit(f'references.py: {OUT}: {name} was computed at a0 = {have[name].info["ref_a0"]}, '
                              f'now a0 = {a0} (the fcc scan changed): move the file away and rerun')
                 continue
-            run_one(name, at, relax, a0, profile)
+            runner.run(name, at, relax=relax, info={'ref_a0': float(a0)})
 
 
 def report():
     a0, b0, npts = fcc_a0()
-    have = done()
+    have = refjobs.ReferenceRun(OUT, RELAX, PROFILE).done()
     rows = [('fcc a0', f'{a0:.4f} Å', f'Birch–Murnaghan, {npts} points of fcc_volume'),
             ('fcc B0', f'{b0:.1f} GPa', '')]
 

@@ -1,0 +1,61 @@
+"""Resumable first-principles reference calculations (data/al/v2/references.py,
+data/alo/references.py): each finished calculation is appended whole to an extended-XYZ file as a
+labelled frame (config_type reference_NAME, ref_name NAME, plus the script's own info keys) and
+skipped when rerun; a relaxation writes its steps to DIR/NAME.traj and restarts from the last one.
+"""
+import os
+import time
+
+from . import label, xyz
+
+
+class ReferenceRun:
+    def __init__(self, out, relax_dir, profile_name, fmax=0.01):
+        self.out, self.relax_dir, self.fmax = out, relax_dir, fmax
+        self.profile = label.load_profile(profile_name)
+
+    def done(self):
+        """ref_name -> frame of every finished calculation."""
+        from ase.io import read
+        if not os.path.exists(self.out):
+            return {}
+        xyz.repair_tail(self.out)
+        return {a.info['ref_name']: a for a in read(self.out, ':')}
+
+    def run(self, name, at, relax=False, cell=False, info=None, max_steps=200):
+        """Computes `at` (positions relaxed if `relax`; positions and cell together if `cell`),
+        appends the labelled frame and returns it."""
+        at = at.copy()
+        at.info.update(config_type=f'reference_{name}', ref_name=name, **(info or {}))
+        at.calc, params = label.make_calculator(at, self.profile)
+        t = time.time()
+        steps = 0
+        if relax or cell:
+            from ase.io import Trajectory
+            from ase.optimize import BFGS
+            os.makedirs(self.relax_dir, exist_ok=True)
+            traj = os.path.join(self.relax_dir, f'{name}.traj')
+            if os.path.exists(traj) and os.path.getsize(traj) > 0:
+                try:
+                    last = Trajectory(traj)[-1]
+                    at.set_cell(last.cell, scale_atoms=False)
+                    at.positions = last.positions
+                except Exception:  # a step cut off by a kill: start again from the start
+                    os.remove(traj)
+            target = at
+            if cell:
+                from ase.constraints import ExpCellFilter
+                target = ExpCellFilter(at)
+            opt = BFGS(target, logfile=None)
+            with Trajectory(traj, 'a', at) as steps_file:
+                opt.attach(steps_file)
+                opt.run(fmax=self.fmax, steps=max_steps)
+            steps = opt.get_number_of_steps()
+            at.info['relax_fmax'] = self.fmax
+            at.info['relax_steps'] = int(steps)
+            at.info['relax_cell'] = bool(cell)
+        frame = label.results_frame(at, xyz.structure_id(at), self.profile, params)
+        xyz.append_text(self.out, frame)
+        print(f'{name:20s} {len(at):3d} atoms  E {at.get_potential_energy(force_consistent=True):.6f} eV  '
+              f'{time.time() - t:7.1f} s{f"  ({steps} steps)" if relax or cell else ""}', flush=True)
+        return at
