@@ -22,6 +22,10 @@ Cases:
                   (C11 + 2 C12)/3 equals EMT's own bulk modulus, relaxing lowers every defect
                   energy, the stacking fault is positive; annp-properties computes the same
                   reference numbers from the frames; unknown jobs are refused.
+  alo-references  data/alo/references.py with EMT: each of the 14 calculations runs once, a rerun computes nothing,
+                  the 30-atom cell rebuilt from the relaxed 10-atom cell's a, c, u, x has its
+                  energy per atom (so the parameters are read back right), the tensor's C31 = C13,
+                  the chemical-potential limits differ by the formation energy.
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
                   bundled value to 1 meV/atom.
 Prints PASS at the end.
@@ -527,6 +531,39 @@ def case_gpaw_smoke(build, work):
     check(np.abs(got.get_stress() - ref.get_stress()).max() < 1e-4, 'stress equals the bundled value')
     check(got.info['calculator'] == 'gpaw' and got.info['calculator_version'].startswith('22.8'),
           'provenance names GPAW 22.8')
+
+
+def case_alo_references(build, work):
+    import shutil
+    script = os.path.join(ROOT, 'data', 'alo', 'references.py')
+    out = os.path.join(work, 'alo')
+    shutil.rmtree(out, ignore_errors=True)
+
+    def run(*args):
+        p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', out, *args],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            print(p.stdout[-3000:], p.stderr[-3000:])
+            fail(f'references.py {" ".join(args)} exited with {p.returncode}')
+        return p.stdout
+
+    run()
+    frames = {a.info['ref_name']: a for a in read(os.path.join(out, 'references.xyz'), ':')}
+    check(len(frames) == 14, f'14 calculations: {sorted(frames)}')
+    check(run().count(' atoms ') == 0, 'a rerun computes nothing')
+    e = {k: a.get_potential_energy() / len(a) for k, a in frames.items()}
+    check(abs(e['perfect30'] - e['bulk']) < 1e-5,
+          f'the hexagonal cell from the relaxed a, c, u, x: {e["perfect30"]:.6f} vs {e["bulk"]:.6f} eV/atom')
+    table = {}
+    for line in run('--report').splitlines():
+        cols = [c.strip() for c in line.strip('|').split('|')]
+        if len(cols) == 3 and cols[1][:1] in set('-0123456789') and cols[1][:3] != '---':
+            table[cols[0]] = float(cols[1])
+    check(abs(table['C31 (check: = C13)'] - table['C13']) <= 0.01 * abs(table['C13']) + 0.1, 'C31 = C13')
+    f = table['E_f(Al₂O₃) = E − 2 E(Al, fcc) − 3/2 E(O₂)']
+    for el, k in (('O', -1 / 3), ('Al', 1 / 2)):
+        d = table[f'V_{el}, 30-atom cell, relaxed, O-rich'] - table[f'V_{el}, 30-atom cell, relaxed, Al-rich']
+        check(abs(d - k * f) < 2e-3, f'V_{el}: O-rich − Al-rich = {d:.3f} = {k:.3f} E_f')
 
 
 def main():
