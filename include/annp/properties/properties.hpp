@@ -1,7 +1,8 @@
 #pragma once
-// Physical properties of a potential: equations of state (third-order Birch-Murnaghan), cubic
-// elastic constants by finite strain, relaxation (FIRE), vacancy formation and surface energies,
-// zone-boundary phonons of fcc by frozen phonons. Works with any calculator `c` for which
+// Physical properties of a potential: equations of state (third-order Birch-Murnaghan, also with
+// the cell shape free), elastic tensors by finite strain (clamped- or relaxed-ion), relaxation of
+// positions (FIRE) and of the cell, vacancy formation and surface energies, molecules, zone-boundary
+// phonons of fcc by frozen phonons. Works with any calculator `c` for which
 // c.compute(structure) returns an annp::potential_result (energy, forces, stress):
 // annp::any_potential, annp::potential<D, N>, or a user's reference potential.
 //
@@ -18,7 +19,6 @@
 #include <array>
 #include <cmath>
 #include <concepts>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -268,7 +268,7 @@ template <calculator C>
 
 /// The elastic tensor C_ij = d sigma_i / d eps_j (Voigt, eV/Å³) of a cell at zero stress, by
 /// central differences of the stress under strains of +-delta along each Voigt component. With
-/// `relax`, atomic positions are relaxed (fmax 1e-5 eV/Å) in every strained cell: the relaxed-ion
+/// `relax`, atomic positions are relaxed (fmax 1e-6 eV/Å) in every strained cell: the relaxed-ion
 /// constants, needed whenever atoms are not all centres of inversion (corundum, hcp). Returned
 /// as measured, not symmetrised: C_ij - C_ji measures the numerical error.
 template <calculator C>
