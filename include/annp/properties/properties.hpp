@@ -1,8 +1,8 @@
 #pragma once
 // Physical properties of a potential: equations of state (third-order Birch-Murnaghan, also with
 // the cell shape free), elastic tensors by finite strain (clamped- or relaxed-ion), relaxation of
-// positions (FIRE) and of the cell, vacancy formation and surface energies, molecules, zone-boundary
-// phonons of fcc by frozen phonons. Works with any calculator `c` for which
+// positions (FIRE) and of the cell, vacancy formation and surface energies, molecules,
+// zone-boundary phonons of fcc by frozen phonons. Works with any calculator `c` for which
 // c.compute(structure) returns an annp::potential_result (energy, forces, stress):
 // annp::any_potential, annp::potential<D, N>, or a user's reference potential.
 //
