@@ -25,7 +25,8 @@ Cases:
   alo-references  data/alo/references.py with EMT: each of the 14 calculations runs once, a rerun computes nothing,
                   the 30-atom cell rebuilt from the relaxed 10-atom cell's a, c, u, x has its
                   energy per atom (so the parameters are read back right), the tensor's C31 = C13,
-                  the chemical-potential limits differ by the formation energy.
+                  the chemical-potential limits differ by the formation energy; annp-corundum
+                  --references computes every value of the report from the same frames.
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
                   bundled value to 1 meV/atom.
 Prints PASS at the end.
@@ -554,16 +555,34 @@ def case_alo_references(build, work):
     e = {k: a.get_potential_energy() / len(a) for k, a in frames.items()}
     check(abs(e['perfect30'] - e['bulk']) < 1e-5,
           f'the hexagonal cell from the relaxed a, c, u, x: {e["perfect30"]:.6f} vs {e["bulk"]:.6f} eV/atom')
-    table = {}
+    table, rounding = {}, {}
     for line in run('--report').splitlines():
         cols = [c.strip() for c in line.strip('|').split('|')]
         if len(cols) == 3 and cols[1][:1] in set('-0123456789') and cols[1][:3] != '---':
             table[cols[0]] = float(cols[1])
+            decimals = len(cols[1].split('.')[1]) if '.' in cols[1] else 0
+            rounding[cols[0]] = 0.5 * 10 ** -decimals + 1e-9
     check(abs(table['C31 (check: = C13)'] - table['C13']) <= 0.01 * abs(table['C13']) + 0.1, 'C31 = C13')
     f = table['E_f(Al₂O₃) = E − 2 E(Al, fcc) − 3/2 E(O₂)']
     for el, k in (('O', -1 / 3), ('Al', 1 / 2)):
         d = table[f'V_{el}, 30-atom cell, relaxed, O-rich'] - table[f'V_{el}, 30-atom cell, relaxed, Al-rich']
         check(abs(d - k * f) < 2e-3, f'V_{el}: O-rich − Al-rich = {d:.3f} = {k:.3f} E_f')
+    # annp-corundum reads the same frames (its own C++ for every formula, u and x included).
+    p = subprocess.run([os.path.join(build, 'examples', 'annp-corundum'), '--references',
+                        os.path.join(out, 'references.xyz')], capture_output=True, text=True)
+    check(p.returncode == 0, f'annp-corundum --references runs: {p.stderr[-300:]}')
+    cpp = dict((k, float(v)) for k, v in (line.split() for line in p.stdout.splitlines()))
+    pairs = {'a': 'a', 'c': 'c', 'u': 'u (Al, 12c)', 'x': 'x (O, 18e)', 'V': 'volume per formula unit',
+             'C11': 'C11', 'C12': 'C12', 'C13': 'C13', 'C14': 'C14', 'C33': 'C33', 'C44': 'C44', 'C66': 'C66',
+             'B_Reuss': 'B Reuss (from Cij)', 'B_Voigt': 'B Voigt (from Cij)', 'E_f': 'E_f(Al₂O₃) = E − 2 E(Al, fcc) − 3/2 E(O₂)',
+             'metal_a': 'fcc Al lattice constant', 'O2_bond': 'O₂ bond length',
+             'V_O_metal_rich': 'V_O, 30-atom cell, relaxed, Al-rich', 'V_O_O_rich': 'V_O, 30-atom cell, relaxed, O-rich',
+             'V_M_metal_rich': 'V_Al, 30-atom cell, relaxed, Al-rich', 'V_M_O_rich': 'V_Al, 30-atom cell, relaxed, O-rich',
+             'gamma_unrelaxed': 'γ(0001), 6 O₃ layers, unrelaxed', 'gamma_relaxed': 'γ(0001), 6 O₃ layers, relaxed'}
+    bad = [k for k, name in pairs.items()
+           if k not in cpp or abs(cpp[k] - table[name]) > rounding[name]]
+    check(not bad, f'annp-corundum --references equals references.py --report on all {len(pairs)} values '
+          f'(to the report\'s rounding){": differ " + str(bad) if bad else ""}')
 
 
 def main():

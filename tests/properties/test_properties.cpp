@@ -358,6 +358,18 @@ TEST_SUITE("properties") {
         CHECK(d.size() == 4);
       }
     }
+    // a, c, u, x measured back from the atoms (also after a rigid shift).
+    structure shifted = st;
+    for (std::size_t i = 0; i < shifted.size(); ++i)
+      shifted.set_position(i, shifted.position(i) + vec3{0.3, -0.2, 1.1});
+    for (const structure* s : {&st, static_cast<const structure*>(&shifted)}) {
+      const auto par = measure_corundum(*s);
+      CHECK(par.a == doctest::Approx(a));
+      CHECK(par.c == doctest::Approx(c));
+      CHECK(par.u == doctest::Approx(0.3522).epsilon(1e-9));
+      CHECK(par.x == doctest::Approx(0.3064).epsilon(1e-9));
+    }
+    CHECK_THROWS_AS((void)measure_corundum(crystal::fcc(13, 4.05)), annp::error);
     // The slab: stoichiometric, a single Al layer outermost on each side, vacuum as asked.
     double area = 0;
     const structure slab = crystal::corundum_0001_slab(st, 2, 12.0, area);

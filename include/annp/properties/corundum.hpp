@@ -7,9 +7,12 @@
 
 #include <annp/properties/properties.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,12 +62,50 @@ struct corundum_result {
   std::vector<corundum_slab> slabs;
 };
 
-namespace detail {
-inline double wrap_fraction(double f) { return f - std::round(f); }
-inline double fractional(const structure& s, std::size_t i, std::size_t axis) {
-  return (s.position(i) * inverse(s.cell))[axis];
+struct corundum_parameters {
+  double a = 0, c = 0, u = 0, x = 0; ///< Å, Å, fractional (metal 12c), fractional (O 18e)
+};
+
+/// a, c, u, x of a corundum structure: the 30-atom hexagonal cell (crystal::corundum, c along the
+/// third vector) or the 10-atom rhombohedral one (whose vectors r1, r2, r3 give the hexagonal
+/// a1 = r1 - r2, a2 = r2 - r3, c = r1 + r2 + r3). x: the in-plane distance of an O from the
+/// nearest three-fold axis of metal atoms, over a; u: 1/4 plus the height of the nearest metal on
+/// that axis above or below the O, over c.
+[[nodiscard]] inline corundum_parameters measure_corundum(const structure& s, int z_oxygen = 8) {
+  mat3 hex = s.cell;
+  if (s.size() == 10)
+    hex = {{s.cell[0] - s.cell[1], s.cell[1] - s.cell[2], s.cell[0] + s.cell[1] + s.cell[2]}};
+  else if (s.size() != 30)
+    throw error("measure_corundum: expected a 10- or 30-atom corundum cell, got " +
+                std::to_string(s.size()) + " atoms");
+  corundum_parameters p;
+  p.a = 0.5 * (norm(hex[0]) + norm(hex[1]));
+  p.c = norm(hex[2]);
+  const vec3 ez = (1 / p.c) * hex[2];
+  const auto o = static_cast<std::size_t>(std::find(s.numbers.begin(), s.numbers.end(), z_oxygen) -
+                                          s.numbers.begin());
+  if (o == s.size()) throw error("measure_corundum: no oxygen in the structure");
+  double best_r = std::numeric_limits<double>::infinity(), best_h = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.numbers[i] == z_oxygen) continue;
+    for (int n0 = -2; n0 <= 2; ++n0)
+      for (int n1 = -2; n1 <= 2; ++n1)
+        for (int n2 = -2; n2 <= 2; ++n2) {
+          const vec3 d = s.position(i) + static_cast<double>(n0) * s.cell[0] +
+                         static_cast<double>(n1) * s.cell[1] + static_cast<double>(n2) * s.cell[2] -
+                         s.position(o);
+          const double h = dot(d, ez), r = norm(d - h * ez);
+          if (r < best_r - 1e-6 ||
+              (std::abs(r - best_r) < 1e-6 && std::abs(h) < std::abs(best_h))) {
+            best_r = r;
+            best_h = h;
+          }
+        }
+  }
+  p.x = best_r / p.a;
+  p.u = 0.25 + std::abs(best_h) / p.c;
+  return p;
 }
-} // namespace detail
 
 /// Everything above for the oxide of metal z_metal with O (z_oxygen). `progress`, when given, is
 /// called with the name of each stage as it starts. Throws annp::error when the crystal, the
@@ -89,11 +130,9 @@ corundum_properties(const C& calc, int z_metal, int z_oxygen = 8, const corundum
   res.c = bulk.cell[2][2];
   res.volume_per_formula = bulk.volume() / 6;
   res.energy_per_formula = relaxed.energy / 6;
-  // The metal at (0, 0, u) and the O at (x, 0, 1/4) of crystal::corundum (atoms 0 and 12),
-  // measured from each other so that a rigid shift of the crystal does not enter.
-  res.u = 0.25 +
-          detail::wrap_fraction(detail::fractional(bulk, 0, 2) - detail::fractional(bulk, 12, 2));
-  res.x = detail::wrap_fraction(detail::fractional(bulk, 12, 0) - detail::fractional(bulk, 0, 0));
+  const auto par = measure_corundum(bulk, z_oxygen);
+  res.u = par.u;
+  res.x = par.x;
 
   stage("elastic tensor");
   res.cij = elastic_tensor(calc, bulk, o.strain, true);
@@ -151,6 +190,99 @@ corundum_properties(const C& calc, int z_metal, int z_oxygen = 8, const corundum
         {n, slab.size(), surface_energy(calc, slab, static_cast<double>(n) * relaxed.energy)});
   }
   return res;
+}
+
+/// The same properties from first-principles reference frames (data/alo/references.py writes
+/// them: config_type reference_<name>, energies in eV, stress in eV/Å³ tensile positive): bulk
+/// (relaxed 10-atom cell), strain{0,2,3}{+,-} (relaxed-ion strains xx, zz, yz of +-strain),
+/// fcc_al, o2, perfect30, vacancy_O, vacancy_<metal>, slab0001, slab0001_relaxed. Returns what the
+/// frames present allow, keyed as in docs/validation-alumina.md: a, c, u, x, V, C11, C12, C13,
+/// C14, C33, C44, C66, C31, C41, B_Reuss, B_Voigt, E_f, metal_a, O2_bond, V_O_metal_rich,
+/// V_O_O_rich, V_M_metal_rich, V_M_O_rich, gamma_unrelaxed, gamma_relaxed (Å, GPa, eV, J/m²).
+[[nodiscard]] inline std::map<std::string, double>
+corundum_references(const std::vector<structure>& frames, const std::string& metal,
+                    double strain = 0.005, int z_oxygen = 8) {
+  std::map<std::string, const structure*> f;
+  for (const auto& s : frames)
+    if (s.config_type.rfind("reference_", 0) == 0 && s.energy) f[s.config_type.substr(10)] = &s;
+  std::map<std::string, double> out;
+  const auto has = [&](std::initializer_list<const char*> names) {
+    return std::all_of(names.begin(), names.end(), [&](const char* n) { return f.count(n) > 0; });
+  };
+  if (!has({"bulk"})) return out;
+  const structure& bulk = *f.at("bulk");
+  const double units_per_formula = static_cast<double>(bulk.size()) / 5;
+  const auto par = measure_corundum(bulk, z_oxygen);
+  const double e_fu = *bulk.energy / units_per_formula;
+  out["a"] = par.a;
+  out["c"] = par.c;
+  out["u"] = par.u;
+  out["x"] = par.x;
+  out["V"] = bulk.volume() / units_per_formula;
+  if (has({"strain0+", "strain0-", "strain2+", "strain2-", "strain3+", "strain3-"})) {
+    const auto d = [&](int k, std::size_t i) {
+      const std::string n = "strain" + std::to_string(k);
+      const auto& p = f.at(n + "+")->stress;
+      const auto& m = f.at(n + "-")->stress;
+      if (!p || !m) throw error("corundum_references: strained frame without stress");
+      return (detail::voigt(*p)[i] - detail::voigt(*m)[i]) / (2 * strain) * units::eV_per_A3_in_GPa;
+    };
+    voigt_matrix c{};
+    const double c11 = d(0, 0), c12 = d(0, 1), c13 = d(0, 2), c14 = d(0, 3), c33 = d(2, 2),
+                 c44 = d(3, 3), c66 = (c11 - c12) / 2;
+    c[0][0] = c[1][1] = c11;
+    c[0][1] = c[1][0] = c12;
+    c[0][2] = c[2][0] = c[1][2] = c[2][1] = c13;
+    c[2][2] = c33;
+    c[3][3] = c[4][4] = c44;
+    c[5][5] = c66;
+    c[0][3] = c[3][0] = c[4][5] = c[5][4] = c14;
+    c[1][3] = c[3][1] = -c14;
+    out["C11"] = c11;
+    out["C12"] = c12;
+    out["C13"] = c13;
+    out["C14"] = c14;
+    out["C33"] = c33;
+    out["C44"] = c44;
+    out["C66"] = c66;
+    out["C31"] = d(2, 0);
+    out["C41"] = d(3, 0);
+    out["B_Reuss"] = reuss_bulk_modulus(c);
+    out["B_Voigt"] = (2 * c11 + c33 + 2 * (c12 + 2 * c13)) / 9;
+  }
+  if (has({"fcc_al", "o2"})) {
+    const double e_m = *f.at("fcc_al")->energy / static_cast<double>(f.at("fcc_al")->size());
+    const double e_o2 = *f.at("o2")->energy;
+    out["E_f"] = e_fu - 2 * e_m - 1.5 * e_o2;
+    out["metal_a"] =
+        std::cbrt(4 * f.at("fcc_al")->volume() / static_cast<double>(f.at("fcc_al")->size()));
+    out["O2_bond"] = norm(f.at("o2")->position(1) - f.at("o2")->position(0));
+    if (has({"perfect30"})) {
+      const double e_p = *f.at("perfect30")->energy;
+      const double mu_o_m = (e_fu - 2 * e_m) / 3, mu_o_o = e_o2 / 2,
+                   mu_m_o = (e_fu - 1.5 * e_o2) / 2;
+      if (f.count("vacancy_O")) {
+        const double raw = *f.at("vacancy_O")->energy - e_p;
+        out["V_O_metal_rich"] = raw + mu_o_m;
+        out["V_O_O_rich"] = raw + mu_o_o;
+      }
+      if (f.count("vacancy_" + metal)) {
+        const double raw = *f.at("vacancy_" + metal)->energy - e_p;
+        out["V_M_metal_rich"] = raw + e_m;
+        out["V_M_O_rich"] = raw + mu_m_o;
+      }
+    }
+  }
+  for (const auto& [name, key] :
+       {std::pair<std::string, std::string>{"slab0001", "gamma_unrelaxed"},
+        {"slab0001_relaxed", "gamma_relaxed"}})
+    if (f.count(name)) {
+      const structure& slab = *f.at(name);
+      const double area = norm(cross(slab.cell[0], slab.cell[1]));
+      const double n_fu = static_cast<double>(slab.size()) / 5;
+      out[key] = (*slab.energy - n_fu * e_fu) / (2 * area) * units::eV_per_A2_in_J_per_m2;
+    }
+  return out;
 }
 
 } // namespace annp
