@@ -196,9 +196,10 @@ corundum_properties(const C& calc, int z_metal, int z_oxygen = 8, const corundum
 /// them: config_type reference_<name>, energies in eV, stress in eV/Å³ tensile positive): bulk
 /// (relaxed 10-atom cell), strain{0,2,3}{+,-} (relaxed-ion strains xx, zz, yz of +-strain),
 /// fcc_al, o2, perfect30, vacancy_O, vacancy_<metal>, slab0001, slab0001_relaxed. Returns what the
-/// frames present allow, keyed as in docs/validation-alumina.md: a, c, u, x, V, C11, C12, C13,
-/// C14, C33, C44, C66, C31, C41, B_Reuss, B_Voigt, E_f, metal_a, O2_bond, V_O_metal_rich,
-/// V_O_O_rich, V_M_metal_rich, V_M_O_rich, gamma_unrelaxed, gamma_relaxed (Å, GPa, eV, J/m²).
+/// frames present allow, under the keys (annp-corundum --references prints them) a, c, u, x, V,
+/// C11, C12, C13, C14, C33, C44, C66, C31, C41, B_Reuss, B_Voigt, E_f, metal_a, O2_bond,
+/// V_O_metal_rich, V_O_O_rich, V_M_metal_rich, V_M_O_rich, gamma_unrelaxed, gamma_relaxed (Å, GPa,
+/// eV, J/m²).
 [[nodiscard]] inline std::map<std::string, double>
 corundum_references(const std::vector<structure>& frames, const std::string& metal,
                     double strain = 0.005, int z_oxygen = 8) {
