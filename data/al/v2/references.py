@@ -192,21 +192,8 @@ def report():
 
 
 if __name__ == '__main__':
-    args = sys.argv[1:]
-    while args[:1] and args[0] in ('--profile', '--out'):
-        if len(args) < 2:
-            sys.exit(f'references.py: {args[0]} needs a value')
-        if args[0] == '--profile':
-            PROFILE = args[1]
-        else:
-            os.makedirs(args[1], exist_ok=True)
-            OUT = os.path.join(args[1], 'references.xyz')
-            RELAX = os.path.join(args[1], 'references.relax')
-        args = args[2:]
-    if args == ['--report']:
+    PROFILE, OUT, RELAX, todo = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    if todo == 'report':
         report()
     else:
-        unknown = [j for j in args if j not in JOBS]
-        if unknown:
-            sys.exit(f'references.py: unknown job(s) {unknown}; expected some of {list(JOBS)} or --report')
-        main(args or list(JOBS))
+        main(todo)

@@ -4,6 +4,7 @@ labelled frame (config_type reference_NAME, ref_name NAME, plus the script's own
 skipped when rerun; a relaxation writes its steps to DIR/NAME.traj and restarts from the last one.
 """
 import os
+import sys
 import time
 
 from . import label, xyz
@@ -59,3 +60,25 @@ class ReferenceRun:
         print(f'{name:20s} {len(at):3d} atoms  E {at.get_potential_energy(force_consistent=True):.6f} eV  '
               f'{time.time() - t:7.1f} s{f"  ({steps} steps)" if relax or cell else ""}', flush=True)
         return at
+
+
+def parse_args(argv, jobs, out_dir, profile, script='references.py'):
+    """The command line of a reference script: [--profile NAME] [--out DIR] (--report | JOB ...).
+    Returns (profile, out xyz path, relaxation folder, 'report' or the list of jobs to run)."""
+    args = list(argv)
+    while args[:1] and args[0] in ('--profile', '--out'):
+        if len(args) < 2:
+            sys.exit(f'{script}: {args[0]} needs a value')
+        if args[0] == '--profile':
+            profile = args[1]
+        else:
+            os.makedirs(args[1], exist_ok=True)
+            out_dir = args[1]
+        args = args[2:]
+    out, relax = os.path.join(out_dir, 'references.xyz'), os.path.join(out_dir, 'references.relax')
+    if args == ['--report']:
+        return profile, out, relax, 'report'
+    unknown = [j for j in args if j not in jobs]
+    if unknown:
+        sys.exit(f'{script}: unknown job(s) {unknown}; expected some of {list(jobs)} or --report')
+    return profile, out, relax, args or list(jobs)
