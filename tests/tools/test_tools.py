@@ -111,6 +111,27 @@ def case_train_checks(t):
         expect_error(t.run('annp-train', *args), texts, ' '.join(extra))
     same = all(open(os.path.join(t.work, 'o', f), 'rb').read() == v for f, v in keep.items())
     check(same, 'after every refused run the output directory is byte-identical')
+    # Several data files are one set, read in order: split and model equal the single file's.
+    frames, lines, k = [], open(DATA).read().splitlines(keepends=True), 0
+    while k < len(lines):
+        n = int(lines[k]) + 2
+        frames.append(''.join(lines[k:k + n]))
+        k += n
+    half = len(frames) // 2
+    open(os.path.join(t.work, 'first.xyz'), 'w').write(''.join(frames[:half]))
+    open(os.path.join(t.work, 'second.xyz'), 'w').write(''.join(frames[half:]))
+    p = t.run('annp-train', 'data=first.xyz second.xyz', 'output=two', 'epochs=3', *SMALL)
+    body = lambda d, f: [l for l in open(os.path.join(t.work, d, f)).read().splitlines()
+                         if not l.startswith('#') and not l.startswith('meta data ')]
+    check(p.returncode == 0 and body('two', 'split.txt') == body('o', 'split.txt')
+          and body('two', 'model.annp') == body('o', 'model.annp'),
+          f'data = two files ({half} + {len(frames) - half} structures): same split and model as one file')
+    expect_error(t.run('annp-train', 'data=first.xyz missing.xyz', 'output=o', 'epochs=3', *SMALL),
+                 ['missing.xyz', 'cannot open'], 'data = a good file and a missing one')
+    expect_error(t.run('annp-train', 'data= ', 'output=o', 'epochs=3', *SMALL),
+                 ["'data' must name at least one file"], 'data = nothing')
+    same = all(open(os.path.join(t.work, 'o', f), 'rb').read() == v for f, v in keep.items())
+    check(same, 'after the refused multi-file runs the output directory is byte-identical')
     # fcc at 0.85, 0.86 and 1.15 a0; seed 3 holds out the 0.85 cell, below the training range, so
     # no held-out error can be reported.
     lines = open(DATA).read().splitlines(keepends=True)

@@ -56,7 +56,9 @@ class config {
       m_values[k] = {v, "default", h, false};
       m_order.push_back(k);
     };
-    def("data", "data/al/al.xyz", "labelled structures: extended XYZ or n2p2 input.data");
+    def("data", "data/al/al.xyz",
+        "labelled structures: extended XYZ or n2p2 input.data; several files separated by spaces "
+        "are read in that order as one set");
     def("output", "annp-train-output", "output directory");
     def("seed", "1", "seed of the split, the initial weights and the optimiser");
     def("threads", "0", "OpenMP threads (0: all)");
@@ -652,19 +654,30 @@ inline void remove_stale_temporaries(const std::string& dir) {
       std::filesystem::remove(entry.path(), ec);
 }
 
+/// The data files of `data`: one or more paths separated by whitespace.
+inline std::vector<std::string> split_data_files(config& cfg) {
+  std::vector<std::string> files;
+  const std::string value = cfg.str("data");
+  for (const auto word : split_whitespace(value)) files.emplace_back(word);
+  if (files.empty()) throw error(cfg.where("data") + ": 'data' must name at least one file");
+  return files;
+}
+
 /// What makes a run this run: the settings that shape the split, the model and the optimiser,
-/// and a fingerprint of the data file's bytes (FNV-1a).
-inline std::string run_identity(config& cfg, const std::string& data_path) {
-  std::ifstream in(data_path, std::ios::binary);
+/// and a fingerprint of the data files' bytes (FNV-1a, in order).
+inline std::string run_identity(config& cfg, const std::vector<std::string>& data_files) {
   std::uint64_t h = 1469598103934665603ull, bytes = 0;
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    const auto n = static_cast<std::size_t>(in.gcount());
-    for (std::size_t k = 0; k < n; ++k) {
-      h ^= static_cast<unsigned char>(buffer[k]);
-      h *= 1099511628211ull;
+  for (const auto& path : data_files) {
+    std::ifstream in(path, std::ios::binary);
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+      const auto n = static_cast<std::size_t>(in.gcount());
+      for (std::size_t k = 0; k < n; ++k) {
+        h ^= static_cast<unsigned char>(buffer[k]);
+        h *= 1099511628211ull;
+      }
+      bytes += n;
     }
-    bytes += n;
   }
   char fingerprint[64];
   std::snprintf(fingerprint, sizeof fingerprint, "%016llx (%llu bytes)",
@@ -764,8 +777,14 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
 
   // Data and split.
   const std::string data_path = cfg.str("data");
-  auto structures = read_structures(data_path);
-  if (structures.empty()) throw error(data_path + ": no structures");
+  const auto data_files = split_data_files(cfg);
+  std::vector<structure> structures;
+  for (const auto& path : data_files) {
+    auto part = read_structures(path);
+    if (part.empty()) throw error(path + ": no structures");
+    structures.insert(structures.end(), std::make_move_iterator(part.begin()),
+                      std::make_move_iterator(part.end()));
+  }
   for (std::size_t k = 0; k < structures.size(); ++k)
     if (structures[k].size() == 0)
       throw error((structures[k].source.empty() ? data_path : structures[k].source) +
@@ -782,6 +801,8 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   std::string split_text;
   {
     std::string text = "# structure indices (0-based, file order) of " + data_path + "\n";
+    if (data_files.size() > 1)
+      text += "# (the files read one after another, indices counted through)\n";
     const auto line = [&](const char* name, const std::vector<std::size_t>& v) {
       text += name;
       for (std::size_t k : v) text += " " + std::to_string(k);
@@ -881,7 +902,7 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
   std::filesystem::create_directories(dir);
   const output_lock lock(dir);
   remove_stale_temporaries(dir);
-  const std::string identity = run_identity(cfg, data_path);
+  const std::string identity = run_identity(cfg, data_files);
   const bool resuming = cfg.flag("resume") && std::filesystem::exists(dir + "/checkpoint.ckpt");
   if (resuming) check_same_run(dir, identity);
   std::ofstream log(dir + "/train.log", resuming ? std::ios::app : std::ios::trunc);
