@@ -138,6 +138,9 @@ class config {
     def("kalman_normalize_forces", "false",
         "kalman: force observations in units of the training forces' spread");
     def("lm_mu", "0.01", "lm: initial damping");
+    def("lm_system", "parameters",
+        "lm: parameters (n x n normal equations) or residuals (m x m system: faster with fewer "
+        "labels than weights, less exact near a perfect fit)");
   }
 
   void read_file(const std::string& path) {
@@ -417,6 +420,7 @@ inline void dispatch(run_context& c) {
   if (name == "lm") {
     levenberg_marquardt lm;
     lm.mu = c.cfg.number("lm_mu");
+    if (c.cfg.str("lm_system") == "residuals") lm.solve_in = levenberg_marquardt::system::residuals;
     return train(c, lm);
   }
   throw annp::error(c.cfg.where("optimizer") + ": unknown optimizer '" + name +
@@ -596,6 +600,7 @@ inline void check_settings_values(config& cfg) {
   one_of("optimizer", {"lbfgs", "cg", "cg_annealing", "kalman", "adam", "gd", "lm", "annealing"});
   one_of("cg_beta", {"fletcher_reeves", "polak_ribiere_plus", "hestenes_stiefel"});
   one_of("kalman_type", {"standard", "fading_memory"});
+  one_of("lm_system", {"parameters", "residuals"});
   one_of("angular_kind", {"narrow", "wide", "chebyshev"});
   one_of("grid", {"imbalzano", "linear"});
   if (cfg.str("grid") == "linear") {

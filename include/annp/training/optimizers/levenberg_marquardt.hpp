@@ -4,9 +4,14 @@
 // One step: residuals r and Jacobian J at x, then the damped Gauss-Newton system
 //   (J^T J + mu D) delta = -J^T r,   D = diag(J^T J) (Marquardt) or I,
 // solved by Cholesky. A step that lowers the loss is taken and mu shrinks by `decrease`; one that
-// does not is undone and mu grows by `increase` (up to `max_tries` times per step). J^T J is
-// built column pair by column pair in a fixed order, so the result does not depend on the
-// number of threads. Memory: the Jacobian (residuals x parameters) and two parameters^2 matrices.
+// does not is undone and mu grows by `increase` (up to `max_tries` times per step).
+// With fewer residuals m than parameters n (a network fitted to few labels) the same step can
+// come from the m x m system in residual space (solve_in = system::residuals),
+//   delta = -D^-1 J^T y,   (J D^-1 J^T + mu I) y = r,
+// (the identity (J^T J + mu D) D^-1 J^T = J^T (J D^-1 J^T + mu I)): m^2 n + m^3/3 operations
+// per step instead of n^2 m + n^3/3. The products are built entry by entry in a fixed order, so
+// the result does not depend on the number of threads. Memory: the Jacobian (m x n) and two
+// min(m, n)^2 matrices.
 //
 // Runs on any least_squares_objective; a training objective (structure_objective) is seen through
 // residual_view, defined here: the residuals of its loss and their exact Jacobian.
@@ -151,6 +156,10 @@ struct levenberg_marquardt {
   double increase = 10.0, decrease = 0.3;
   double min_mu = 1e-12, max_mu = 1e12;
   bool marquardt_scaling = true; ///< D = diag(J^T J) (true) or I
+  /// Which system to solve: the parameter-space normal equations, or the residual-space system
+  /// (cheaper with fewer residuals than parameters; the same step in exact arithmetic, but near
+  /// an exact fit of rank-deficient data its rounding is larger: docs/results.md).
+  enum class system { parameters, residuals } solve_in = system::parameters;
   std::size_t max_tries = 12;
   double tolerance = 1e-7; ///< relative decrease counted as a stall
   std::size_t patience = 5;
@@ -177,32 +186,59 @@ struct levenberg_marquardt {
   template <least_squares_objective F> step_report solve(F& f) {
     const std::size_t np = f.size(), nr = f.residual_count();
     if (m_mu <= 0.0) m_mu = mu;
+    const bool dual = solve_in == system::residuals;
     step_report r;
-    std::vector<double> res(nr), jt(np * nr);
-    {
-      std::vector<double> J(nr * np);
-      f.residuals(res, J.data());
-      ++r.evaluations;
+    std::vector<double> res(nr), J(nr * np);
+    f.residuals(res, J.data());
+    ++r.evaluations;
+    const double before = vec::dot(res, res);
+    // The scaling D (the diagonal of J^T J, or 1).
+    std::vector<double> d(np, 1.0);
+    if (marquardt_scaling) {
+      std::fill(d.begin(), d.end(), 0.0);
+      for (std::size_t i = 0; i < nr; ++i)
+        for (std::size_t a = 0; a < np; ++a) d[a] += J[i * np + a] * J[i * np + a];
+      for (auto& v : d) v = std::max(v, 1e-12);
+    }
+    // The undamped matrix (lower triangle, which Cholesky reads) and, in parameter space, g = J^T
+    // r: parameter space A = J^T J (n x n), residual space A = J D^-1 J^T (m x m).
+    const std::size_t n = dual ? nr : np;
+    std::vector<double> A(n * n, 0.0), g;
+    if (dual) {
+      std::vector<double> js(J); // J D^-1/2
+      for (std::size_t i = 0; i < nr; ++i)
+        for (std::size_t a = 0; a < np; ++a) js[i * np + a] /= std::sqrt(d[a]);
+      const auto nrr = static_cast<std::ptrdiff_t>(nr);
+      ANNP_OMP("omp parallel for schedule(dynamic, 8)")
+      for (std::ptrdiff_t ii = 0; ii < nrr; ++ii) {
+        const auto i = static_cast<std::size_t>(ii);
+        for (std::size_t k = 0; k <= i; ++k) {
+          double s = 0.0;
+          for (std::size_t a = 0; a < np; ++a) s += js[i * np + a] * js[k * np + a];
+          A[i * nr + k] = s;
+        }
+      }
+    } else {
+      std::vector<double> jt(np * nr);
       for (std::size_t i = 0; i < nr; ++i)
         for (std::size_t a = 0; a < np; ++a) jt[a * nr + i] = J[i * np + a];
-    }
-    const double before = vec::dot(res, res);
-    // Normal equations: A = J^T J (lower triangle is what Cholesky reads), g = J^T r.
-    std::vector<double> A(np * np, 0.0), g(np, 0.0);
-    const auto npp = static_cast<std::ptrdiff_t>(np);
-    ANNP_OMP("omp parallel for schedule(dynamic, 8)")
-    for (std::ptrdiff_t aa = 0; aa < npp; ++aa) {
-      const auto a = static_cast<std::size_t>(aa);
-      const double* ja = jt.data() + a * nr;
-      for (std::size_t b = 0; b <= a; ++b) {
-        const double* jb = jt.data() + b * nr;
+      g.assign(np, 0.0);
+      const auto npp = static_cast<std::ptrdiff_t>(np);
+      ANNP_OMP("omp parallel for schedule(dynamic, 8)")
+      for (std::ptrdiff_t aa = 0; aa < npp; ++aa) {
+        const auto a = static_cast<std::size_t>(aa);
+        const double* ja = jt.data() + a * nr;
+        for (std::size_t b = 0; b <= a; ++b) {
+          const double* jb = jt.data() + b * nr;
+          double s = 0.0;
+          for (std::size_t i = 0; i < nr; ++i) s += ja[i] * jb[i];
+          A[a * np + b] = s;
+        }
         double s = 0.0;
-        for (std::size_t i = 0; i < nr; ++i) s += ja[i] * jb[i];
-        A[a * np + b] = s;
+        for (std::size_t i = 0; i < nr; ++i) s += ja[i] * res[i];
+        g[a] = s;
       }
-      double s = 0.0;
-      for (std::size_t i = 0; i < nr; ++i) s += ja[i] * res[i];
-      g[a] = s;
+      J = {}; // parameter space needs only J^T J and J^T r from here
     }
     const std::vector<double> x0(f.parameters().begin(), f.parameters().end());
     auto x = f.parameters();
@@ -210,14 +246,22 @@ struct levenberg_marquardt {
     bool taken = false;
     for (std::size_t t = 0; t < max_tries && !taken; ++t) {
       std::vector<double> M = A;
-      for (std::size_t a = 0; a < np; ++a)
-        M[a * np + a] += m_mu * (marquardt_scaling ? std::max(A[a * np + a], 1e-12) : 1.0);
-      if (!detail::cholesky(M, np)) {
+      for (std::size_t a = 0; a < n; ++a) M[a * n + a] += m_mu * (dual ? 1.0 : d[a]);
+      if (!detail::cholesky(M, n)) {
         m_mu = std::min(max_mu, m_mu * increase);
         continue;
       }
-      std::vector<double> delta = g;
-      detail::cholesky_solve(M, np, delta);
+      std::vector<double> delta(np, 0.0);
+      if (dual) {
+        std::vector<double> y = res;
+        detail::cholesky_solve(M, n, y);
+        for (std::size_t i = 0; i < nr; ++i)
+          for (std::size_t a = 0; a < np; ++a) delta[a] += J[i * np + a] * y[i];
+        for (std::size_t a = 0; a < np; ++a) delta[a] /= d[a];
+      } else {
+        delta = g;
+        detail::cholesky_solve(M, n, delta);
+      }
       for (std::size_t a = 0; a < np; ++a) x[a] = x0[a] - delta[a];
       const double trial = f.value();
       ++r.evaluations;
