@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Labels the Al reference set at the v2 settings (profile gpaw-pbe, data/al/README.md), one core,
 # resumable: rerun to continue. Order: the bundled v1 structures (relabelled, same structures),
-# then references.py, then the sets of the recipes here.
+# then the sets of the recipes here (supercells.json), then references.py.
 #   nohup data/al/v2/label.sh > label.log 2>&1 &
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,10 +9,12 @@ root=$(cd "$here/../../.." && pwd)
 label="$root/integrations/pipeline/annp-label"
 export OMP_NUM_THREADS=1
 "$label" "$root/data/al/al.xyz" "$here/bundled.xyz" --profile gpaw-pbe --progress-every 600
-/usr/bin/python3 "$here/references.py"  # DFT references of the properties (references.py)
 for recipe in "$here"/*.json; do
   [ -e "$recipe" ] || continue
   name=$(basename "$recipe" .json)
   "$root/integrations/pipeline/annp-generate" "$recipe" "$here/$name.in.xyz"
   "$label" "$here/$name.in.xyz" "$here/$name.xyz" --profile gpaw-pbe --progress-every 600
 done
+# DFT references of the properties (references.py) after the training supercells: its slab and
+# vacancy relaxations take hours and resume from references.relax/ (committed with the data)
+/usr/bin/python3 "$here/references.py"
