@@ -126,6 +126,15 @@ def case_train_checks(t):
     check(p.returncode == 0 and body('two', 'split.txt') == body('o', 'split.txt')
           and body('two', 'model.annp') == body('o', 'model.annp'),
           f'data = two files ({half} + {len(frames) - half} structures): same split and model as one file')
+    # split_seed: another initialisation on the same split (a committee member); seed alone
+    # moves the split too.
+    p = t.run('annp-train', f'data={DATA}', 'output=member', 'epochs=3', 'seed=2', 'split_seed=1', *SMALL)
+    q = t.run('annp-train', f'data={DATA}', 'output=seed2', 'epochs=3', 'seed=2', *SMALL)
+    check(p.returncode == 0 and q.returncode == 0
+          and body('member', 'split.txt') == body('o', 'split.txt')
+          and body('seed2', 'split.txt') != body('o', 'split.txt')
+          and body('member', 'model.annp') != body('o', 'model.annp'),
+          'seed=2 split_seed=1: the split of seed 1, weights of its own; seed=2 alone: another split')
     expect_error(t.run('annp-train', 'data=first.xyz missing.xyz', 'output=o', 'epochs=3', *SMALL),
                  ['missing.xyz', 'cannot open'], 'data = a good file and a missing one')
     expect_error(t.run('annp-train', 'data= ', 'output=o', 'epochs=3', *SMALL),

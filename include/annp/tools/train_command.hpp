@@ -61,6 +61,9 @@ class config {
         "are read in that order as one set");
     def("output", "annp-train-output", "output directory");
     def("seed", "1", "seed of the split, the initial weights and the optimiser");
+    def("split_seed", "",
+        "seed of the split alone (default: seed): runs with different seeds and one split_seed "
+        "share their split (a committee)");
     def("threads", "0", "OpenMP threads (0: all)");
     def("validation", "0.1", "fraction of each config_type for validation (model selection)");
     def("test", "0.1", "fraction of each config_type held out for the final test");
@@ -141,6 +144,7 @@ class config {
     def("lm_system", "parameters",
         "lm: parameters (n x n normal equations) or residuals (m x m system: faster with fewer "
         "labels than weights, less exact near a perfect fit)");
+    def("lm_refine", "1", "lm: iterative refinement steps of the residual-space solve");
   }
 
   void read_file(const std::string& path) {
@@ -421,6 +425,7 @@ inline void dispatch(run_context& c) {
     levenberg_marquardt lm;
     lm.mu = c.cfg.number("lm_mu");
     if (c.cfg.str("lm_system") == "residuals") lm.solve_in = levenberg_marquardt::system::residuals;
+    lm.refinements = c.cfg.count("lm_refine");
     return train(c, lm);
   }
   throw annp::error(c.cfg.where("optimizer") + ": unknown optimizer '" + name +
@@ -689,27 +694,17 @@ inline std::string run_identity(config& cfg, const std::vector<std::string>& dat
                 static_cast<unsigned long long>(h), static_cast<unsigned long long>(bytes));
   std::string out = "# annp-train run identity: resume=true continues only the same run\n";
   out += "data_fingerprint = " + std::string(fingerprint) + "\n";
-  for (const char* key : {"data",
-                          "seed",
-                          "validation",
-                          "test",
-                          "train_limit",
-                          "cutoff",
-                          "cutoff_function",
-                          "cutoff_alpha",
-                          "radial",
-                          "angular",
-                          "angular_kind",
-                          "zetas",
-                          "hidden",
-                          "activation",
-                          "optimizer",
-                          "energy_weight",
-                          "force_weight",
-                          "stress_weight",
-                          "regularization",
-                          "init_model",
-                          "scaling_min_range",
+  for (const char* key : {"data",          "seed",
+                          "split_seed",    "validation",
+                          "test",          "train_limit",
+                          "cutoff",        "cutoff_function",
+                          "cutoff_alpha",  "radial",
+                          "angular",       "angular_kind",
+                          "zetas",         "hidden",
+                          "activation",    "optimizer",
+                          "energy_weight", "force_weight",
+                          "stress_weight", "regularization",
+                          "init_model",    "scaling_min_range",
                           "short_range"})
     out += std::string(key) + " = " + cfg.str(key) + "\n";
   return out;
@@ -795,9 +790,12 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
       throw error((structures[k].source.empty() ? data_path : structures[k].source) +
                   ": structure " + std::to_string(k) + " has no atoms");
   const auto seed = static_cast<std::uint64_t>(cfg.count("seed"));
-  auto split = split_dataset(structures, {cfg.number("validation"), cfg.number("test")}, seed);
+  const auto split_seed =
+      cfg.str("split_seed").empty() ? seed : static_cast<std::uint64_t>(cfg.count("split_seed"));
+  auto split =
+      split_dataset(structures, {cfg.number("validation"), cfg.number("test")}, split_seed);
   if (const auto limit = cfg.count("train_limit"); limit > 0 && limit < split.train.size()) {
-    std::mt19937_64 rng(seed + 1);
+    std::mt19937_64 rng(split_seed + 1);
     for (std::size_t k = split.train.size(); k > 1; --k)
       std::swap(split.train[k - 1], split.train[rng() % k]);
     split.train.resize(limit);
@@ -823,7 +821,7 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
                 std::to_string(structures.size()) + " structures; lower validation/test)");
   out << "data: " << data_path << ", " << structures.size() << " structures; split "
       << split.train.size() << " train / " << split.validation.size() << " validation / "
-      << split.test.size() << " test (seed " << seed << ", stratified by config_type)\n";
+      << split.test.size() << " test (seed " << split_seed << ", stratified by config_type)\n";
 
   // Model recipe.
   model_recipe recipe;
@@ -930,13 +928,15 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
                 weights,
                 {}};
   dispatch(c);
-  m.metadata = {{"trained_by", "annp-train"},
-                {"data", data_path},
-                {"optimizer", cfg.str("optimizer")},
-                {"seed", cfg.str("seed")},
-                {"split", std::to_string(split.train.size()) + " train, " +
-                              std::to_string(split.validation.size()) + " validation, " +
-                              std::to_string(split.test.size()) + " test"}};
+  m.metadata = {
+      {"trained_by", "annp-train"},
+      {"data", data_path},
+      {"optimizer", cfg.str("optimizer")},
+      {"seed", cfg.str("seed")},
+      {"split_seed", cfg.str("split_seed").empty() ? cfg.str("seed") : cfg.str("split_seed")},
+      {"split", std::to_string(split.train.size()) + " train, " +
+                    std::to_string(split.validation.size()) + " validation, " +
+                    std::to_string(split.test.size()) + " test"}};
   const std::string model_path = dir + "/model.annp";
   write_model(model_path, m);
   held_out_report(c, model_path);

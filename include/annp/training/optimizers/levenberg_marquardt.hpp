@@ -160,6 +160,10 @@ struct levenberg_marquardt {
   /// (cheaper with fewer residuals than parameters; the same step in exact arithmetic, but near
   /// an exact fit of rank-deficient data its rounding is larger: docs/results.md).
   enum class system { parameters, residuals } solve_in = system::parameters;
+  /// Residual space only: steps of iterative refinement of y, each with the residual
+  /// r - J D^-1 J^T y - mu y computed from J itself (not from the formed m x m matrix) and the
+  /// same Cholesky factor; O(m n) each.
+  std::size_t refinements = 1;
   std::size_t max_tries = 12;
   double tolerance = 1e-7; ///< relative decrease counted as a stall
   std::size_t patience = 5;
@@ -222,6 +226,7 @@ struct levenberg_marquardt {
       std::vector<double> jt(np * nr);
       for (std::size_t i = 0; i < nr; ++i)
         for (std::size_t a = 0; a < np; ++a) jt[a * nr + i] = J[i * np + a];
+      J = {}; // parameter space needs only J^T (for J^T J and J^T r) from here
       g.assign(np, 0.0);
       const auto npp = static_cast<std::ptrdiff_t>(np);
       ANNP_OMP("omp parallel for schedule(dynamic, 8)")
@@ -238,7 +243,6 @@ struct levenberg_marquardt {
         for (std::size_t i = 0; i < nr; ++i) s += ja[i] * res[i];
         g[a] = s;
       }
-      J = {}; // parameter space needs only J^T J and J^T r from here
     }
     const std::vector<double> x0(f.parameters().begin(), f.parameters().end());
     auto x = f.parameters();
@@ -255,9 +259,24 @@ struct levenberg_marquardt {
       if (dual) {
         std::vector<double> y = res;
         detail::cholesky_solve(M, n, y);
-        for (std::size_t i = 0; i < nr; ++i)
-          for (std::size_t a = 0; a < np; ++a) delta[a] += J[i * np + a] * y[i];
-        for (std::size_t a = 0; a < np; ++a) delta[a] /= d[a];
+        const auto primal = [&] { // delta = D^-1 J^T y
+          std::fill(delta.begin(), delta.end(), 0.0);
+          for (std::size_t i = 0; i < nr; ++i)
+            for (std::size_t a = 0; a < np; ++a) delta[a] += J[i * np + a] * y[i];
+          for (std::size_t a = 0; a < np; ++a) delta[a] /= d[a];
+        };
+        primal();
+        for (std::size_t k = 0; k < refinements; ++k) {
+          std::vector<double> c(nr); // r - J delta - mu y
+          for (std::size_t i = 0; i < nr; ++i) {
+            double jd = 0.0;
+            for (std::size_t a = 0; a < np; ++a) jd += J[i * np + a] * delta[a];
+            c[i] = res[i] - jd - m_mu * y[i];
+          }
+          detail::cholesky_solve(M, n, c);
+          for (std::size_t i = 0; i < nr; ++i) y[i] += c[i];
+          primal();
+        }
       } else {
         delta = g;
         detail::cholesky_solve(M, n, delta);
