@@ -89,6 +89,7 @@ def case_train_checks(t):
         (['hidden=1e300'], ["'hidden' must be positive whole numbers", "got '1e300'"]),
         (['epochs=1e300'], ["'epochs' must be a whole number >= 0"]),
         (['seed=-1'], ["'seed' must be a whole number >= 0"]),
+        (['split_seed=1.5'], ["'split_seed' must be a whole number >= 0", "got '1.5'"]),
         (['learning_rate=-1'], ["'learning_rate' must be positive"]),
         (['energy_weight=0'], ['all 0: nothing to fit']),
         (['angular=1'], ["'angular' must be 0 (no angular functions) or at least 2"]),

@@ -142,8 +142,8 @@ class config {
         "kalman: force observations in units of the training forces' spread");
     def("lm_mu", "0.01", "lm: initial damping");
     def("lm_system", "parameters",
-        "lm: parameters (n x n normal equations) or residuals (m x m system: faster with fewer "
-        "labels than weights, less exact near a perfect fit)");
+        "lm: parameters (n x n normal equations) or residuals (the m x m system: faster with "
+        "fewer labels than weights)");
     def("lm_refine", "1", "lm: iterative refinement steps of the residual-space solve");
   }
 
@@ -928,15 +928,14 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
                 weights,
                 {}};
   dispatch(c);
-  m.metadata = {
-      {"trained_by", "annp-train"},
-      {"data", data_path},
-      {"optimizer", cfg.str("optimizer")},
-      {"seed", cfg.str("seed")},
-      {"split_seed", cfg.str("split_seed").empty() ? cfg.str("seed") : cfg.str("split_seed")},
-      {"split", std::to_string(split.train.size()) + " train, " +
-                    std::to_string(split.validation.size()) + " validation, " +
-                    std::to_string(split.test.size()) + " test"}};
+  m.metadata = {{"trained_by", "annp-train"},
+                {"data", data_path},
+                {"optimizer", cfg.str("optimizer")},
+                {"seed", cfg.str("seed")},
+                {"split_seed", std::to_string(split_seed)},
+                {"split", std::to_string(split.train.size()) + " train, " +
+                              std::to_string(split.validation.size()) + " validation, " +
+                              std::to_string(split.test.size()) + " test"}};
   const std::string model_path = dir + "/model.annp";
   write_model(model_path, m);
   held_out_report(c, model_path);

@@ -157,8 +157,8 @@ struct levenberg_marquardt {
   double min_mu = 1e-12, max_mu = 1e12;
   bool marquardt_scaling = true; ///< D = diag(J^T J) (true) or I
   /// Which system to solve: the parameter-space normal equations, or the residual-space system
-  /// (cheaper with fewer residuals than parameters; the same step in exact arithmetic, but near
-  /// an exact fit of rank-deficient data its rounding is larger: docs/results.md).
+  /// (cheaper with fewer residuals than parameters; the same step in exact arithmetic; near an
+  /// exact fit of rank-deficient data it needs `refinements` to be as exact: docs/results.md).
   enum class system { parameters, residuals } solve_in = system::parameters;
   /// Residual space only: steps of iterative refinement of y, each with the residual
   /// r - J D^-1 J^T y - mu y computed from J itself (not from the formed m x m matrix) and the
