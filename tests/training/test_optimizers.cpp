@@ -280,7 +280,8 @@ TEST_SUITE("training") {
 
   TEST_CASE("Levenberg-Marquardt: the residual-space system gives the parameter-space step") {
     // 7 residuals, 19 parameters: the case of a network fitted to few labels. Both systems, with
-    // and without Marquardt's scaling, take the same steps; the default is parameter space.
+    // and without Marquardt's scaling, take the same steps; the default (automatic) takes the
+    // residual-space one here, bit for bit.
     // Iterative refinement of the residual-space solve (0, 1 or 2 steps) keeps it the same step.
     using lm_system = optim::levenberg_marquardt::system;
     for (const bool scaled : {true, false})
@@ -291,18 +292,18 @@ TEST_SUITE("training") {
         optim::levenberg_marquardt lp, lq, la;
         lp.solve_in = lm_system::parameters;
         lq.solve_in = lm_system::residuals;
-        lq.refinements = refinements;
+        lq.refinements = la.refinements = refinements;
         lp.marquardt_scaling = lq.marquardt_scaling = la.marquardt_scaling = scaled;
         std::mt19937_64 rng(1);
         for (int step = 0; step < 6; ++step) {
           const auto rp = lp.step(p, rng), rq = lq.step(q, rng), ra = la.step(a, rng);
           CHECK(rq.loss == doctest::Approx(rp.loss).epsilon(1e-9));
-          CHECK(ra.loss == rp.loss);
+          CHECK(ra.loss == rq.loss);
           double diff = 0.0, norm = 0.0;
           for (std::size_t k = 0; k < 19; ++k) {
             diff = std::max(diff, std::abs(p.x[k] - q.x[k]));
             norm = std::max(norm, std::abs(p.x[k]));
-            CHECK(a.x[k] == p.x[k]);
+            CHECK(a.x[k] == q.x[k]);
           }
           CHECK(diff <= 1e-9 * norm);
         }
@@ -311,6 +312,15 @@ TEST_SUITE("training") {
         more.solve_in = lm_system::residuals;
         CHECK(run(more, q, 100) < 1e-24);
       }
+    // More residuals than parameters: the default solves the normal equations, bit for bit.
+    regression p(60, 8, 3), a(60, 8, 3);
+    optim::levenberg_marquardt lp, la;
+    lp.solve_in = lm_system::parameters;
+    std::mt19937_64 rng(1);
+    for (int step = 0; step < 4; ++step) {
+      CHECK(la.step(a, rng).loss == lp.step(p, rng).loss);
+      for (std::size_t k = 0; k < 8; ++k) CHECK(a.x[k] == p.x[k]);
+    }
   }
 
   TEST_CASE("gradient descent with momentum and Adam approach the least-squares optimum") {

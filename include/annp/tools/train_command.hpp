@@ -141,9 +141,9 @@ class config {
     def("kalman_normalize_forces", "false",
         "kalman: force observations in units of the training forces' spread");
     def("lm_mu", "0.01", "lm: initial damping");
-    def("lm_system", "parameters",
-        "lm: parameters (n x n normal equations) or residuals (the m x m system: faster with "
-        "fewer labels than weights)");
+    def("lm_system", "auto",
+        "lm: parameters (n x n normal equations), residuals (the m x m system: faster with "
+        "fewer labels than weights) or auto (the smaller of the two)");
     def("lm_refine", "1", "lm: iterative refinement steps of the residual-space solve");
   }
 
@@ -425,6 +425,8 @@ inline void dispatch(run_context& c) {
     levenberg_marquardt lm;
     lm.mu = c.cfg.number("lm_mu");
     if (c.cfg.str("lm_system") == "residuals") lm.solve_in = levenberg_marquardt::system::residuals;
+    if (c.cfg.str("lm_system") == "parameters")
+      lm.solve_in = levenberg_marquardt::system::parameters;
     lm.refinements = c.cfg.count("lm_refine");
     return train(c, lm);
   }
@@ -605,7 +607,7 @@ inline void check_settings_values(config& cfg) {
   one_of("optimizer", {"lbfgs", "cg", "cg_annealing", "kalman", "adam", "gd", "lm", "annealing"});
   one_of("cg_beta", {"fletcher_reeves", "polak_ribiere_plus", "hestenes_stiefel"});
   one_of("kalman_type", {"standard", "fading_memory"});
-  one_of("lm_system", {"parameters", "residuals"});
+  one_of("lm_system", {"auto", "parameters", "residuals"});
   one_of("angular_kind", {"narrow", "wide", "chebyshev"});
   one_of("grid", {"imbalzano", "linear"});
   if (cfg.str("grid") == "linear") {

@@ -6,7 +6,8 @@
 // solved by Cholesky. A step that lowers the loss is taken and mu shrinks by `decrease`; one that
 // does not is undone and mu grows by `increase` (up to `max_tries` times per step).
 // With fewer residuals m than parameters n (a network fitted to few labels) the same step can
-// come from the m x m system in residual space (solve_in = system::residuals),
+// come from the m x m system in residual space (solve_in = system::residuals; the default,
+// system::automatic, takes it whenever m < n),
 //   delta = -D^-1 J^T y,   (J D^-1 J^T + mu I) y = r,
 // (the identity (J^T J + mu D) D^-1 J^T = J^T (J D^-1 J^T + mu I)): m^2 n + m^3/3 operations
 // per step instead of n^2 m + n^3/3. The products are built entry by entry in a fixed order, so
@@ -159,7 +160,8 @@ struct levenberg_marquardt {
   /// Which system to solve: the parameter-space normal equations, or the residual-space system
   /// (cheaper with fewer residuals than parameters; the same step in exact arithmetic; near an
   /// exact fit of rank-deficient data it needs `refinements` to be as exact: docs/results.md).
-  enum class system { parameters, residuals } solve_in = system::parameters;
+  /// `automatic` takes the smaller of the two, decided at every step (m < n: residuals).
+  enum class system { automatic, parameters, residuals } solve_in = system::automatic;
   /// Residual space only: steps of iterative refinement of y, each with the residual
   /// r - J D^-1 J^T y - mu y computed from J itself (not from the formed m x m matrix) and the
   /// same Cholesky factor; O(m n) each.
@@ -190,7 +192,7 @@ struct levenberg_marquardt {
   template <least_squares_objective F> step_report solve(F& f) {
     const std::size_t np = f.size(), nr = f.residual_count();
     if (m_mu <= 0.0) m_mu = mu;
-    const bool dual = solve_in == system::residuals;
+    const bool dual = solve_in == system::residuals || (solve_in == system::automatic && nr < np);
     step_report r;
     std::vector<double> res(nr), J(nr * np);
     f.residuals(res, J.data());
