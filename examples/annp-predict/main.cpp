@@ -41,7 +41,8 @@ int usage(const char* prog) {
             << "[--threads N] MODEL[,MODEL...] INPUT [OUTPUT]\n"
             << "  MODEL: annp model file or n2p2 model directory; several (comma-separated) "
                "form a committee\n"
-            << "  INPUT: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n";
+            << "  INPUT: extended XYZ (*.xyz) or n2p2 input.data (*.data)\n"
+            << "  OUTPUT: extended XYZ with the predictions (not *.data)\n";
   return 2;
 }
 
@@ -116,6 +117,12 @@ int main(int argc, char** argv) {
   }
   if (args.size() < 2 || args.size() > 3) return usage(argv[0]);
   try {
+    // The output is extended XYZ (it holds per-atom columns n2p2's format cannot); a name that
+    // annp's tools read as n2p2 input.data would not read back.
+    if (args.size() == 3 && annp::guess_structure_format(args[2]) == annp::structure_format::n2p2)
+      throw annp::error("'" + args[2] +
+                        "': OUTPUT is written as extended XYZ, but a *.data name is read as n2p2 "
+                        "input.data by annp's tools; name it *.xyz");
     std::vector<annp::any_potential> members;
     for (const auto& path : annp::split_list(args[0], ',')) {
       if (path.empty()) throw annp::error("'" + args[0] + "': empty model path in the list");

@@ -209,6 +209,9 @@ def case_predict_roundtrip(t):
 def case_input_errors(t):
     expect_error(t.run('annp-summary', t.work), ['is a directory, expected a file'], 'a directory')
     expect_error(t.run('annp-predict', MODEL, t.work), ['is a directory, expected a file'], 'a directory to predict')
+    expect_error(t.run('annp-predict', MODEL, DATA, 'out.data'), ["'out.data'", 'extended XYZ', 'name it *.xyz'],
+                 'an n2p2-named output for extended XYZ predictions')
+    check(not os.path.exists(os.path.join(t.work, 'out.data')), 'nothing written under the n2p2 name')
     with open(os.path.join(t.work, 'bom.xyz'), 'wb') as f:
         f.write(b'\xef\xbb\xbf' + open(DATA, 'rb').read())
     p = t.run('annp-summary', 'bom.xyz')
