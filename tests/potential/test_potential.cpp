@@ -435,6 +435,44 @@ TEST_SUITE("potential") {
     same(reused, fresh_big);
   }
 
+  TEST_CASE("a potential_result reused across structures of other sizes equals a fresh one") {
+    // ASE-like loops call compute(structure, result) with one result: its kept neighbour list
+    // and working arrays must never leak a previous structure into the next one's numbers.
+    const any_potential pot(test::make_test_model(9));
+    std::mt19937_64 rng(16);
+    const structure big = test::random_al_o(rng, 16, 6.0, 7.0);
+    const structure small = test::random_al_o(rng, 4);
+    compute_options o;
+    o.atomic_energies = true;
+    o.atomic_virials = true;
+    const auto same = [](const potential_result& a, const potential_result& b) {
+      CHECK(std::memcmp(&a.energy, &b.energy, sizeof(double)) == 0);
+      CHECK(a.forces == b.forces);
+      CHECK(a.atomic_energies == b.atomic_energies);
+      CHECK(a.atomic_virials == b.atomic_virials);
+      CHECK(a.virial == b.virial);
+      CHECK(a.stress.has_value() == b.stress.has_value());
+    };
+    potential_result reused;
+    pot.compute(big, reused, o);
+    same(reused, pot.compute(big, o));
+    pot.compute(small, reused, o);
+    same(reused, pot.compute(small, o));
+    CHECK(reused.forces.shape(0) == small.size());
+    compute_options energy_only;
+    energy_only.forces = false;
+    pot.compute(big, reused, energy_only);
+    same(reused, pot.compute(big, energy_only));
+    CHECK(reused.atomic_energies.empty());
+    pot.compute(big, reused, o);
+    same(reused, pot.compute(big, o));
+    // A copy carries the numbers, not the working storage.
+    const potential_result copy = reused;
+    same(copy, reused);
+    CHECK(copy.buffers.value.forces.empty());
+    CHECK(!reused.buffers.value.forces.empty());
+  }
+
   TEST_CASE("committee: mean and spread of the members") {
     std::vector<any_potential> members;
     for (std::uint64_t k = 0; k < 3; ++k) members.emplace_back(test::make_test_model(30 + k));

@@ -169,12 +169,13 @@ template <class Descriptor, class Network> class potential {
   void compute(const structure& s, potential_result& r, const compute_options& options = {}) const {
     s.validate();
     const auto element = element_indices(engine(), s);
-    neighbor_list nl;
-    nl.build(s, neighbor_list_options{cutoff()});
-    const auto p = detail::pairs_of(nl, s.size());
-    std::vector<double> forces;
+    // The neighbour list and working arrays are r's, kept from the previous call into r.
+    auto& kept = r.buffers.value;
+    kept.neighbours.build(s, neighbor_list_options{cutoff()});
+    const auto p = detail::pairs_of(kept.neighbours, s.size());
+    std::vector<double>& forces = kept.forces;
     evaluation ev;
-    detail::evaluation_buffers buffers;
+    detail::evaluation_buffers& buffers = kept.evaluation;
     try {
       run(p, element.data(), options, ev, options.forces ? &forces : nullptr, buffers);
     } catch (const error& e) {
@@ -184,13 +185,17 @@ template <class Descriptor, class Network> class potential {
     r.virial = ev.virial;
     r.stress.reset();
     if (options.forces) {
-      r.forces = xt::zeros<double>({s.size(), std::size_t{3}});
-      std::copy(forces.begin(), forces.end(), r.forces.data());
+      if (r.forces.shape(0) != s.size() || r.forces.shape(1) != 3)
+        r.forces = xt::xtensor<double, 2>::from_shape({s.size(), std::size_t{3}});
+      std::copy(forces.begin(), forces.end(), r.forces.data()); // every entry
       if (s.fully_periodic()) r.stress = (-1.0 / s.volume()) * ev.virial;
     } else {
       r.forces = xt::xtensor<double, 2>();
     }
-    r.atomic_energies = options.atomic_energies ? std::move(buffers.atomic) : std::vector<double>{};
+    if (options.atomic_energies)
+      r.atomic_energies.assign(buffers.atomic.begin(), buffers.atomic.end());
+    else
+      r.atomic_energies.clear();
     r.atomic_virials.clear();
     if (options.atomic_virials && options.forces)
       for (const auto& w : buffers.centre_virial) r.atomic_virials.push_back(voigt(w));

@@ -4,6 +4,7 @@
 // (LAMMPS, KIM: ghosts included, full lists).
 
 #include <annp/core/geometry.hpp>
+#include <annp/structure/neighbor_list.hpp>
 
 #include <xtensor/xtensor.hpp>
 
@@ -40,18 +41,6 @@ struct extrapolation_record {
   double value = 0.0, min = 0.0, max = 0.0;
 };
 
-struct potential_result {
-  double energy = 0.0;                               ///< eV
-  xt::xtensor<double, 2> forces;                     ///< {atoms, 3}, eV/Å
-  mat3 virial{};                                     ///< sum over pairs of r_ij (x) f_ij, eV
-  std::optional<mat3> stress;                        ///< -virial / V, eV/Å³ (periodic structures)
-  std::vector<double> atomic_energies;               ///< eV (when requested)
-  std::vector<std::array<double, 6>> atomic_virials; ///< xx yy zz yz xz xy, eV (when requested)
-  std::size_t extrapolated_atoms = 0;  ///< atoms with at least one descriptor out of range
-  std::size_t extrapolated_values = 0; ///< descriptor values out of range
-  std::vector<extrapolation_record> extrapolations;
-};
-
 /// A host's particles and neighbour lists (LAMMPS, KIM). Particles include ghosts; the first
 /// `contributing` particles (or those with a non-zero entry in contributing_mask) are the atoms
 /// whose energy counts. Neighbour lists are full lists of particle indices, which may include
@@ -85,7 +74,42 @@ struct evaluation_buffers {
   std::vector<std::size_t> in_offset, incoming, fill;
   std::vector<std::ptrdiff_t> centre_of;
 };
+
+/// Working storage that an evaluation keeps in its result for the next call into the same
+/// object (capacity kept: no fresh megabytes to page-fault in on every step). Copies of a
+/// result start with empty storage, so results stored in containers carry none.
+template <class T> struct kept_storage {
+  T value;
+  kept_storage() = default;
+  kept_storage(const kept_storage&) noexcept {}
+  kept_storage(kept_storage&&) noexcept = default;
+  kept_storage& operator=(const kept_storage&) noexcept { return *this; }
+  kept_storage& operator=(kept_storage&&) noexcept = default;
+  ~kept_storage() = default;
+};
+
+/// The working arrays of one evaluation of a structure: its neighbour list, the per-atom
+/// forces before they become the result's tensor, and the evaluation's own arrays.
+struct structure_buffers {
+  neighbor_list neighbours;
+  std::vector<double> forces;
+  evaluation_buffers evaluation;
+};
 } // namespace detail
+
+struct potential_result {
+  double energy = 0.0;                               ///< eV
+  xt::xtensor<double, 2> forces;                     ///< {atoms, 3}, eV/Å
+  mat3 virial{};                                     ///< sum over pairs of r_ij (x) f_ij, eV
+  std::optional<mat3> stress;                        ///< -virial / V, eV/Å³ (periodic structures)
+  std::vector<double> atomic_energies;               ///< eV (when requested)
+  std::vector<std::array<double, 6>> atomic_virials; ///< xx yy zz yz xz xy, eV (when requested)
+  std::size_t extrapolated_atoms = 0;  ///< atoms with at least one descriptor out of range
+  std::size_t extrapolated_values = 0; ///< descriptor values out of range
+  std::vector<extrapolation_record> extrapolations;
+  /// Reused by the next compute into this result (not copied with it).
+  detail::kept_storage<detail::structure_buffers> buffers;
+};
 
 struct host_result {
   double energy = 0.0;
