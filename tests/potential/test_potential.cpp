@@ -24,6 +24,15 @@ double max_abs(const xt::xtensor<double, 2>& a) {
   return m;
 }
 
+/// Two results of the same evaluation (host_result or potential_result) are bit-identical.
+template <class Result> void check_same_result(const Result& a, const Result& b) {
+  CHECK(std::memcmp(&a.energy, &b.energy, sizeof(double)) == 0);
+  CHECK(a.forces == b.forces);
+  CHECK(a.atomic_energies == b.atomic_energies);
+  CHECK(a.atomic_virials == b.atomic_virials);
+  CHECK(a.virial == b.virial);
+}
+
 } // namespace
 
 TEST_SUITE("potential") {
@@ -422,13 +431,7 @@ TEST_SUITE("potential") {
     pot.compute(big->h, fresh_big, o);
     pot.compute(small->h, reused, o);
     pot.compute(small->h, fresh_small, o);
-    const auto same = [](const host_result& a, const host_result& b) {
-      CHECK(std::memcmp(&a.energy, &b.energy, sizeof(double)) == 0);
-      CHECK(a.forces == b.forces);
-      CHECK(a.atomic_energies == b.atomic_energies);
-      CHECK(a.atomic_virials == b.atomic_virials);
-      CHECK(a.virial == b.virial);
-    };
+    const auto same = check_same_result<host_result>;
     same(reused, fresh_small);
     CHECK(reused.forces.size() == 3 * small->h.particles);
     pot.compute(big->h, reused, o);
@@ -446,11 +449,7 @@ TEST_SUITE("potential") {
     o.atomic_energies = true;
     o.atomic_virials = true;
     const auto same = [](const potential_result& a, const potential_result& b) {
-      CHECK(std::memcmp(&a.energy, &b.energy, sizeof(double)) == 0);
-      CHECK(a.forces == b.forces);
-      CHECK(a.atomic_energies == b.atomic_energies);
-      CHECK(a.atomic_virials == b.atomic_virials);
-      CHECK(a.virial == b.virial);
+      check_same_result(a, b);
       CHECK(a.stress.has_value() == b.stress.has_value());
     };
     potential_result reused;
