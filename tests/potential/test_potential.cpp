@@ -465,6 +465,11 @@ TEST_SUITE("potential") {
     CHECK(reused.atomic_energies.empty());
     pot.compute(big, reused, o);
     same(reused, pot.compute(big, o));
+    // Forces moved out of the result (as the Python module hands them to NumPy) are refilled.
+    const xt::xtensor<double, 2> taken = std::move(reused.forces);
+    pot.compute(big, reused, o);
+    same(reused, pot.compute(big, o));
+    CHECK(taken == reused.forces);
     // A copy carries the numbers, not the working storage.
     const potential_result copy = reused;
     same(copy, reused);

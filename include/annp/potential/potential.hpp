@@ -185,7 +185,9 @@ template <class Descriptor, class Network> class potential {
     r.virial = ev.virial;
     r.stress.reset();
     if (options.forces) {
-      if (r.forces.shape(0) != s.size() || r.forces.shape(1) != 3)
+      // A tensor moved out of r keeps its shape but not its storage: check both.
+      if (r.forces.shape(0) != s.size() || r.forces.shape(1) != 3 ||
+          r.forces.storage().size() != 3 * s.size())
         r.forces = xt::xtensor<double, 2>::from_shape({s.size(), std::size_t{3}});
       std::copy(forces.begin(), forces.end(), r.forces.data()); // every entry
       if (s.fully_periodic()) r.stress = (-1.0 / s.volume()) * ev.virial;
