@@ -84,7 +84,10 @@ class model_handle {
     annp::compute_options o;
     o.forces = forces;
     o.atomic_energies = atomic_energies;
-    annp::potential_result r;
+    // One result per thread, kept between calls: its neighbour list and working arrays keep
+    // their capacity (an MD loop through ASE calls this every step; docs/performance.md). Every
+    // field read below is rewritten by the compute.
+    static thread_local annp::potential_result r;
     std::optional<annp::committee_result> c;
     {
       py::gil_scoped_release unlocked;
