@@ -179,7 +179,7 @@ void peak_fma(benchmark::State& state) {
   const std::int64_t reps = 1 << 16;
   for (auto _ : state) {
     for (std::int64_t r = 0; r < reps; ++r)
-      for (auto& a : acc) a = xsimd::fma(a, m, c);
+      for (auto& a : acc) a = simd::fma(a, m, c);
     benchmark::DoNotOptimize(acc);
   }
   const double flops = 2.0 * 12.0 * static_cast<double>(simd::width) * static_cast<double>(reps);

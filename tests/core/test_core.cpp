@@ -3,6 +3,7 @@
 #include <annp/core/error.hpp>
 #include <annp/core/geometry.hpp>
 #include <annp/core/registry.hpp>
+#include <annp/core/simd.hpp>
 #include <annp/core/text.hpp>
 
 #include "test_support.hpp"
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <numbers>
 #include <random>
 #include <sstream>
 #include <variant>
@@ -39,6 +41,45 @@ template <class T> struct box { T value; };
 } // namespace
 
 TEST_SUITE("core") {
+  TEST_CASE("polynomial elementary functions match libm, and batches match doubles bit for bit") {
+    // half_cos_pi: (1 + cos(pi x)) / 2 and -(pi/2) sin(pi x) on [0, 1], including both ends.
+    const std::size_t n = 4096 * simd::width;
+    std::vector<double> xs(n), v(n), d(n);
+    for (std::size_t i = 0; i < n; ++i) xs[i] = static_cast<double>(i) / static_cast<double>(n - 1);
+    double worst_v = 0.0, worst_d = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      half_cos_pi(xs[i], v[i], d[i]);
+      worst_v =
+          std::max(worst_v, std::abs(v[i] - 0.5 * (1.0 + std::cos(std::numbers::pi * xs[i]))));
+      worst_d = std::max(
+          worst_d, std::abs(d[i] + 0.5 * std::numbers::pi * std::sin(std::numbers::pi * xs[i])));
+    }
+    CHECK(worst_v < 1e-15);
+    CHECK(worst_d < 2e-15);
+    CHECK(v.front() == 1.0);
+    CHECK(std::abs(v.back()) < 1e-16);
+    CHECK(std::abs(d.front()) < 1e-15);
+    CHECK(std::abs(d.back()) < 1e-15);
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < n; i += simd::width) {
+      simd::batch bv, bd;
+      half_cos_pi(simd::load(xs.data() + i), bv, bd);
+      for (std::size_t l = 0; l < simd::width; ++l)
+        if (bv.get(l) != v[i + l] || bd.get(l) != d[i + l]) ++mismatches;
+    }
+    CHECK(mismatches == 0);
+    // fast_exp: relative error within 2 ulp over the double range, 0 and inf at the ends.
+    double worst_e = 0.0;
+    for (double x = -700.0; x < 700.0; x += 0.0137)
+      worst_e = std::max(worst_e, std::abs(fast_exp(x) / std::exp(x) - 1.0));
+    CHECK(worst_e < 4.5e-16);
+    CHECK(fast_exp(-709.0) == 0.0);
+    CHECK(std::isinf(fast_exp(710.0)));
+    CHECK(fast_exp(0.0) == 1.0);
+    const simd::batch bx(-3.25);
+    CHECK(fast_exp(bx).get(0) == fast_exp(-3.25));
+  }
+
   TEST_CASE("error carries file and line") {
     const error located("data/x.xyz", 14, "expected 7 columns, got 6");
     CHECK(std::string(located.what()) == "data/x.xyz:14: expected 7 columns, got 6");

@@ -166,7 +166,7 @@ struct inner_cutoff {
     iw = 1.0 / (rc_ - rci);
   }
   // Applies f(x) on [r_ci, r_c), 1 below r_ci, 0 from r_c on.
-  template <class T, class F> void apply(const T& r, T& f, T& df, F&& core) const {
+  template <class T, class F> ANNP_INLINE void apply(const T& r, T& f, T& df, F&& core) const {
     const auto inside = r < T(rc);
     const auto inner = r < T(rci);
     const T x = ::annp::detail::clamp01((r - rci) * iw);
@@ -184,7 +184,7 @@ struct hard : detail::inner_cutoff {
   static constexpr std::string_view name = "hard";
   static constexpr int n2p2_type = 0;
   using inner_cutoff::inner_cutoff;
-  template <class T> void evaluate(const T& r, T& f, T& df) const {
+  template <class T> ANNP_INLINE void evaluate(const T& r, T& f, T& df) const {
     f = select(r < T(rc), T(1.0), T(0.0));
     df = T(0.0);
   }
@@ -194,13 +194,8 @@ struct cosine : detail::inner_cutoff {
   static constexpr std::string_view name = "cosine";
   static constexpr int n2p2_type = 1;
   using inner_cutoff::inner_cutoff;
-  template <class T> void evaluate(const T& r, T& f, T& df) const {
-    apply(r, f, df, [](const T& x, T& v, T& d) {
-      T s, c;
-      sin_cos(T(std::numbers::pi * x), s, c);
-      v = 0.5 * (c + 1.0);
-      d = -0.5 * std::numbers::pi * s;
-    });
+  template <class T> ANNP_INLINE void evaluate(const T& r, T& f, T& df) const {
+    apply(r, f, df, [](const T& x, T& v, T& d) ANNP_INLINE_LAMBDA { half_cos_pi(x, v, d); });
   }
 };
 
@@ -213,7 +208,7 @@ struct tanh_unnormalized : detail::inner_cutoff {
   tanh_unnormalized(double rc_, double alpha_) : inner_cutoff(rc_, 0.0) {
     if (alpha_ != 0.0) throw error("the tanh cutoff functions have no inner cutoff (alpha = 0)");
   }
-  template <class T> void evaluate(const T& r, T& f, T& df) const {
+  template <class T> ANNP_INLINE void evaluate(const T& r, T& f, T& df) const {
     evaluate_scaled(r, f, df, prefactor);
   }
   template <class T> void evaluate_scaled(const T& r, T& f, T& df, double pre) const {
@@ -233,7 +228,7 @@ struct tanh : tanh_unnormalized {
   static constexpr std::string_view name = "tanh";
   static constexpr int n2p2_type = 3;
   using tanh_unnormalized::tanh_unnormalized;
-  template <class T> void evaluate(const T& r, T& f, T& df) const {
+  template <class T> ANNP_INLINE void evaluate(const T& r, T& f, T& df) const {
     const double c = std::cosh(1.0) / std::sinh(1.0);
     evaluate_scaled(r, f, df, c * c * c);
   }
@@ -243,9 +238,10 @@ struct exponential : detail::inner_cutoff {
   static constexpr std::string_view name = "exponential";
   static constexpr int n2p2_type = 4;
   using inner_cutoff::inner_cutoff;
-  template <class T> void evaluate(const T& r, T& f, T& df) const {
-    apply(r, f, df,
-          [](const T& x, T& v, T& d) { core_function{core_kind::exp}.evaluate(x, v, d); });
+  template <class T> ANNP_INLINE void evaluate(const T& r, T& f, T& df) const {
+    apply(r, f, df, [](const T& x, T& v, T& d) ANNP_INLINE_LAMBDA {
+      core_function{core_kind::exp}.evaluate(x, v, d);
+    });
   }
 };
 
@@ -257,8 +253,8 @@ template <int Degree> struct polynomial : detail::inner_cutoff {
                                                          : "poly4";
   static constexpr int n2p2_type = 4 + Degree;
   using inner_cutoff::inner_cutoff;
-  template <class T> void evaluate(const T& r, T& f, T& df) const {
-    apply(r, f, df, [](const T& x, T& v, T& d) {
+  template <class T> ANNP_INLINE void evaluate(const T& r, T& f, T& df) const {
+    apply(r, f, df, [](const T& x, T& v, T& d) ANNP_INLINE_LAMBDA {
       if constexpr (Degree == 1) ::annp::detail::core_poly1(x, v, d);
       if constexpr (Degree == 2) ::annp::detail::core_poly2(x, v, d);
       if constexpr (Degree == 3) ::annp::detail::core_poly3(x, v, d);

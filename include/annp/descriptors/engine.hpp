@@ -601,7 +601,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   // distances.
   // The form's leg family, fixed at compile time or read from the group.
   template <bool Deriv, detail::group_form F, class T>
-  static void legs_at(const detail::function_group& g, const Cutoff& fc, const T& r, T* R, T* dR) {
+  ANNP_INLINE static void legs_at(const detail::function_group& g, const Cutoff& fc, const T& r,
+                                  T* R, T* dR) {
     if constexpr (F.fixed) {
       legs_of<Deriv, F.legs>(g, fc, r, R, dR);
     } else {
@@ -623,7 +624,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   }
 
   template <bool Deriv, detail::leg_family L, class T>
-  static void legs_of(const detail::function_group& g, const Cutoff& fc, const T& r, T* R, T* dR) {
+  ANNP_INLINE static void legs_of(const detail::function_group& g, const Cutoff& fc, const T& r,
+                                  T* R, T* dR) {
     using std::exp;
     using std::min;
     using xsimd::exp;
@@ -679,7 +681,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
 
   // Angular factors A_q(cos) and (with Deriv) dA_q/dcos.
   template <bool Deriv, detail::group_form F, class T>
-  static void angles_at(const detail::function_group& g, const T& c, T* A, T* dA) {
+  ANNP_INLINE static void angles_at(const detail::function_group& g, const T& c, T* A, T* dA) {
     if constexpr (F.fixed) {
       angles_of<Deriv, F.angles>(g, c, A, dA);
     } else {
@@ -699,7 +701,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   }
 
   template <bool Deriv, detail::angle_family Fam, class T>
-  static void angles_of(const detail::function_group& g, const T& c, T* A, T* dA) {
+  ANNP_INLINE static void angles_of(const detail::function_group& g, const T& c, T* A, T* dA) {
     using std::abs;
     using std::acos;
     using std::exp;
@@ -805,7 +807,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       const B w = simd::load(weight + s);
       B t(0.0);
       for (const auto& mem : g.members) {
-        gacc[mem.out] += w * R[mem.leg];
+        gacc[mem.out] = simd::fma(w, R[mem.leg], gacc[mem.out]);
         if constexpr (M == mode::jacobian) {
           const B x = simd::load(ws.m_x.data() + s), y = simd::load(ws.m_y.data() + s),
                   z = simd::load(ws.m_z.data() + s);
@@ -815,7 +817,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           simd::store(jx + ld, simd::load(jx + ld) + tm * y);
           simd::store(jx + 2 * ld, simd::load(jx + 2 * ld) + tm * z);
         }
-        if constexpr (M == mode::contracted) t += wm[mem.out] * dR[mem.leg];
+        if constexpr (M == mode::contracted) t = simd::fma(B(wm[mem.out]), dR[mem.leg], t);
       }
       if constexpr (M == mode::contracted) {
         t *= w / r;
@@ -1074,12 +1076,12 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         const B vx = simd::load(px + k), vy = simd::load(py + k), vz = simd::load(pz + k);
         const B b = simd::load(pr + k);
         const B inv_b = 1.0 / b;
-        const B cos = (ux * vx + uy * vy + uz * vz) * (inv_a * inv_b);
+        const B cos = simd::fma(B(uz), vz, simd::fma(B(uy), vy, ux * vx)) * (inv_a * inv_b);
         const B w = wj * simd::load(weight + k);
         B inv_c(1.0);
         if constexpr (Narrow) {
           const B wx = vx - ux, wy = vy - uy, wz = vz - uz;
-          const B c2 = wx * wx + wy * wy + wz * wz;
+          const B c2 = simd::fma(wz, wz, simd::fma(wy, wy, wx * wx));
           // Narrow terms vanish for r_jk >= r_c: skip batches entirely beyond it (about one in
           // six for fcc at r_c = 6 Å; 56 % of all (j, k) lanes are beyond r_c).
           if (xsimd::all(c2 >= B(g.rc * g.rc))) continue;
@@ -1104,23 +1106,53 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
             Sc[p] = sc;
             T1[p] = sa + sc;
             T2[p] = sb + sc;
-            P1[p] = S[p] * f1;
-            P2[p] = S[p] * inv_ab;
-            P3[p] = S[p] * f3;
+            if constexpr (M == mode::jacobian) {
+              P1[p] = S[p] * f1;
+              P2[p] = S[p] * inv_ab;
+              P3[p] = S[p] * f3;
+            }
           }
         }
         B CA(0.0), CB(0.0), CC(0.0);
-        for (std::size_t mi = 0; mi < nm; ++mi) {
-          const auto& mem = g.members[mi];
-          const B X = A[mem.angle];
-          gacc[mem.out] += X * S[mem.leg];
-          if constexpr (deriv) {
-            const B Y = dA[mem.angle];
-            const std::size_t p = mem.leg;
-            const B ca = X * T1[p] - Y * P1[p];
-            const B cb = Y * P2[p] - X * Sc[p];
-            const B cc = X * T2[p] - Y * P3[p];
+        if constexpr (M == mode::contracted) {
+          // The weights contract per leg first: with WX_p = sum_{m on leg p} weight_m A_m and
+          // WY_p likewise with A'_m, ca, cb and cc summed over members are
+          //   CA = sum_p (WX_p T1_p) - cos/a^2 sum_p (WY_p S_p),
+          //   CB = 1/(ab) sum_p (WY_p S_p) - sum_p (WX_p Sc_p),
+          //   CC = sum_p (WX_p T2_p) - cos/b^2 sum_p (WY_p S_p):
+          // two multiply-adds per member instead of nine.
+          B* __restrict WX = P1;
+          B* __restrict WY = P2;
+          for (std::size_t p = 0; p < nl; ++p) WX[p] = WY[p] = B(0.0);
+          for (std::size_t mi = 0; mi < nm; ++mi) {
+            const auto& mem = g.members[mi];
+            const B X = A[mem.angle];
+            gacc[mem.out] = simd::fma(X, S[mem.leg], gacc[mem.out]);
+            const B wt(wm[mem.out]);
+            WX[mem.leg] = simd::fma(wt, X, WX[mem.leg]);
+            WY[mem.leg] = simd::fma(wt, dA[mem.angle], WY[mem.leg]);
+          }
+          B ys(0.0), xs(0.0);
+          for (std::size_t p = 0; p < nl; ++p) {
+            CA = simd::fma(WX[p], T1[p], CA);
+            CC = simd::fma(WX[p], T2[p], CC);
+            xs = simd::fma(WX[p], Sc[p], xs);
+            ys = simd::fma(WY[p], S[p], ys);
+          }
+          CA = simd::fma(-ys, f1, CA);
+          CB = simd::fma(ys, inv_ab, -xs);
+          CC = simd::fma(-ys, f3, CC);
+        } else {
+          for (std::size_t mi = 0; mi < nm; ++mi) {
+            const auto& mem = g.members[mi];
+            const B X = A[mem.angle];
+            gacc[mem.out] = simd::fma(X, S[mem.leg], gacc[mem.out]);
             if constexpr (M == mode::jacobian) {
+              const B Y = dA[mem.angle];
+              const std::size_t p = mem.leg;
+              const B ca = X * T1[p] - Y * P1[p];
+              const B cb = Y * P2[p] - X * Sc[p];
+              const B cc = X * T2[p] - Y * P3[p];
               double* jx = jac + (mem.out * 3) * ld + k;
               simd::store(jx, simd::load(jx) + cb * ux + cc * vx);
               simd::store(jx + ld, simd::load(jx + ld) + cb * uy + cc * vy);
@@ -1130,22 +1162,17 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
               am[1] += cb * vx;
               am[2] += cb * vy;
               am[3] += cb * vz;
-            } else {
-              const double wt = wm[mem.out];
-              CA += wt * ca;
-              CB += wt * cb;
-              CC += wt * cc;
             }
           }
         }
         if constexpr (M == mode::contracted) {
-          simd::store(fx + k, simd::load(fx + k) + CB * ux + CC * vx);
-          simd::store(fy + k, simd::load(fy + k) + CB * uy + CC * vy);
-          simd::store(fz + k, simd::load(fz + k) + CB * uz + CC * vz);
+          simd::store(fx + k, simd::fma(CC, vx, simd::fma(CB, B(ux), simd::load(fx + k))));
+          simd::store(fy + k, simd::fma(CC, vy, simd::fma(CB, B(uy), simd::load(fy + k))));
+          simd::store(fz + k, simd::fma(CC, vz, simd::fma(CB, B(uz), simd::load(fz + k))));
           ja += CA;
-          jbx += CB * vx;
-          jby += CB * vy;
-          jbz += CB * vz;
+          jbx = simd::fma(CB, vx, jbx);
+          jby = simd::fma(CB, vy, jby);
+          jbz = simd::fma(CB, vz, jbz);
         }
       }
       if constexpr (M == mode::jacobian) {

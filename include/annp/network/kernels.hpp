@@ -63,8 +63,8 @@ ANNP_KERNEL void dense_forward_apply(const double* __restrict W, const double* _
         const B x0 = simd::load(X + i * ldx + a), x1 = simd::load(X + i * ldx + a + w);
         for (std::size_t r = 0; r < 8; ++r) {
           const B v(wr[r * in + i]);
-          c0[r] = xsimd::fma(v, x0, c0[r]);
-          c1[r] = xsimd::fma(v, x1, c1[r]);
+          c0[r] = simd::fma(v, x0, c0[r]);
+          c1[r] = simd::fma(v, x1, c1[r]);
         }
       }
       for (std::size_t r = 0; r < 8; ++r) {
@@ -80,8 +80,8 @@ ANNP_KERNEL void dense_forward_apply(const double* __restrict W, const double* _
         const B x0 = simd::load(X + i * ldx + a), x1 = simd::load(X + i * ldx + a + w);
         for (std::size_t r = 0; r < 4; ++r) {
           const B v(wr[r * in + i]);
-          c0[r] = xsimd::fma(v, x0, c0[r]);
-          c1[r] = xsimd::fma(v, x1, c1[r]);
+          c0[r] = simd::fma(v, x0, c0[r]);
+          c1[r] = simd::fma(v, x1, c1[r]);
         }
       }
       for (std::size_t r = 0; r < 4; ++r) {
@@ -94,8 +94,8 @@ ANNP_KERNEL void dense_forward_apply(const double* __restrict W, const double* _
       const double* wo = W + o * in;
       for (std::size_t i = 0; i < in; ++i) {
         const B v(wo[i]);
-        c0 = xsimd::fma(v, simd::load(X + i * ldx + a), c0);
-        c1 = xsimd::fma(v, simd::load(X + i * ldx + a + w), c1);
+        c0 = simd::fma(v, simd::load(X + i * ldx + a), c0);
+        c1 = simd::fma(v, simd::load(X + i * ldx + a + w), c1);
       }
       epilogue(o, a, c0);
       epilogue(o, a + w, c1);
@@ -163,14 +163,14 @@ ANNP_KERNEL inline void dense_backward(const double* __restrict W, std::size_t i
         const B g0 = simd::load(G + o * ldg + a), g1 = simd::load(G + o * ldg + a + w);
         const double* wo = W + o * in + i;
         const B v0(wo[0]), v1(wo[1]), v2(wo[2]), v3(wo[3]);
-        c00 = xsimd::fma(v0, g0, c00);
-        c01 = xsimd::fma(v0, g1, c01);
-        c10 = xsimd::fma(v1, g0, c10);
-        c11 = xsimd::fma(v1, g1, c11);
-        c20 = xsimd::fma(v2, g0, c20);
-        c21 = xsimd::fma(v2, g1, c21);
-        c30 = xsimd::fma(v3, g0, c30);
-        c31 = xsimd::fma(v3, g1, c31);
+        c00 = simd::fma(v0, g0, c00);
+        c01 = simd::fma(v0, g1, c01);
+        c10 = simd::fma(v1, g0, c10);
+        c11 = simd::fma(v1, g1, c11);
+        c20 = simd::fma(v2, g0, c20);
+        c21 = simd::fma(v2, g1, c21);
+        c30 = simd::fma(v3, g0, c30);
+        c31 = simd::fma(v3, g1, c31);
       }
       simd::store(Y + i * ldy + a, c00);
       simd::store(Y + i * ldy + a + w, c01);
@@ -185,8 +185,8 @@ ANNP_KERNEL inline void dense_backward(const double* __restrict W, std::size_t i
       B c0(0.0), c1(0.0);
       for (std::size_t o = 0; o < out; ++o) {
         const B v(W[o * in + i]);
-        c0 = xsimd::fma(v, simd::load(G + o * ldg + a), c0);
-        c1 = xsimd::fma(v, simd::load(G + o * ldg + a + w), c1);
+        c0 = simd::fma(v, simd::load(G + o * ldg + a), c0);
+        c1 = simd::fma(v, simd::load(G + o * ldg + a + w), c1);
       }
       simd::store(Y + i * ldy + a, c0);
       simd::store(Y + i * ldy + a + w, c1);
@@ -213,8 +213,8 @@ ANNP_KERNEL inline void dense_outer(const double* __restrict G, std::size_t ldg,
         const B g0 = simd::load(G + o * ldg + a), g1 = simd::load(G + (o + 1) * ldg + a);
         for (std::size_t k = 0; k < 4; ++k) {
           const B x = simd::load(X + (i + k) * ldx + a);
-          c[0][k] = xsimd::fma(g0, x, c[0][k]);
-          c[1][k] = xsimd::fma(g1, x, c[1][k]);
+          c[0][k] = simd::fma(g0, x, c[0][k]);
+          c[1][k] = simd::fma(g1, x, c[1][k]);
         }
       }
       for (std::size_t k = 0; k < 4; ++k) {
@@ -226,8 +226,8 @@ ANNP_KERNEL inline void dense_outer(const double* __restrict G, std::size_t ldg,
       B c0(0.0), c1(0.0);
       for (std::size_t a = 0; a < nb; a += w) {
         const B x = simd::load(X + i * ldx + a);
-        c0 = xsimd::fma(simd::load(G + o * ldg + a), x, c0);
-        c1 = xsimd::fma(simd::load(G + (o + 1) * ldg + a), x, c1);
+        c0 = simd::fma(simd::load(G + o * ldg + a), x, c0);
+        c1 = simd::fma(simd::load(G + (o + 1) * ldg + a), x, c1);
       }
       gW[o * in + i] += simd::reduce_add(c0);
       gW[(o + 1) * in + i] += simd::reduce_add(c1);
@@ -237,7 +237,7 @@ ANNP_KERNEL inline void dense_outer(const double* __restrict G, std::size_t ldg,
     for (std::size_t i = 0; i < in; ++i) {
       B c(0.0);
       for (std::size_t a = 0; a < nb; a += w)
-        c = xsimd::fma(simd::load(G + o * ldg + a), simd::load(X + i * ldx + a), c);
+        c = simd::fma(simd::load(G + o * ldg + a), simd::load(X + i * ldx + a), c);
       gW[o * in + i] += simd::reduce_add(c);
     }
   if (gb)
