@@ -813,9 +813,9 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
                   z = simd::load(ws.m_z.data() + s);
           const B tm = (w / r) * dR[mem.leg];
           double* jx = jac + (mem.out * 3) * ld + s;
-          simd::store(jx, simd::load(jx) + tm * x);
-          simd::store(jx + ld, simd::load(jx + ld) + tm * y);
-          simd::store(jx + 2 * ld, simd::load(jx + 2 * ld) + tm * z);
+          simd::store(jx, simd::fma(tm, x, simd::load(jx)));
+          simd::store(jx + ld, simd::fma(tm, y, simd::load(jx + ld)));
+          simd::store(jx + 2 * ld, simd::fma(tm, z, simd::load(jx + 2 * ld)));
         }
         if constexpr (M == mode::contracted) t = simd::fma(B(wm[mem.out]), dR[mem.leg], t);
       }
@@ -1150,18 +1150,19 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
             if constexpr (M == mode::jacobian) {
               const B Y = dA[mem.angle];
               const std::size_t p = mem.leg;
-              const B ca = X * T1[p] - Y * P1[p];
-              const B cb = Y * P2[p] - X * Sc[p];
-              const B cc = X * T2[p] - Y * P3[p];
+              const B ca = simd::fma(X, T1[p], -(Y * P1[p]));
+              const B cb = simd::fma(Y, P2[p], -(X * Sc[p]));
+              const B cc = simd::fma(X, T2[p], -(Y * P3[p]));
               double* jx = jac + (mem.out * 3) * ld + k;
-              simd::store(jx, simd::load(jx) + cb * ux + cc * vx);
-              simd::store(jx + ld, simd::load(jx + ld) + cb * uy + cc * vy);
-              simd::store(jx + 2 * ld, simd::load(jx + 2 * ld) + cb * uz + cc * vz);
+              simd::store(jx, simd::fma(cc, vx, simd::fma(cb, B(ux), simd::load(jx))));
+              simd::store(jx + ld, simd::fma(cc, vy, simd::fma(cb, B(uy), simd::load(jx + ld))));
+              simd::store(jx + 2 * ld,
+                          simd::fma(cc, vz, simd::fma(cb, B(uz), simd::load(jx + 2 * ld))));
               B* am = acc + 4 * mi;
               am[0] += ca;
-              am[1] += cb * vx;
-              am[2] += cb * vy;
-              am[3] += cb * vz;
+              am[1] = simd::fma(cb, vx, am[1]);
+              am[2] = simd::fma(cb, vy, am[2]);
+              am[3] = simd::fma(cb, vz, am[3]);
             }
           }
         }
