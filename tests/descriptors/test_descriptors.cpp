@@ -358,19 +358,20 @@ TEST_SUITE("descriptors") {
     const structure s = random_two_element(rng, 7);
     const neighbor_list nl(s, eng.max_cutoff());
     const auto elem = element_indices(eng, s);
-    descriptor_engine<cutoff::cosine>::workspace full, contracted;
+    descriptor_engine<cutoff::cosine>::workspace full, contracted, only;
     for (std::size_t i = 0; i < s.size(); ++i) {
       std::vector<int> ne;
       for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) ne.push_back(elem[nl.index()[k]]);
       const auto b = nl.begin(i);
       const auto e = static_cast<std::size_t>(elem[i]);
-      for (auto* ws : {&full, &contracted})
+      for (auto* ws : {&full, &contracted, &only})
         eng.gather(*ws, e, nl.count(i), nl.dx().data() + b, nl.dy().data() + b, nl.dz().data() + b,
                    nl.r().data() + b, ne.data());
       std::vector<double> g1(eng.size(e)), g2(eng.size(e)), w(eng.size(e));
       for (auto& x : w) x = nw(rng);
       eng.compute(full, e, g1.data(), true);
       eng.compute_contracted(contracted, e, w.data(), g2.data());
+      eng.compute_contracted(only, e, w.data(), nullptr); // derivatives without the values
       for (std::size_t m = 0; m < g1.size(); ++m)
         CHECK(g2[m] == doctest::Approx(g1[m]).epsilon(1e-14));
       double scale = 0.0;
@@ -382,6 +383,7 @@ TEST_SUITE("descriptors") {
         }
       for (auto slot : full.real_slots()) {
         const vec3 f = contracted.contracted(slot);
+        CHECK(only.contracted(slot) == f);
         for (std::size_t d = 0; d < 3; ++d) {
           double sum = 0.0;
           for (std::size_t m = 0; m < w.size(); ++m) sum += w[m] * full.jacobian(m, d, slot);

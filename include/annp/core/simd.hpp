@@ -61,6 +61,35 @@ inline double fma(double a, double b, double c) noexcept {
 #endif
 }
 
+/// The lanes of a mask as bits (lane i is bit i).
+inline unsigned lane_bits(const mask& m) noexcept {
+#if defined(__AVX512F__)
+  return static_cast<unsigned>(static_cast<__mmask8>(m));
+#else
+  bool lanes[width];
+  m.store_unaligned(lanes);
+  unsigned bits = 0;
+  for (std::size_t i = 0; i < width; ++i) bits |= static_cast<unsigned>(lanes[i]) << i;
+  return bits;
+#endif
+}
+
+/// Whether compress/expand below are single instructions (AVX-512). Kernels that pack lanes use
+/// them only then; elsewhere packing would cost more than the lanes it saves.
+#if defined(__AVX512F__)
+inline constexpr bool has_compress = true;
+/// The lanes of x selected by bits, moved to the low lanes in order; the rest are 0.
+inline batch compress(unsigned bits, const batch& x) noexcept {
+  return batch(_mm512_maskz_compress_pd(static_cast<__mmask8>(bits), x));
+}
+/// The inverse: the low lanes of x spread to the lanes selected by bits; the rest are 0.
+inline batch expand(unsigned bits, const batch& x) noexcept {
+  return batch(_mm512_maskz_expand_pd(static_cast<__mmask8>(bits), x));
+}
+#else
+inline constexpr bool has_compress = false;
+#endif
+
 /// Rounds n up to a multiple of the batch width.
 constexpr std::size_t round_up(std::size_t n) noexcept { return (n + width - 1) / width * width; }
 

@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -263,6 +264,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
    private:
     friend class descriptor_engine;
     std::size_t m_slots = 0, m_ld = 0;
+    bool m_values = true; // contracted: whether the values are wanted too
     std::vector<double> m_x, m_y, m_z, m_r, m_one, m_zw, m_sw;
     std::vector<std::int64_t> m_source;
     std::vector<std::uint32_t> m_real;
@@ -273,6 +275,10 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     std::vector<simd::batch> m_gacc, m_acc, m_tmp;
     std::vector<double> m_gsum;         // scalar contributions to the values (moments)
     std::vector<double> m_mom, m_kcoef; // moments and derivative coefficients
+    std::vector<std::size_t> m_wbeg, m_wang, m_wfill; // contracted weights by leg (angular kernel)
+    std::vector<double> m_wval;
+    std::vector<std::uint32_t> m_pidx; // packed source batches of one j (narrow triplets)
+    std::vector<double> m_pack;        // their positions, distances, weights, legs, forces
   };
 
   descriptor_engine() = default;
@@ -421,7 +427,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   /// Computes the values into G and the contracted derivative
   ///   F(slot) = sum_m weight[m] dG_m / d(r_slot)
   /// (read with workspace::contracted); with weight = dE/dG this is what forces need, without
-  /// forming the Jacobian.
+  /// forming the Jacobian. G may be null when the values are known already (the triplet terms
+  /// then skip accumulating them).
   void compute_contracted(workspace& ws, std::size_t centre, const double* weight,
                           double* G) const {
     run<mode::contracted>(ws, centre, G, weight);
@@ -433,7 +440,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   template <mode M>
   void run(workspace& ws, std::size_t centre, double* G, const double* weight) const {
     const std::size_t nf = m_functions[centre].size();
-    std::fill(G, G + nf, 0.0);
+    ws.m_values = G != nullptr;
+    if (G != nullptr) std::fill(G, G + nf, 0.0);
     ws.m_gacc.assign(nf, simd::batch(0.0));
     ws.m_gsum.assign(nf, 0.0);
     if constexpr (M == mode::jacobian) ws.m_jac.assign(nf * 3 * ws.m_ld, 0.0);
@@ -441,7 +449,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       for (auto* v : {&ws.m_fx, &ws.m_fy, &ws.m_fz}) v->assign(ws.m_ld, 0.0);
     for (std::size_t k = 0; k < m_groups[centre].size(); ++k)
       run_group<M>(ws, m_groups[centre][k], m_cutoffs[centre][k], weight);
-    for (std::size_t m = 0; m < nf; ++m) G[m] += simd::reduce_add(ws.m_gacc[m]) + ws.m_gsum[m];
+    if (G != nullptr)
+      for (std::size_t m = 0; m < nf; ++m) G[m] += simd::reduce_add(ws.m_gacc[m]) + ws.m_gsum[m];
   }
 
   // ---- setup -------------------------------------------------------------------------------
@@ -635,7 +644,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       fc.evaluate(r, f, df);
       for (std::size_t p = 0; p < g.gaussians.size(); ++p) {
         const T d = r - g.gaussians[p].rs;
-        const T e = exp(-g.gaussians[p].eta * d * d);
+        const T e = fast_exp(-g.gaussians[p].eta * d * d);
         R[p] = e * f;
         if constexpr (Deriv) dR[p] = e * (df - 2.0 * g.gaussians[p].eta * d * f);
       }
@@ -1052,6 +1061,25 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     B* __restrict Rjk = R;      // R, dR are reused for the r_jk legs
     B* __restrict dRjk = dR;
     ws.m_acc.resize(4 * nm);
+    // Contracted: the members' weights by leg, [wbeg[p], wbeg[p + 1]) for leg p, with the
+    // angle each multiplies.
+    if constexpr (M == mode::contracted) {
+      ws.m_wbeg.assign(nl + 1, 0);
+      ws.m_wang.resize(nm);
+      ws.m_wval.resize(nm);
+      for (const auto& mem : g.members) ++ws.m_wbeg[mem.leg + 1];
+      for (std::size_t p = 0; p < nl; ++p) ws.m_wbeg[p + 1] += ws.m_wbeg[p];
+      std::vector<std::size_t>& at = ws.m_wfill;
+      at.assign(ws.m_wbeg.begin(), ws.m_wbeg.end() - 1);
+      for (const auto& mem : g.members) {
+        const std::size_t t = at[mem.leg]++;
+        ws.m_wang[t] = mem.angle;
+        ws.m_wval[t] = wm[mem.out];
+      }
+    }
+    const std::size_t* __restrict wbeg = ws.m_wbeg.data();
+    const std::size_t* __restrict wang = ws.m_wang.data();
+    const double* __restrict wval = ws.m_wval.data();
     B* __restrict acc = ws.m_acc.data();
     B* __restrict gacc = ws.m_gacc.data();
     const double* __restrict weight = weights_of(ws, g.weight).data();
@@ -1064,6 +1092,25 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     double* __restrict fy = ws.m_fy.data();
     double* __restrict fz = ws.m_fz.data();
 
+    // Where a batch of k reads its positions, distances, weights and legs and adds its
+    // contracted derivatives: the gathered slots themselves, or for narrow functions a packed
+    // copy of only the neighbours k within r_c of both i and j. Narrow terms vanish beyond r_c,
+    // and in a dense neighbourhood most (j, k) pairs are beyond it (56 % for fcc Al at
+    // r_c = 6 Å): packing them away first keeps every lane of the expensive batches busy. The
+    // Jacobian (training) keeps the unpacked path, whose per-slot stores do not pack.
+    struct k_side {
+      const double *x, *y, *z, *r, *w, *leg, *dleg;
+      std::size_t ld;
+      double *fx, *fy, *fz;
+    };
+    constexpr bool Pack = Narrow && M != mode::jacobian && simd::has_compress;
+    const std::size_t cap = ld; // packed lanes, padded to whole batches, never exceed ld
+    if constexpr (Pack) {
+      ws.m_pidx.resize(2 * cap);
+      ws.m_pack.resize((8 + 2 * nl) * cap);
+    }
+    const k_side whole{px, py, pz, pr, weight, leg, dleg, ld, fx, fy, fz};
+
     const auto run_j = [&](std::size_t j, std::size_t kbegin, std::size_t kend) {
       const double a = pr[j];
       if (!(a < g.rc) || kbegin >= kend) return;
@@ -1072,19 +1119,19 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       const double inv_a = 1.0 / a, inv_a2 = inv_a * inv_a;
       if constexpr (M == mode::jacobian) std::fill(acc, acc + 4 * nm, B(0.0));
       B ja(0.0), jbx(0.0), jby(0.0), jbz(0.0); // contracted accumulators for j
-      for (std::size_t k = kbegin; k < kend; k += W) {
-        const B vx = simd::load(px + k), vy = simd::load(py + k), vz = simd::load(pz + k);
-        const B b = simd::load(pr + k);
+      const auto one_batch = [&](const k_side& ks, std::size_t k) ANNP_INLINE_LAMBDA {
+        const B vx = simd::load(ks.x + k), vy = simd::load(ks.y + k), vz = simd::load(ks.z + k);
+        const B b = simd::load(ks.r + k);
         const B inv_b = 1.0 / b;
         const B cos = simd::fma(B(uz), vz, simd::fma(B(uy), vy, ux * vx)) * (inv_a * inv_b);
-        const B w = wj * simd::load(weight + k);
+        const B w = wj * simd::load(ks.w + k);
         B inv_c(1.0);
         if constexpr (Narrow) {
           const B wx = vx - ux, wy = vy - uy, wz = vz - uz;
           const B c2 = simd::fma(wz, wz, simd::fma(wy, wy, wx * wx));
-          // Narrow terms vanish for r_jk >= r_c: skip batches entirely beyond it (about one in
-          // six for fcc at r_c = 6 Å; 56 % of all (j, k) lanes are beyond r_c).
-          if (xsimd::all(c2 >= B(g.rc * g.rc))) continue;
+          // Unpacked: skip batches entirely beyond r_c (about one in six for fcc at 6 Å).
+          if constexpr (!Pack)
+            if (xsimd::all(c2 >= B(g.rc * g.rc))) return;
           const B c = xsimd::sqrt(c2);
           inv_c = 1.0 / c;
           legs_at<deriv, F>(g, fc, c, Rjk, dRjk);
@@ -1093,14 +1140,14 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         const B inv_ab = inv_a * inv_b;
         const B f1 = cos * inv_a2, f3 = cos * (inv_b * inv_b);
         for (std::size_t p = 0; p < nl; ++p) {
-          const B rik = simd::load(leg + p * ld + k);
+          const B rik = simd::load(ks.leg + p * ks.ld + k);
           const double rij = leg[p * ld + j];
           B wjk = w;
           if constexpr (Narrow) wjk *= Rjk[p];
           S[p] = (rij * rik) * wjk;
           if constexpr (deriv) {
             const B sa = (dleg[p * ld + j] * rik) * wjk;
-            const B sb = (rij * wjk) * simd::load(dleg + p * ld + k);
+            const B sb = (rij * wjk) * simd::load(ks.dleg + p * ks.ld + k);
             B sc(0.0);
             if constexpr (Narrow) sc = ((rij * w) * rik) * (dRjk[p] * inv_c);
             Sc[p] = sc;
@@ -1120,24 +1167,35 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           //   CA = sum_p (WX_p T1_p) - cos/a^2 sum_p (WY_p S_p),
           //   CB = 1/(ab) sum_p (WY_p S_p) - sum_p (WX_p Sc_p),
           //   CC = sum_p (WX_p T2_p) - cos/b^2 sum_p (WY_p S_p):
-          // two multiply-adds per member instead of nine.
-          B* __restrict WX = P1;
-          B* __restrict WY = P2;
-          for (std::size_t p = 0; p < nl; ++p) WX[p] = WY[p] = B(0.0);
-          for (std::size_t mi = 0; mi < nm; ++mi) {
-            const auto& mem = g.members[mi];
-            const B X = A[mem.angle];
-            gacc[mem.out] = simd::fma(X, S[mem.leg], gacc[mem.out]);
-            const B wt(wm[mem.out]);
-            WX[mem.leg] = simd::fma(wt, X, WX[mem.leg]);
-            WY[mem.leg] = simd::fma(wt, dA[mem.angle], WY[mem.leg]);
-          }
+          // two multiply-adds per member instead of nine. The members are visited leg by leg
+          // with WX_p, WY_p in registers (two chains each): summed in memory, member by
+          // member, every add waited for the store of the one before.
+          if (ws.m_values)
+            for (std::size_t mi = 0; mi < nm; ++mi) {
+              const auto& mem = g.members[mi];
+              gacc[mem.out] = simd::fma(A[mem.angle], S[mem.leg], gacc[mem.out]);
+            }
           B ys(0.0), xs(0.0);
           for (std::size_t p = 0; p < nl; ++p) {
-            CA = simd::fma(WX[p], T1[p], CA);
-            CC = simd::fma(WX[p], T2[p], CC);
-            xs = simd::fma(WX[p], Sc[p], xs);
-            ys = simd::fma(WY[p], S[p], ys);
+            B wx0(0.0), wx1(0.0), wy0(0.0), wy1(0.0);
+            std::size_t t = wbeg[p];
+            for (; t + 1 < wbeg[p + 1]; t += 2) {
+              const B w0(wval[t]), w1(wval[t + 1]);
+              wx0 = simd::fma(w0, A[wang[t]], wx0);
+              wy0 = simd::fma(w0, dA[wang[t]], wy0);
+              wx1 = simd::fma(w1, A[wang[t + 1]], wx1);
+              wy1 = simd::fma(w1, dA[wang[t + 1]], wy1);
+            }
+            if (t < wbeg[p + 1]) {
+              const B w0(wval[t]);
+              wx0 = simd::fma(w0, A[wang[t]], wx0);
+              wy0 = simd::fma(w0, dA[wang[t]], wy0);
+            }
+            const B WX = wx0 + wx1, WY = wy0 + wy1;
+            CA = simd::fma(WX, T1[p], CA);
+            CC = simd::fma(WX, T2[p], CC);
+            xs = simd::fma(WX, Sc[p], xs);
+            ys = simd::fma(WY, S[p], ys);
           }
           CA = simd::fma(-ys, f1, CA);
           CB = simd::fma(ys, inv_ab, -xs);
@@ -1167,14 +1225,71 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           }
         }
         if constexpr (M == mode::contracted) {
-          simd::store(fx + k, simd::fma(CC, vx, simd::fma(CB, B(ux), simd::load(fx + k))));
-          simd::store(fy + k, simd::fma(CC, vy, simd::fma(CB, B(uy), simd::load(fy + k))));
-          simd::store(fz + k, simd::fma(CC, vz, simd::fma(CB, B(uz), simd::load(fz + k))));
+          simd::store(ks.fx + k, simd::fma(CC, vx, simd::fma(CB, B(ux), simd::load(ks.fx + k))));
+          simd::store(ks.fy + k, simd::fma(CC, vy, simd::fma(CB, B(uy), simd::load(ks.fy + k))));
+          simd::store(ks.fz + k, simd::fma(CC, vz, simd::fma(CB, B(uz), simd::load(ks.fz + k))));
           ja += CA;
           jbx = simd::fma(CB, vx, jbx);
           jby = simd::fma(CB, vy, jby);
           jbz = simd::fma(CB, vz, jbz);
         }
+      };
+      if constexpr (Pack) {
+        // Pack the lanes within reach with compress (one instruction per array and source
+        // batch), run the packed batches, then expand their derivatives back onto the slots.
+        double* __restrict pk = ws.m_pack.data();
+        std::uint32_t* __restrict src = ws.m_pidx.data(); // source batch k and its lane bits
+        std::size_t n = 0, nsrc = 0;
+        const B rc2(g.rc * g.rc), rcb(g.rc);
+        for (std::size_t k = kbegin; k < kend; k += W) {
+          const B vx = simd::load(px + k), vy = simd::load(py + k), vz = simd::load(pz + k);
+          const B b = simd::load(pr + k);
+          const B wx = vx - ux, wy = vy - uy, wz = vz - uz;
+          const B c2 = simd::fma(wz, wz, simd::fma(wy, wy, wx * wx));
+          const unsigned bits = simd::lane_bits((c2 < rc2) & (b < rcb));
+          if (bits == 0) continue;
+          simd::store(pk + n, simd::compress(bits, vx));
+          simd::store(pk + cap + n, simd::compress(bits, vy));
+          simd::store(pk + 2 * cap + n, simd::compress(bits, vz));
+          simd::store(pk + 3 * cap + n, simd::compress(bits, b));
+          simd::store(pk + 4 * cap + n, simd::compress(bits, simd::load(weight + k)));
+          for (std::size_t p = 0; p < nl; ++p) {
+            simd::store(pk + (8 + p) * cap + n, simd::compress(bits, simd::load(leg + p * ld + k)));
+            if constexpr (deriv)
+              simd::store(pk + (8 + nl + p) * cap + n,
+                          simd::compress(bits, simd::load(dleg + p * ld + k)));
+          }
+          src[2 * nsrc] = static_cast<std::uint32_t>(k);
+          src[2 * nsrc + 1] = bits;
+          ++nsrc;
+          n += static_cast<std::size_t>(std::popcount(bits));
+        }
+        if (n == 0) return;
+        // Padding lanes: far away with weight 0, so every term they give is 0.
+        const std::size_t np = simd::round_up(n);
+        for (std::size_t q = n; q < np; ++q) {
+          pk[q] = pk[3 * cap + q] = 1.0e4;
+          pk[cap + q] = pk[2 * cap + q] = pk[4 * cap + q] = 0.0;
+          for (std::size_t p = 0; p < (deriv ? 2 : 1) * nl; ++p) pk[(8 + p) * cap + q] = 0.0;
+        }
+        const k_side packed{pk,           pk + cap,     pk + 2 * cap,        pk + 3 * cap,
+                            pk + 4 * cap, pk + 8 * cap, pk + (8 + nl) * cap, cap,
+                            pk + 5 * cap, pk + 6 * cap, pk + 7 * cap};
+        if constexpr (M == mode::contracted) std::fill(pk + 5 * cap, pk + 8 * cap, 0.0);
+        for (std::size_t q = 0; q < np; q += W) one_batch(packed, q);
+        if constexpr (M == mode::contracted) {
+          std::size_t q = 0;
+          for (std::size_t t = 0; t < nsrc; ++t) {
+            const std::size_t k = src[2 * t];
+            const unsigned bits = src[2 * t + 1];
+            simd::store(fx + k, simd::load(fx + k) + simd::expand(bits, simd::load(packed.fx + q)));
+            simd::store(fy + k, simd::load(fy + k) + simd::expand(bits, simd::load(packed.fy + q)));
+            simd::store(fz + k, simd::load(fz + k) + simd::expand(bits, simd::load(packed.fz + q)));
+            q += static_cast<std::size_t>(std::popcount(bits));
+          }
+        }
+      } else {
+        for (std::size_t k = kbegin; k < kend; k += W) one_batch(whole, k);
       }
       if constexpr (M == mode::jacobian) {
         for (std::size_t mi = 0; mi < nm; ++mi) {

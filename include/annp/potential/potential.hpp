@@ -395,7 +395,6 @@ template <class Descriptor, class Network> class potential {
     {
       typename engine_type::workspace ws;
       std::vector<int> nel;
-      std::vector<double> g;
       std::vector<detail::core_slope_entry> core_slope;
       double core_pair = 0.0;
       ANNP_OMP("omp for schedule(dynamic, 16)")
@@ -403,8 +402,7 @@ template <class Descriptor, class Network> class potential {
         const auto c = static_cast<std::size_t>(ci);
         const auto e = static_cast<std::size_t>(element[p.particle(c)]);
         gather(ws, p, element, c, nel);
-        g.resize(engine().size(e));
-        engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), g.data());
+        engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), nullptr);
         const std::size_t b = p.offsets[c];
         mat3 w{};
         for (auto slot : ws.real_slots()) {
