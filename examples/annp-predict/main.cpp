@@ -15,7 +15,8 @@
 // property "ref_forces" (and reads them back as the labels when it is given its own output), writes
 // the predicted energy, forces and stress, and the number of descriptor values outside the training
 // range per atom (property "extrapolations"). When INPUT has labels, the RMSE and MAE of energy per
-// atom, forces and stress are printed per config_type.
+// atom, forces and stress are printed per config_type, and again without the structures that
+// have descriptor values outside the training range when there are such.
 //
 // A committee (comma-separated models, at least two) predicts the mean energy and forces of its
 // members and their spread (sample standard deviation over members): info "energy_std" (eV),
@@ -141,7 +142,7 @@ int main(int argc, char** argv) {
     options.atomic_energies = atomic;
     // Every out-of-range value is recorded: the per-atom "extrapolations" column counts them all.
     options.max_extrapolation_records = std::numeric_limits<std::size_t>::max();
-    annp::error_table errors;
+    annp::error_table errors, inside; // all labelled structures; those inside the range
     std::size_t extrapolated_structures = 0, extrapolated_atoms = 0;
     bool labelled = false;
     double largest_dev = 0.0;
@@ -156,6 +157,7 @@ int main(int argc, char** argv) {
         largest_dev = std::max(largest_dev, c.max_force_spread);
       }
       errors.add(s, r.energy, r.forces.data(), r.stress);
+      if (r.extrapolated_atoms == 0) inside.add(s, r.energy, r.forces.data(), r.stress);
       labelled = labelled || s.energy.has_value();
       extrapolated_atoms += r.extrapolated_atoms;
       extrapolated_structures += r.extrapolated_atoms > 0 ? 1 : 0;
@@ -217,6 +219,9 @@ int main(int argc, char** argv) {
       std::printf("committee of %zu models: largest per-atom force deviation %.4g eV/A\n",
                   members.size(), largest_dev);
     if (labelled) std::cout << errors.format("errors against the labels of " + args[1]);
+    if (labelled && extrapolated_structures > 0)
+      std::cout << inside.format("the same without the " + std::to_string(extrapolated_structures) +
+                                 " structures outside the training range");
     if (args.size() == 3) std::printf("predictions written to %s\n", args[2].c_str());
   } catch (const std::bad_alloc&) {
     std::cerr << "annp-predict: out of memory (a cutoff far beyond the cell, or a cell in the "

@@ -16,6 +16,8 @@ Cases:
   input-errors      a directory, a UTF-8 byte-order mark, an empty file.
   kim-install       annp-kim-install refuses an empty or damaged model before compiling anything,
                     naming file and line; annp-summary --model describes a good one.
+  select-split      scripts/select-split copies the frames a split lists, verbatim and in its
+                    order; a bad index names split file and line, and nothing is written.
   memory            a 0.01 A cell, fcc in nm, a 1000 A cutoff: a clear error well inside a 4 GB
                     address-space limit (ulimit -v), never an abort or the kernel's OOM killer.
 Prints PASS at the end.
@@ -234,6 +236,38 @@ def case_kim_install(t):
     check(p.returncode == 0 and '30-20-20-1 tanh tanh linear' in p.stdout
           and 'short-range core: zbl repulsion alone below 1.623' in p.stdout
           and '(0 inactive)' in p.stdout, 'annp-summary --model describes the bundled model')
+
+
+def case_select_split(t):
+    tool = os.path.join(ROOT, 'scripts', 'select-split')
+    split = os.path.join(t.work, 'split.txt')
+    with open(split, 'w') as f:
+        f.write('# structure indices\ntrain 0 2\nvalidation 4\ntest 3 1\n')
+    out = os.path.join(t.work, 'test.xyz')
+    p = subprocess.run([tool, DATA, split, 'test', out], capture_output=True, text=True)
+    check(p.returncode == 0 and '2 test structures' in p.stdout, 'selects the test part')
+    lines = open(DATA).read().splitlines(keepends=True)
+    starts, at = [], 0
+    while at < len(lines) and len(starts) < 5:
+        starts.append(at)
+        at += 2 + int(lines[at])
+    frame = lambda i: ''.join(lines[starts[i]:starts[i] + 2 + int(lines[starts[i]])])
+    check(open(out).read() == frame(3) + frame(1), 'frames 3 and 1, verbatim, in the split order')
+    with open(split, 'a') as f:
+        f.write('test 999999\n')
+    os.remove(out)
+    p = subprocess.run([tool, DATA, split, 'validation', out], capture_output=True, text=True)
+    check(p.returncode == 0 and open(out).read() == frame(4), 'the validation part')
+    with open(split, 'w') as f:
+        f.write('train 0\ntest 999999\n')
+    os.remove(out)
+    p = subprocess.run([tool, DATA, split, 'test', out], capture_output=True, text=True)
+    check(p.returncode == 1 and 'split.txt:2: index 999999 outside' in p.stderr
+          and not os.path.exists(out), f'a bad index: "{p.stderr.strip()}", nothing written')
+    p = subprocess.run([tool, DATA, split, 'validation', out], capture_output=True, text=True)
+    check(p.returncode == 1 and 'no line "validation' in p.stderr, 'a missing part is named')
+    p = subprocess.run([tool, DATA + '.missing', split, 'test', out], capture_output=True, text=True)
+    check(p.returncode == 1 and 'cannot read' in p.stderr, 'a missing data file is named')
 
 
 def case_memory(t):
