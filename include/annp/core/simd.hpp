@@ -88,6 +88,23 @@ inline batch expand(unsigned bits, const batch& x) noexcept {
 }
 #else
 inline constexpr bool has_compress = false;
+// Lane by lane (kernels do not pack without the instructions; these keep them compiling).
+inline batch compress(unsigned bits, const batch& x) noexcept {
+  alignas(64) double in[width], out[width] = {};
+  x.store_unaligned(in);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < width; ++i)
+    if ((bits >> i) & 1u) out[n++] = in[i];
+  return batch::load_unaligned(out);
+}
+inline batch expand(unsigned bits, const batch& x) noexcept {
+  alignas(64) double in[width], out[width] = {};
+  x.store_unaligned(in);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < width; ++i)
+    if ((bits >> i) & 1u) out[i] = in[n++];
+  return batch::load_unaligned(out);
+}
 #endif
 
 /// Rounds n up to a multiple of the batch width.

@@ -336,7 +336,10 @@ class training_data {
       for (std::size_t k = 0; k < n; ++k) ne[k] = t.element[nl.index()[b + k]];
       eng.gather(ws, e, n, nl.dx().data() + b, nl.dy().data() + b, nl.dz().data() + b,
                  nl.r().data() + b, ne.data());
-      eng.compute(ws, e, t.G.data() + t.offset[i], options.derivatives);
+      // Streamed data compute their values through the Jacobian path too (and drop the
+      // Jacobian): the values pass packs triplet lanes and sums in another order, and streamed
+      // data must give the stored data's loss and gradient bit for bit.
+      eng.compute(ws, e, t.G.data() + t.offset[i], options.derivatives || options.stream);
       if (!options.derivatives) continue;
       // Merge slots by partner atom; the atom itself (first) collects -sum of all slots.
       std::fill(slot_of.begin(), slot_of.end(), static_cast<std::size_t>(-1));
