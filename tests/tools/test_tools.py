@@ -23,6 +23,7 @@ Cases:
 Prints PASS at the end.
 """
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -203,6 +204,9 @@ def case_predict_roundtrip(t):
     table = lambda out: out[out.index('errors against'):out.index('predictions written')]
     check(table(p1.stdout).split('\n', 1)[1] == table(p2.stdout).split('\n', 1)[1],
           'the error table against the DFT labels is the same')
+    outside = int(re.search(r'; (\d+) with descriptors outside', p1.stdout).group(1))
+    check(outside > 0 and f'the same without the {outside} structures outside' in p1.stdout,
+          f'a second table without the {outside} structures outside the training range')
     head = a.splitlines()[1]
     check(head.count('ref_forces') == 1 and 'ref_energy=' in head and 'ref_stress=' in head,
           'ref_energy, ref_stress and ref_forces each once')
