@@ -1,7 +1,11 @@
 // Energy + forces per atom-step: fcc Al (a = 4.05 Å, 4 000 atoms, displaced by up to 0.1 Å) with
 // the imported n2p2 reference model (16 G2 + 16 narrow G4, r_c = 6 Å, 32-20-20-1 tanh), through
 // the statically typed potential and through any_potential; 1 and 2 threads. The neighbour list
-// is rebuilt in every evaluation (it is part of the cost).
+// is rebuilt in every evaluation (it is part of the cost), except in static_potential_host_lists:
+// there the potential gets the neighbour lists as a host code hands them over (LAMMPS's pair style,
+// the KIM driver): ghost atoms and full lists with a 1 Å skin, built once, filtered by distance in
+// every evaluation — what an evaluation costs "without its neighbour list", as n2p2's timings are
+// quoted (benchmarks/n2p2_side_by_side.py).
 //
 // lammps_eam runs Debian's LAMMPS (lmp) on the same box with the EAM potential of Mendelev et al.
 // (Al_mm.eam.fs) for 200 NVE steps and reports LAMMPS's own loop time per atom-step, so that the
@@ -14,10 +18,12 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -58,6 +64,69 @@ template <class P> void energy_forces(benchmark::State& state, const model& m) {
   }
   // items = atoms: 1e6 / items_per_second is the time per atom-step in microseconds.
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.size()));
+  set_threads(max_threads());
+}
+
+// A host's view of a periodic structure: its atoms, one ghost per periodic image that some list
+// reaches, and a full neighbour list (cutoff + skin) of every atom over atoms and ghosts.
+struct host_copy {
+  std::vector<double> positions;
+  std::vector<int> element;
+  std::vector<std::vector<int>> lists;
+  host_system system;
+
+  host_copy(const structure& s, int element_index, double reach) {
+    const neighbor_list nl(s, reach);
+    std::map<std::array<std::int64_t, 4>, int> ghost; // (atom, image) -> particle
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t d = 0; d < 3; ++d) positions.push_back(s.positions(i, d));
+    element.assign(s.size(), element_index);
+    lists.resize(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
+        const auto j = nl.index()[k];
+        const auto& n = nl.shift()[k];
+        int particle = static_cast<int>(j);
+        if (n[0] != 0 || n[1] != 0 || n[2] != 0) {
+          const auto [at, fresh] = ghost.try_emplace({j, n[0], n[1], n[2]}, 0);
+          if (fresh) {
+            at->second = static_cast<int>(element.size());
+            const vec3 x = s.position(i) + vec3{nl.dx()[k], nl.dy()[k], nl.dz()[k]};
+            positions.insert(positions.end(), {x[0], x[1], x[2]});
+            element.push_back(element_index);
+          }
+          particle = at->second;
+        }
+        lists[i].push_back(particle);
+      }
+    system.particles = element.size();
+    system.positions = positions.data();
+    system.element = element.data();
+    system.contributing = s.size();
+    system.neighbours = [this](std::size_t i, int& count, const int*& list) {
+      count = static_cast<int>(lists[i].size());
+      list = lists[i].data();
+    };
+  }
+};
+
+void static_potential_host_lists(benchmark::State& state) {
+  const potential<descriptor, net> pot(reference_model());
+  const structure s = bench::fcc_rattled(10);
+  const host_copy host(s, pot.element_index(13), pot.cutoff() + 1.0);
+  set_threads(static_cast<int>(state.range(0)));
+  host_result r;
+  pot.compute(host.system, r);
+  if (std::abs(r.energy - pot.compute(s).energy) > 1e-9 * static_cast<double>(s.size())) {
+    state.SkipWithError("the host path's energy differs from the structure path's");
+    return;
+  }
+  for (auto _ : state) {
+    pot.compute(host.system, r);
+    benchmark::DoNotOptimize(r.energy);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.size()));
+  state.counters["ghosts"] = static_cast<double>(host.system.particles - s.size());
   set_threads(max_threads());
 }
 
@@ -122,6 +191,11 @@ void lammps_eam(benchmark::State& state) {
 } // namespace
 
 BENCHMARK(static_potential)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(static_potential_host_lists)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(static_potential_with_core)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(any_model_potential)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(lammps_eam)

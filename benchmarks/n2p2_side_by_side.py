@@ -12,11 +12,14 @@ BUILD_DIR is annp's build directory (bench_potential, annp-predict).
 Both evaluate the model of tests/data/n2p2-al (16 G2 + 16 narrow G4, r_c = 6 Å, 32-20-20-1) on
 the 4 000-atom rattled fcc box of bench_potential, energy and forces. First the script checks
 that they compute the same thing (annp-predict on the box n2p2 read: energies to 1e-9 eV/atom),
-then runs K rounds of: n2p2 (R evaluations), annp's bench_potential static_potential/1 (R
-repetitions). Prints the medians per round and over rounds, and the ratios:
-  - n2p2 without its neighbour list (descriptors, networks, energy, forces) / annp end to end
-    (annp's time includes building its neighbour list: the ratio is a lower bound);
-  - n2p2 end to end (evaluateNNP, neighbour list included) / annp end to end.
+then runs K rounds of: n2p2 (R evaluations), annp's bench_potential static_potential/1 and
+static_potential_host_lists/1 (R repetitions each). Prints the medians per round and over rounds,
+and the ratios:
+  - without neighbour lists: n2p2 without its list (descriptors, networks, energy, forces) /
+    annp given the lists as a host code hands them over (static_potential_host_lists: ghost atoms
+    and full lists with a 1 Å skin, built once; annp still filters them by distance);
+  - n2p2 without its list / annp end to end (annp building its own list: a lower bound);
+  - end to end: n2p2's evaluateNNP (its list included) / annp end to end.
 """
 import json
 import os
@@ -52,14 +55,14 @@ def run_n2p2(exe, work, repetitions):
     return {k: float(v) for k, v in values.items()}
 
 
-def run_annp(build, repetitions):
+def run_annp(build, repetitions, name):
     exe = os.path.join(build, "benchmarks", "bench_potential")
     out = subprocess.run(
-        [exe, "--benchmark_filter=^static_potential/1/", f"--benchmark_repetitions={repetitions}",
+        [exe, f"--benchmark_filter=^{name}/1/", f"--benchmark_repetitions={repetitions}",
          "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
     runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
-    if not runs:
-        fail("bench_potential reported no static_potential/1 runs")
+    if not runs or any(b.get("error_occurred") for b in runs):
+        fail(f"bench_potential reported no {name}/1 runs")
     return statistics.median(1e6 / b["items_per_second"] for b in runs)
 
 
@@ -100,22 +103,29 @@ def main(argv):
         energy = check_same_energy(build, work, first["energy_eV"], first["atoms"])
         print(f"same box, same model: annp {energy:.9f} eV, n2p2 {first['energy_eV']:.9f} eV "
               f"({first['atoms']:.0f} atoms)")
-        print("| round | n2p2 without list | n2p2 end to end | annp end to end | ratio (without "
-              "list / annp) | ratio (end to end) |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("µs per atom; n2p2 / annp ratios")
+        print("| round | n2p2 without list | n2p2 end to end | annp given lists | annp end to end "
+              "| ratio without lists | ratio n2p2 without list / annp end to end "
+              "| ratio end to end |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         rows = []
         for r in range(rounds):
             n = run_n2p2(exe, work, repetitions)
-            a = run_annp(build, repetitions)
-            rows.append((n["without_neighbour_list_us_per_atom"], n["end_to_end_us_per_atom"], a))
-            w, e, _ = rows[-1]
-            print(f"| {r + 1} | {w:.1f} µs/atom | {e:.1f} | {a:.1f} | {w / a:.2f} | {e / a:.2f} |",
-                  flush=True)
-        w, e, a = (statistics.median(c) for c in zip(*rows))
-        lo = min(r[0] / r[2] for r in rows)
-        hi = max(r[0] / r[2] for r in rows)
-        print(f"| median | {w:.1f} | {e:.1f} | {a:.1f} | {w / a:.2f} (rounds {lo:.2f}–{hi:.2f}) "
-              f"| {e / a:.2f} |")
+            h = run_annp(build, repetitions, "static_potential_host_lists")
+            a = run_annp(build, repetitions, "static_potential")
+            rows.append((n["without_neighbour_list_us_per_atom"], n["end_to_end_us_per_atom"], h,
+                         a))
+            w, e, _, _ = rows[-1]
+            print(f"| {r + 1} | {w:.1f} | {e:.1f} | {h:.1f} | {a:.1f} | {w / h:.2f} | {w / a:.2f} "
+                  f"| {e / a:.2f} |", flush=True)
+        w, e, h, a = (statistics.median(c) for c in zip(*rows))
+
+        def spread(i, j):
+            values = [row[i] / row[j] for row in rows]
+            return f"(rounds {min(values):.2f}–{max(values):.2f})"
+
+        print(f"| median | {w:.1f} | {e:.1f} | {h:.1f} | {a:.1f} | {w / h:.2f} {spread(0, 2)} "
+              f"| {w / a:.2f} {spread(0, 3)} | {e / a:.2f} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -272,6 +272,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     std::vector<double> m_jac;
     std::vector<double> m_fx, m_fy, m_fz;
     std::vector<double> m_leg, m_dleg; // [leg * ld + slot], dleg holds dR/dr / r
+    std::vector<double> m_inv_r;       // 1 / r per slot (angular kernel)
     std::vector<simd::batch> m_gacc, m_acc, m_tmp;
     std::vector<double> m_gsum;         // scalar contributions to the values (moments)
     std::vector<double> m_mom, m_kcoef; // moments and derivative coefficients
@@ -1036,13 +1037,18 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     // Radial legs at every slot (vector computation, scalar storage).
     ws.m_leg.resize(nl * ld);
     ws.m_dleg.resize(nl * ld);
+    ws.m_inv_r.resize(ld);
     ws.m_tmp.resize(9 * nl + 2 * na);
     B* __restrict R = ws.m_tmp.data();
     B* __restrict dR = R + nl;
     double* __restrict leg = ws.m_leg.data();
     double* __restrict dleg = ws.m_dleg.data();
+    // 1/r once per slot: the triplet batches need 1/r_ik for cos(theta) and its derivatives, and
+    // a division per batch and pass cost more than loading it.
+    double* __restrict inv_r = ws.m_inv_r.data();
     for (std::size_t s = 0; s < ws.m_slots; s += W) {
       const B r = simd::load(ws.m_r.data() + s);
+      simd::store(inv_r + s, 1.0 / r);
       legs_at<deriv, F>(g, fc, r, R, dR);
       for (std::size_t p = 0; p < nl; ++p) {
         simd::store(leg + p * ld + s, R[p]);
@@ -1099,19 +1105,25 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     // r_c = 6 Å): packing them away first keeps every lane of the expensive batches busy. The
     // Jacobian (training) keeps the unpacked path, whose per-slot stores do not pack.
     struct k_side {
-      const double *x, *y, *z, *r, *w, *leg, *dleg;
+      const double *x, *y, *z, *ir, *w, *leg, *dleg; // ir: 1 / r
       std::size_t ld;
       double *fx, *fy, *fz;
     };
     constexpr bool Pack = Narrow && M != mode::jacobian && simd::has_compress;
     const std::size_t cap = ld; // packed lanes, padded to whole batches, never exceed ld
+    // Packed arrays, cap each: x, y, z, 1/r, w, the contracted fx, fy, fz, then the legs and
+    // (with derivatives) their slopes.
+    constexpr std::size_t at_ir = 3, at_leg = 8;
     if constexpr (Pack) {
       ws.m_pidx.resize(2 * cap);
-      ws.m_pack.resize((8 + 2 * nl) * cap);
+      ws.m_pack.resize((at_leg + 2 * nl) * cap);
     }
-    const k_side whole{px, py, pz, pr, weight, leg, dleg, ld, fx, fy, fz};
+    const k_side whole{px, py, pz, inv_r, weight, leg, dleg, ld, fx, fy, fz};
 
-    const auto run_j = [&](std::size_t j, std::size_t kbegin, std::size_t kend) {
+    // run_j is inlined into its one call site below. As a function of its own it read every
+    // captured size and pointer through its closure, and reloaded them after every SIMD store
+    // (the vector types may alias anything): a tenth of the kernel's instructions.
+    const auto run_j = [&](std::size_t j, std::size_t kbegin, std::size_t kend) ANNP_INLINE_LAMBDA {
       const double a = pr[j];
       if (!(a < g.rc) || kbegin >= kend) return;
       const double ux = px[j], uy = py[j], uz = pz[j];
@@ -1121,8 +1133,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       B ja(0.0), jbx(0.0), jby(0.0), jbz(0.0); // contracted accumulators for j
       const auto one_batch = [&](const k_side& ks, std::size_t k) ANNP_INLINE_LAMBDA {
         const B vx = simd::load(ks.x + k), vy = simd::load(ks.y + k), vz = simd::load(ks.z + k);
-        const B b = simd::load(ks.r + k);
-        const B inv_b = 1.0 / b;
+        const B inv_b = simd::load(ks.ir + k);
         const B cos = simd::fma(B(uz), vz, simd::fma(B(uy), vy, ux * vx)) * (inv_a * inv_b);
         const B w = wj * simd::load(ks.w + k);
         B inv_c(1.0);
@@ -1251,13 +1262,18 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           simd::store(pk + n, simd::compress(bits, vx));
           simd::store(pk + cap + n, simd::compress(bits, vy));
           simd::store(pk + 2 * cap + n, simd::compress(bits, vz));
-          simd::store(pk + 3 * cap + n, simd::compress(bits, b));
           simd::store(pk + 4 * cap + n, simd::compress(bits, simd::load(weight + k)));
-          for (std::size_t p = 0; p < nl; ++p) {
-            simd::store(pk + (8 + p) * cap + n, simd::compress(bits, simd::load(leg + p * ld + k)));
-            if constexpr (deriv)
-              simd::store(pk + (8 + nl + p) * cap + n,
-                          simd::compress(bits, simd::load(dleg + p * ld + k)));
+          simd::store(pk + at_ir * cap + n, simd::compress(bits, simd::load(inv_r + k)));
+          // Legs through walking pointers: indexed through the closure, every pointer and
+          // stride was reloaded from memory per leg (a tenth of the kernel's samples).
+          const double* __restrict from = leg + k;
+          double* __restrict to = pk + at_leg * cap + n;
+          for (std::size_t p = 0; p < nl; ++p, from += ld, to += cap)
+            simd::store(to, simd::compress(bits, simd::load(from)));
+          if constexpr (deriv) {
+            from = dleg + k;
+            for (std::size_t p = 0; p < nl; ++p, from += ld, to += cap)
+              simd::store(to, simd::compress(bits, simd::load(from)));
           }
           src[2 * nsrc] = static_cast<std::uint32_t>(k);
           src[2 * nsrc + 1] = bits;
@@ -1268,14 +1284,25 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         // Padding lanes: far away with weight 0, so every term they give is 0.
         const std::size_t np = simd::round_up(n);
         for (std::size_t q = n; q < np; ++q) {
-          pk[q] = pk[3 * cap + q] = 1.0e4;
+          pk[q] = 1.0e4;
+          pk[at_ir * cap + q] = 1.0e-4;
           pk[cap + q] = pk[2 * cap + q] = pk[4 * cap + q] = 0.0;
-          for (std::size_t p = 0; p < (deriv ? 2 : 1) * nl; ++p) pk[(8 + p) * cap + q] = 0.0;
+          for (std::size_t p = 0; p < (deriv ? 2 : 1) * nl; ++p) pk[(at_leg + p) * cap + q] = 0.0;
         }
-        const k_side packed{pk,           pk + cap,     pk + 2 * cap,        pk + 3 * cap,
-                            pk + 4 * cap, pk + 8 * cap, pk + (8 + nl) * cap, cap,
-                            pk + 5 * cap, pk + 6 * cap, pk + 7 * cap};
-        if constexpr (M == mode::contracted) std::fill(pk + 5 * cap, pk + 8 * cap, 0.0);
+        const k_side packed{pk,
+                            pk + cap,
+                            pk + 2 * cap,
+                            pk + at_ir * cap,
+                            pk + 4 * cap,
+                            pk + at_leg * cap,
+                            pk + (at_leg + nl) * cap,
+                            cap,
+                            pk + 5 * cap,
+                            pk + 6 * cap,
+                            pk + 7 * cap};
+        // Only the lanes the packed batches touch start from zero.
+        if constexpr (M == mode::contracted)
+          for (std::size_t d = 5; d < 8; ++d) std::fill_n(pk + d * cap, np, 0.0);
         for (std::size_t q = 0; q < np; q += W) one_batch(packed, q);
         if constexpr (M == mode::contracted) {
           std::size_t q = 0;
@@ -1309,20 +1336,33 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       }
     };
 
+    // The neighbours j (real slots, in slot order) and for each the range of k:
+    //  - any elements (e1 < 0): every unordered pair of real neighbours once, k over the slots
+    //    after j (padding in between has weight 0; reads stay within the spare batch);
+    //  - one element pair e1 = e2: j and k in its segment, k after j;
+    //  - e1 != e2: j in e1's segment, k over all of e2's.
+    // Segment e's real slots are consecutive in m_real.
+    const std::uint32_t* js = ws.m_real.data();
+    std::size_t nj = ws.m_real.size(), kfixed = 0, kend = 0;
+    bool after_j = true;
+    const auto first_real_of = [&](std::size_t e) {
+      std::size_t before = 0;
+      for (std::size_t f = 0; f < e; ++f) before += ws.m_seg_real_end[f] - ws.m_seg_begin[f];
+      return before;
+    };
     if (g.e1 < 0) {
-      // Every unordered pair of real neighbours once: k runs over the slots after j (padding in
-      // between has weight 0); reads stay within the allocated spare batch.
-      std::size_t last_real = 0;
-      for (auto sl : ws.m_real) last_real = sl + 1;
-      for (auto j : ws.m_real) run_j(j, j + 1, last_real);
-    } else if (g.e1 == g.e2) {
-      const auto e = static_cast<std::size_t>(g.e1);
-      for (std::size_t j = ws.m_seg_begin[e]; j < ws.m_seg_real_end[e]; ++j)
-        run_j(j, j + 1, ws.m_seg_real_end[e]);
+      kend = nj == 0 ? 0 : static_cast<std::size_t>(js[nj - 1]) + 1;
     } else {
       const auto e1 = static_cast<std::size_t>(g.e1), e2 = static_cast<std::size_t>(g.e2);
-      for (std::size_t j = ws.m_seg_begin[e1]; j < ws.m_seg_real_end[e1]; ++j)
-        run_j(j, ws.m_seg_begin[e2], ws.m_seg_real_end[e2]);
+      js += first_real_of(e1);
+      nj = ws.m_seg_real_end[e1] - ws.m_seg_begin[e1];
+      kend = ws.m_seg_real_end[e2];
+      after_j = e1 == e2;
+      kfixed = ws.m_seg_begin[e2];
+    }
+    for (std::size_t t = 0; t < nj; ++t) {
+      const std::size_t j = js[t];
+      run_j(j, after_j ? j + 1 : kfixed, kend);
     }
   }
 
