@@ -27,8 +27,14 @@ Cases:
                   energy per atom (so the parameters are read back right), the tensor's C31 = C13,
                   the chemical-potential limits differ by the formation energy; annp-corundum
                   --references computes every value of the report from the same frames.
+  pulay           profiles with pulay_dedecut: GPAW's dedecut is the sum of the per-element values
+                  for periodic cells (none for molecules; unknown elements and non-GPAW profiles
+                  refused); the post hoc correction adds (2/3) E_cut dE/dE_cut / V to the diagonal
+                  stress and keeps every other number bit for bit, is idempotent (the file
+                  unchanged by a second run) and refuses frames of another profile.
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
-                  bundled value to 1 meV/atom.
+                  bundled value to 1 meV/atom; GPAW's stress with a dedecut differs from the one
+                  without by exactly the post hoc Pulay term.
 Prints PASS at the end.
 """
 import json
@@ -532,6 +538,96 @@ def case_gpaw_smoke(build, work):
     check(np.abs(got.get_stress() - ref.get_stress()).max() < 1e-4, 'stress equals the bundled value')
     check(got.info['calculator'] == 'gpaw' and got.info['calculator_version'].startswith('22.8'),
           'provenance names GPAW 22.8')
+    # GPAW's own Pulay term against the post hoc formula: the same cell with a dedecut.
+    from annp_pipeline import label
+    with open(prof) as fh:
+        base = json.load(fh)
+    with_pulay = dict(base, name='bundled-al-v1-pulay', pulay_dedecut={'Al': -0.01})
+    prof2 = os.path.join(work, 'pulay.json')
+    with open(prof2, 'w') as fh:
+        json.dump(with_pulay, fh)
+    out2 = os.path.join(work, 'one-pulay.xyz')
+    tool('annp-label', one, out2, '--profile', prof2, env={'OMP_NUM_THREADS': '1'})
+    got2 = read(out2)
+    add = label.pulay_stress(-0.01, 450.0, got.get_volume())
+    d = got2.get_stress(voigt=False) - got.get_stress(voigt=False)
+    check(np.abs(d - add * np.eye(3)).max() < 1e-9 * abs(add),
+          f'GPAW adds the post hoc Pulay term: {np.diag(d)} against {add:.9g} eV/A^3')
+
+
+def case_pulay(build, work):
+    from annp_pipeline import label
+    plain = label.load_profile('gpaw-pbe-600')
+    prof = dict(plain, pulay_dedecut={'O': -1.5e-3, 'Al': -2.0e-5})
+    from ase.spacegroup import crystal
+    cor = crystal(['Al', 'O'], basis=[(0, 0, 0.352), (0.306, 0, 0.25)], spacegroup=167,
+                  cellpar=[4.78, 4.78, 13.04, 90, 90, 120], primitive_cell=True)
+    cor.info = {'kpts': [6, 6, 6], 'config_type': 'corundum_volume'}
+    got = label.frame_settings(cor, prof)['mode']['dedecut']
+    check(abs(got - (6 * -1.5e-3 + 4 * -2.0e-5)) < 1e-17, f'dedecut of a 10-atom corundum cell is the sum: {got}')
+    from ase import Atoms
+    o2 = Atoms('O2', positions=[[0, 0, 0], [0, 0, 1.2]], cell=[9, 10, 11], pbc=True)
+    o2.info = {'config_type': 'o2_dimer'}
+    check('dedecut' not in label.frame_settings(o2, prof)['mode'], 'molecules get no dedecut')
+    try:
+        label.frame_settings(bulk('Si', 'diamond', a=5.43), prof)
+        fail('an element without a value was accepted')
+    except label.LabelError as e:
+        check('Si' in str(e), 'an element without a pulay_dedecut value is named')
+    bad = os.path.join(work, 'emt-pulay.json')
+    with open(bad, 'w') as fh:
+        json.dump({'name': 'x', 'calculator': 'emt', 'pulay_dedecut': {'Al': 0.0}}, fh)
+    try:
+        label.load_profile(bad)
+        fail('pulay_dedecut accepted for EMT')
+    except label.LabelError as e:
+        check('GPAW' in str(e), 'pulay_dedecut refused for a calculator that is not GPAW')
+    # Frames as labelled before the profile had the values: a strained and a rattled corundum
+    # cell with made-up results, an O2 frame without stress.
+    rng = np.random.default_rng(5)
+    frames = []
+    for k in range(2):
+        at = cor.copy()
+        at.set_cell(np.array(at.cell) * (1 + 0.01 * k), scale_atoms=True)
+        at.positions += rng.normal(0, 0.05, at.positions.shape)
+        info = {'label_id': f'c{k}', 'label_profile': plain['name'],
+                'label_settings': label.settings_text(label.frame_settings(at, plain))}
+        frames.append((at, rng.normal(0, 0.01, (3, 3)), info))
+    path = os.path.join(work, 'cells.xyz')
+    text = ''
+    for at, st, info in frames:
+        text += xyz.format_frame(at, energy=-75.2 + rng.normal(), free_energy=-75.2,
+                                 forces=rng.normal(0, 0.1, (len(at), 3)), stress=(st + st.T) / 2, info=info)
+    o2.info['label_id'] = 'o2'
+    o2.info['label_settings'] = label.settings_text(label.frame_settings(o2, plain))
+    text += xyz.format_frame(o2, energy=-9.8, free_energy=-9.8, forces=np.zeros((2, 3)))
+    with open(path, 'w') as fh:
+        fh.write(text)
+    before = read(path, ':')
+    counts = label.correct_pulay_posthoc(path, prof)
+    check(counts == (2, 0, 1), f'two frames corrected, the O2 frame without stress left alone: {counts}')
+    after = read(path, ':')
+    for a, b in zip(before[:2], after[:2]):
+        add = label.pulay_stress(label.pulay_dedecut(a, prof), 600.0, a.get_volume())
+        d = b.get_stress(voigt=False) - a.get_stress(voigt=False)
+        check(np.array_equal(d - np.diag(np.diag(d)), np.zeros((3, 3))) and
+              np.allclose(np.diag(d), add, rtol=0, atol=1e-15), f'diagonal stress moved by {add:.6g} eV/A^3 only')
+        check(np.array_equal(a.positions, b.positions) and np.array_equal(a.get_forces(), b.get_forces()) and
+              a.get_potential_energy() == b.get_potential_energy() and np.array_equal(a.cell, b.cell),
+              'positions, cell, energy and forces unchanged bit for bit')
+        check(b.info['label_settings'] == label.settings_text(label.frame_settings(b, prof)) and
+              'mode.dedecut:' in b.info['label_settings'], 'label_settings now those of the profile')
+    with open(path, 'rb') as fh:
+        once = fh.read()
+    check(label.correct_pulay_posthoc(path, prof) == (0, 2, 1), 'a second run corrects nothing')
+    with open(path, 'rb') as fh:
+        check(fh.read() == once, 'and leaves the file byte for byte')
+    other = dict(prof, parameters=dict(plain['parameters'], mode={'name': 'pw', 'ecut': 500.0}))
+    try:
+        label.correct_pulay_posthoc(path, other)
+        fail('frames of another profile were corrected')
+    except label.LabelError as e:
+        check('structure 0' in str(e), 'frames of another profile refused, the structure named')
 
 
 def case_alo_references(build, work):

@@ -57,9 +57,13 @@ def load_profile(name_or_path):
         if key not in profile:
             raise LabelError(f'{path}: the profile needs a "{key}" entry')
     unknown = set(profile) - {'name', 'description', 'calculator', 'parameters', 'kpoints',
-                              'molecule_config_types', 'stress', 'spin_polarized_config_types'}
+                              'molecule_config_types', 'stress', 'spin_polarized_config_types',
+                              'pulay_dedecut'}
     if unknown:
         raise LabelError(f'{path}: unknown profile entries {sorted(unknown)}')
+    if 'pulay_dedecut' in profile and profile['calculator'] != 'gpaw':
+        raise LabelError(f'{path}: pulay_dedecut is a GPAW plane-wave setting, the calculator is '
+                         f'{profile["calculator"]}')
     profile.setdefault('parameters', {})
     profile['_path'] = str(path)
     return profile
@@ -101,11 +105,88 @@ def frame_settings(atoms, profile):
         params['kpts'] = {'size': mesh, 'gamma': True}
     elif kp is not None:
         params['kpts'] = [1, 1, 1] if is_molecule(atoms, profile) else dict(kp)
+    if 'pulay_dedecut' in profile and not is_molecule(atoms, profile):
+        params.setdefault('mode', {})['dedecut'] = pulay_dedecut(atoms, profile)
     if atoms.info.get('config_type') in profile.get('spin_polarized_config_types', []) or (
             atoms.has('initial_magmoms') and np.any(atoms.get_initial_magnetic_moments() != 0)):
         if profile['calculator'] == 'gpaw':
             params['spinpol'] = True
     return params
+
+
+def pulay_dedecut(atoms, profile):
+    """dE/d(cutoff) of a structure from the profile's per-element values (eV per eV per atom).
+
+    GPAW's plane-wave stress is the derivative at a fixed set of plane waves; at a cutoff where the
+    total energy still falls with the cutoff it misses the Pulay stress (2/3) E_cut (dE/dE_cut) / V
+    on the diagonal, and the stresses disagree with the energies of strained cells. GPAW adds that
+    term when given dE/dE_cut (PW(..., dedecut=...)); the profile's values are measured by central
+    differences of the energy in the cutoff (data/alo/README.md)."""
+    table = profile['pulay_dedecut']
+    total = 0.0
+    for symbol in atoms.get_chemical_symbols():
+        if symbol not in table:
+            raise LabelError(f'profile {profile["name"]}: no pulay_dedecut value for {symbol}')
+        total += float(table[symbol])
+    return total
+
+
+def pulay_stress(dedecut, ecut, volume):
+    """The Pulay term on each diagonal stress component (eV/A^3, ASE sign), as GPAW adds it:
+    (2/3) E_cut (dE/dE_cut) / V, E_cut in eV, dE/dE_cut in eV per eV, V in A^3."""
+    return 2.0 / 3.0 * ecut * dedecut / volume
+
+
+def correct_pulay_posthoc(path, profile):
+    """Adds the Pulay stress to the frames of `path` labelled with `profile` before it had its
+    pulay_dedecut values; everything else of every frame is kept bit for bit. A frame must carry
+    the label_settings the profile now gives it less the dedecut entry (so only frames of this
+    profile are touched); frames that have it already or have no stress are left alone. The file
+    is rewritten atomically. Returns (corrected, already, without stress)."""
+    from ase.io import read
+    if 'pulay_dedecut' not in profile:
+        raise LabelError(f'profile {profile["name"]}: no pulay_dedecut values')
+    ecut = float(profile['parameters']['mode']['ecut'])
+    counts = [0, 0, 0]
+    texts = []
+    for i, at in enumerate(read(path, ':')):
+        calc, info = at.calc, dict(at.info)
+        stress = calc.results.get('stress') if calc is not None else None
+        now = settings_text(frame_settings(at, profile))
+        before = ';'.join(w for w in now.split(';') if not w.startswith('mode.dedecut:'))
+        forces = calc.results.get('forces') if calc is not None else None
+        energy = calc.results.get('energy') if calc is not None else None
+        free = calc.results.get('free_energy', energy) if calc is not None else None
+        if stress is None:
+            counts[2] += 1
+        elif info.get('label_settings') == now:
+            counts[1] += 1
+        elif info.get('label_settings') == before:
+            add = pulay_stress(pulay_dedecut(at, profile), ecut, at.get_volume())
+            s = np.array(stress, dtype=float)
+            if s.shape == (6,):
+                s[:3] += add
+            else:
+                s = s + add * np.eye(3)
+            stress = s
+            info['label_settings'] = now
+            info['pulay_posthoc'] = add
+            counts[0] += 1
+        else:
+            raise LabelError(f'{path}: structure {i} was labelled with {info.get("label_settings")}, '
+                             f'not with profile {profile["name"]} ({before})')
+        clean = at.copy()
+        clean.calc = None
+        clean.info = {}
+        texts.append(xyz.format_frame(clean, energy=energy, free_energy=free, forces=forces,
+                                      stress=stress, info=info))
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as fh:
+        fh.write(''.join(texts))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return tuple(counts)
 
 
 def _flatten(value, prefix=''):
