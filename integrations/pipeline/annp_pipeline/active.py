@@ -126,13 +126,7 @@ def load_config(path):
 # ---- stages ------------------------------------------------------------------------------------
 
 
-def write_atomically(path, text):
-    tmp = f'{path}.tmp.{os.getpid()}'
-    with open(tmp, 'w') as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+write_atomically = xyz.write_atomically
 
 
 def stage(folder, name, fn):

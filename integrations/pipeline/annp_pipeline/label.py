@@ -180,12 +180,7 @@ def correct_pulay_posthoc(path, profile):
         clean.info = {}
         texts.append(xyz.format_frame(clean, energy=energy, free_energy=free, forces=forces,
                                       stress=stress, info=info))
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as fh:
-        fh.write(''.join(texts))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    xyz.write_atomically(path, ''.join(texts))
     return tuple(counts)
 
 

@@ -87,6 +87,16 @@ def format_frame(atoms, energy=None, free_energy=None, forces=None, stress=None,
     return '\n'.join(lines) + '\n'
 
 
+def write_atomically(path, text):
+    """Writes a whole file through a temporary one (fsynced) renamed over it: never half-written."""
+    tmp = f'{path}.tmp.{os.getpid()}'
+    with open(tmp, 'w') as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def append_text(path, text):
     """Appends text with one write() on an O_APPEND descriptor and fsyncs it."""
     data = text.encode('utf-8')
