@@ -21,7 +21,9 @@
 
 #include <annp/annp.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -32,6 +34,7 @@
 namespace {
 
 std::string fmt(double v, int digits = 3) {
+  if (!std::isfinite(v)) return "–"; // not defined for this model (the metal did not relax)
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", digits, v);
   return b;
@@ -42,11 +45,14 @@ std::map<std::string, double> dft;
 
 std::string row(const std::string& what, double model, const std::string& key,
                 const std::string& context, const std::string& unit) {
-  const int digits = std::abs(model) >= 10 ? 1 : 4;
+  // Five significant digits (at most four decimals): c = 13.1673 Å must show the 0.01 % level
+  // that a lattice constant is judged at, C11 = 452.77 GPa likewise.
+  const double mag = std::abs(model) > 0 ? std::floor(std::log10(std::abs(model))) : 0.0;
+  const int digits = std::clamp(4 - static_cast<int>(mag), 0, 4);
   std::string d = "–", rel = "–";
   if (const auto it = dft.find(key); it != dft.end()) {
     d = fmt(it->second, digits);
-    if (it->second != 0) rel = fmt(100 * (model - it->second) / std::abs(it->second), 1) + " %";
+    if (it->second != 0) rel = fmt(100 * (model - it->second) / std::abs(it->second), 2) + " %";
   }
   return "| " + what + " | " + fmt(model, digits) + " | " + d + " | " + rel + " | " + context +
          " | " + unit + " |\n";
@@ -145,6 +151,10 @@ int run(int argc, char** argv) {
            ctx("−17.37"), "eV per formula unit");
   r += row("fcc " + metal + " lattice constant", res.metal_a, "metal_a", ctx("4.05"), "Å");
   r += row("O₂ bond length", res.o2.bond, "O2_bond", "1.208", "Å");
+  if (!res.metal_relaxed)
+    r += "\nThe fcc metal did not relax with this model (a model fitted without metal cells need "
+         "not bind the metal): the formation energy and the metal-rich limit below are not "
+         "defined (–).\n";
   r += "\nExperiment: −1675.7 kJ/mol (standard enthalpy of formation, 298 K). Semi-local DFT "
        "overbinds O₂, so PBE formation energies of oxides are less negative than experiment; "
        "the model inherits PBE's.\n\n";

@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -554,5 +555,44 @@ TEST_SUITE("properties") {
     CHECK(r.slabs[0].atoms == 30);
     CHECK(r.slabs[1].atoms == 60);
     CHECK(r.slabs[1].gamma.relaxed > 0);
+  }
+
+  TEST_CASE("corundum_properties: a model that does not bind the metal still gets its report") {
+    // The oxide's own pair terms, but every metal-only cell under a tension that no change of
+    // the cell removes: the fcc metal cannot relax (an oxide-only model far from its data).
+    struct metal_never_relaxes {
+      oxide_pair_potential inner;
+      double rc = inner.rc;
+      potential_result compute(const structure& st) const {
+        auto r = inner.compute(st);
+        const bool oxide = std::count(st.numbers.begin(), st.numbers.end(), 8) > 0;
+        if (!oxide && r.stress)
+          for (int i = 0; i < 3; ++i) (*r.stress)[i][i] = std::abs((*r.stress)[i][i]) + 0.05;
+        return r;
+      }
+    };
+    static_assert(calculator<metal_never_relaxes>);
+    const metal_never_relaxes p;
+    corundum_options o;
+    o.eos_points = 5;
+    o.eos_range = 0.02;
+    o.vacancy_cells = {{1, 1, 1}};
+    o.slab_repeats = {1};
+    const auto r = corundum_properties(p, 13, 8, o);
+    CHECK_FALSE(r.metal_relaxed);
+    CHECK(std::isnan(r.metal_energy));
+    CHECK(std::isnan(r.metal_a));
+    CHECK(std::isnan(r.formation));
+    CHECK(r.a > 4);
+    CHECK(r.cij[0][0] > 0);
+    CHECK(std::isfinite(r.o2.energy));
+    REQUIRE(r.vacancies.size() == 2);
+    for (const auto& v : r.vacancies) {
+      CAPTURE(v.oxygen);
+      CHECK(std::isfinite(v.oxygen_rich)); // needs O2 and the oxide only
+      CHECK(std::isnan(v.metal_rich));
+    }
+    REQUIRE(r.slabs.size() == 1);
+    CHECK(r.slabs[0].gamma.relaxed > 0);
   }
 }
