@@ -160,9 +160,10 @@ corundum_properties(const C& calc, int z_metal, int z_oxygen = 8, const corundum
   const auto m = relax_cell(calc, fcc);
   // A model fitted to the oxide alone need not bind the metal: report everything that does not
   // depend on it (the O-rich limit needs only O2) rather than nothing.
+  constexpr double undefined = std::numeric_limits<double>::quiet_NaN();
   res.metal_relaxed = m.converged;
-  res.metal_energy = m.converged ? m.energy : std::numeric_limits<double>::quiet_NaN();
-  res.metal_a = m.converged ? std::cbrt(4 * fcc.volume()) : res.metal_energy;
+  res.metal_energy = m.converged ? m.energy : undefined;
+  res.metal_a = m.converged ? std::cbrt(4 * fcc.volume()) : undefined;
   res.o2 = dimer_minimum(calc, z_oxygen, o.o2_bond);
   res.formation = res.energy_per_formula - 2 * res.metal_energy - 1.5 * res.o2.energy;
   res.mu_metal_rich_m = res.metal_energy;
