@@ -567,7 +567,8 @@ TEST_SUITE("properties") {
         auto r = inner.compute(st);
         const bool oxide = std::count(st.numbers.begin(), st.numbers.end(), 8) > 0;
         if (!oxide && r.stress)
-          for (int i = 0; i < 3; ++i) (*r.stress)[i][i] = std::abs((*r.stress)[i][i]) + 0.05;
+          for (std::size_t i = 0; i < 3; ++i)
+            (*r.stress)[i][i] = std::abs((*r.stress)[i][i]) + 0.05;
         return r;
       }
     };
