@@ -20,6 +20,28 @@
 // The test-split errors are computed by the inference path (the written model file read back
 // into annp::any_potential), on structures that neither training nor model selection saw.
 
+#include <annp/core/separate.hpp>
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace annp::tools {
+
+/// The annp-train program as a function: args are its command-line arguments (CONFIG, then
+/// key=value), everything it prints goes to console (and to OUTPUT/train.log); when the console
+/// is a terminal, training progress is one line updated in place there (and periodic lines in
+/// the log). Returns 0, or
+/// throws annp::error for bad input.
+ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std::ostream& console,
+                                       bool console_is_terminal = false);
+
+} // namespace annp::tools
+
+#if ANNP_SEPARATE_DEFINITIONS
+// The definition: inline when header-only, compiled once in annp/compiled.hpp's translation
+// unit under ANNP_SEPARATE_COMPILATION (annp/core/separate.hpp).
+
 #include <annp/annp.hpp>
 
 #include <fcntl.h>
@@ -741,13 +763,8 @@ inline void check_same_run(const std::string& dir, const std::string& identity) 
 
 } // namespace train_detail
 
-/// The annp-train program as a function: args are its command-line arguments (CONFIG, then
-/// key=value), everything it prints goes to console (and to OUTPUT/train.log); when the console
-/// is a terminal, training progress is one line updated in place there (and periodic lines in
-/// the log). Returns 0, or
-/// throws annp::error for bad input.
-inline int train_command(const std::vector<std::string>& args, std::ostream& console,
-                         bool console_is_terminal = false) {
+ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std::ostream& console,
+                                       bool console_is_terminal) {
   using namespace annp;
   using namespace train_detail;
   config cfg;
@@ -950,3 +967,5 @@ inline int train_command(const std::vector<std::string>& args, std::ostream& con
 }
 
 } // namespace annp::tools
+
+#endif
