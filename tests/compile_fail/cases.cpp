@@ -46,6 +46,15 @@ bad b;
 // Not a kind tag at all.
 using bad = annp::descriptor_set<annp::cutoff::cosine, annp::radial_g2<4>, int>;
 bad b;
+#elif CASE == 8
+// The translation unit of separate compilation, in a program that did not opt in.
+#include <annp/compiled.hpp>
+#elif CASE == 9
+// ... or after another annp header that already chose declarations only.
+#define ANNP_SEPARATE_COMPILATION
+#include <annp/potential/any_potential.hpp>
+// (then)
+#include <annp/compiled.hpp>
 #endif
 
 int main() { return 0; }
