@@ -9,74 +9,17 @@
 #include <annp/descriptors/parameter_grid.hpp>
 
 #include "bench_support.hpp"
+#include "descriptor_sets.hpp"
 
 #include <benchmark/benchmark.h>
 
 namespace {
 
 using namespace annp;
-constexpr int Al = 13;
-constexpr double rc = 6.0;
-
-std::vector<symmetry_function> exponential_set(sf_kind angular) {
-  descriptor_recipe r;
-  r.rc = rc;
-  r.radial_count = 8;
-  r.angular_kind = angular;
-  r.angular_count = 4;
-  r.zetas = {1.0, 4.0};
-  return make_descriptor_functions({Al}, r);
-}
-
-// Polynomial (compact) functions with one support end r_c = 6 Å, as n2p2 types 20 and 21: the
-// lower ends r_l shift the centres; four angular windows.
-std::vector<symmetry_function> polynomial_set() {
-  std::vector<symmetry_function> out;
-  for (int i = 0; i < 8; ++i) {
-    symmetry_function f;
-    f.kind = sf_kind_of<sf_kinds::radial_compact>();
-    f.center = f.e1 = Al;
-    f.rc = rc;
-    f.rl = -rc + 1.25 * i;
-    f.core = core_function{core_kind::poly2};
-    out.push_back(f);
-  }
-  const double windows[4][2] = {{0, 90}, {45, 135}, {90, 180}, {0, 180}};
-  for (double rl : {-6.0, -3.0, 0.0, 2.0})
-    for (const auto& w : windows) {
-      symmetry_function f;
-      f.kind = sf_kind_of<sf_kinds::angular_narrow_compact>();
-      f.center = f.e1 = f.e2 = Al;
-      f.rc = rc;
-      f.rl = rl;
-      f.angle_left = w[0];
-      f.angle_right = w[1];
-      f.core = core_function{core_kind::poly2};
-      out.push_back(f);
-    }
-  return out;
-}
-
-std::vector<symmetry_function> chebyshev_set(int radial = 8, int angular = 16) {
-  std::vector<symmetry_function> out;
-  for (int order = 0; order < radial; ++order) {
-    symmetry_function f;
-    f.kind = sf_kind_of<sf_kinds::chebyshev_radial>();
-    f.center = Al;
-    f.rc = rc;
-    f.order = order;
-    out.push_back(f);
-  }
-  for (int order = 0; order < angular; ++order) {
-    symmetry_function f;
-    f.kind = sf_kind_of<sf_kinds::chebyshev_angular>();
-    f.center = Al;
-    f.rc = rc;
-    f.order = order;
-    out.push_back(f);
-  }
-  return out;
-}
+using bench::Al;
+using bench::chebyshev_set;
+using bench::exponential_set;
+using bench::polynomial_set;
 
 // what: 0 values only, 1 values + full Jacobian, 2 values + contracted derivative (forces).
 template <class Engine = descriptor_engine<cutoff::cosine>>
@@ -89,13 +32,7 @@ void run(benchmark::State& state, const std::vector<symmetry_function>& function
   std::vector<double> g(eng.size(0)), w(eng.size(0), 0.5);
   for (auto _ : state) {
     for (std::size_t i = 0; i < s.size(); ++i) {
-      const std::size_t b = nl.begin(i);
-      eng.gather(ws, 0, nl.count(i), nl.dx().data() + b, nl.dy().data() + b, nl.dz().data() + b,
-                 nl.r().data() + b, element.data());
-      if (what == 2)
-        eng.compute_contracted(ws, 0, w.data(), g.data());
-      else
-        eng.compute(ws, 0, g.data(), what == 1);
+      bench::compute_atom(eng, ws, nl, i, element, what, w, g);
       benchmark::DoNotOptimize(g.data());
     }
   }
@@ -135,6 +72,9 @@ void chebyshev_static(benchmark::State& st) {
   run<static_engine<chebyshev_radial<8>, chebyshev_angular<16>>>(st, chebyshev_set(), st.range(0));
 }
 
+// The denominator of the fraction of the FMA peak (docs/performance.md, benchmarks/count_flops.py).
+void peak_fma(benchmark::State& state) { bench::peak_fma(state); }
+
 } // namespace
 
 // Argument: 0 values only, 1 values + full Jacobian, 2 values + contracted derivatives.
@@ -149,4 +89,5 @@ BENCHMARK(narrow_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(wide_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(polynomial_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(chebyshev_static)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(peak_fma);
 BENCHMARK_MAIN();

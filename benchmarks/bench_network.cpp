@@ -16,6 +16,8 @@
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
 
+#include "bench_support.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -170,22 +172,8 @@ void xtensor_forward(benchmark::State& state) {
   counters(state, net, n, 1.0);
 }
 
-// FMA peak of one core: 12 independent accumulator chains hide the FMA latency.
-void peak_fma(benchmark::State& state) {
-  using B = simd::batch;
-  B acc[12];
-  for (int k = 0; k < 12; ++k) acc[k] = B(1.0 + k * 1e-3);
-  const B m(0.999999), c(1e-7);
-  const std::int64_t reps = 1 << 16;
-  for (auto _ : state) {
-    for (std::int64_t r = 0; r < reps; ++r)
-      for (auto& a : acc) a = simd::fma(a, m, c);
-    benchmark::DoNotOptimize(acc);
-  }
-  const double flops = 2.0 * 12.0 * static_cast<double>(simd::width) * static_cast<double>(reps);
-  state.counters["GFLOPs"] =
-      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-}
+// FMA peak of one core (bench_support.hpp), the denominator of the fractions above.
+void peak_fma(benchmark::State& state) { bench::peak_fma(state); }
 
 // tanh on 4096 values: annp's formula (fast_exp + one division) vs xsimd::tanh.
 template <bool Xsimd> void tanh_values(benchmark::State& state) {

@@ -1,7 +1,10 @@
 #pragma once
 // Structures shared by the benchmarks.
 
+#include <annp/core/simd.hpp>
 #include <annp/structure/structure.hpp>
+
+#include <benchmark/benchmark.h>
 
 #include <random>
 
@@ -31,6 +34,25 @@ inline structure fcc_rattled(std::size_t cells, double rattle = 0.1, double a = 
           ++k;
         }
   return s;
+}
+
+/// FMA peak of one core: 12 independent accumulator chains of fused multiply-adds on full SIMD
+/// registers hide the FMA latency. Counter GFLOPs, 2 flops per lane and FMA; benchmarks that
+/// report a fraction of the peak register this next to their kernels and compare within one run.
+inline void peak_fma(benchmark::State& state) {
+  using B = simd::batch;
+  B acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = B(1.0 + k * 1e-3);
+  const B m(0.999999), c(1e-7);
+  const std::int64_t reps = 1 << 16;
+  for (auto _ : state) {
+    for (std::int64_t r = 0; r < reps; ++r)
+      for (auto& a : acc) a = simd::fma(a, m, c);
+    benchmark::DoNotOptimize(acc);
+  }
+  const double flops = 2.0 * 12.0 * static_cast<double>(simd::width) * static_cast<double>(reps);
+  state.counters["GFLOPs"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 } // namespace annp::bench

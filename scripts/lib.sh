@@ -41,8 +41,9 @@ annp_md_packages=(libkim-api-dev lammps lammps-data liblammps-dev libfmt-dev pyt
   openmpi-bin libopenmpi-dev)
 # The Python module (pybind11) and its example's plots.
 annp_python_packages=(pybind11-dev python3-pybind11 python3-dev python3-numpy python3-ase python3-matplotlib)
-# Extra packages for the sanitizer/fuzzing stage and the format check.
-annp_check_packages=(clang clang-format libclang-rt-14-dev libfuzzer-14-dev libomp-dev)
+# Extra packages for the sanitizer/fuzzing stage, the format check and the check of
+# benchmarks/count_flops.py (gdb).
+annp_check_packages=(clang clang-format libclang-rt-14-dev libfuzzer-14-dev libomp-dev gdb)
 
 # annp_configure DIR [cmake options...]: configures DIR (Release unless told otherwise).
 annp_configure() {
