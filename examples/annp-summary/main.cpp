@@ -61,7 +61,11 @@ int describe_model(const std::string& path) {
                 "up to %.4g Å\n",
                 std::string(annp::short_range::kind_name(m.core.type)).c_str(), m.core.inner,
                 m.core.outer);
-  else
+  for (const auto& p : m.core.pairs)
+    std::printf("    %s-%s pairs: alone below %.4g Å, blended up to %.4g Å\n",
+                std::string(annp::symbol(p.z1)).c_str(), std::string(annp::symbol(p.z2)).c_str(),
+                p.inner, p.outer);
+  if (!m.core.enabled())
     std::printf("  short-range core: none (close pairs are left to the networks)\n");
   for (const auto& [k, v] : m.metadata) std::printf("  %s: %s\n", k.c_str(), v.c_str());
   // What annp-predict, the KIM driver, the pair style and Python need: a model every part of

@@ -52,40 +52,50 @@ double zbl_reference(int z1, int z2, double r) {
   return 14.399645 * z1 * z2 / r * phi;
 }
 
+// Forces and (for periodic cells) stress against central differences of the energy.
+void check_derivatives(const any_potential& pot, const structure& s) {
+  const auto r = pot.compute(s);
+  double scale = 1e-3;
+  for (double f : r.forces) scale = std::max(scale, std::abs(f));
+  const double h = 1e-6;
+  double worst = 0.0;
+  compute_options o;
+  o.forces = false;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (std::size_t d = 0; d < 3; ++d) {
+      structure p = s, m = s;
+      p.positions(i, d) += h;
+      m.positions(i, d) -= h;
+      const double fd = -(pot.compute(p, o).energy - pot.compute(m, o).energy) / (2 * h);
+      worst = std::max(worst, std::abs(fd - r.forces(i, d)) / scale);
+    }
+  INFO("structure with ", s.size(), " atoms; largest force ", scale, " eV/Å");
+  CHECK(worst < 1e-7);
+  CHECK(scale > 1.0); // the core is really acting
+  if (!s.fully_periodic()) return;
+  for (std::size_t a = 0; a < 3; ++a)
+    for (std::size_t b = 0; b < 3; ++b) {
+      const auto energy = [&](double eps) {
+        return pot.compute(test::strained(s, a, b, eps), o).energy;
+      };
+      const double fd = (energy(h) - energy(-h)) / (2 * h) / s.volume();
+      CHECK(std::abs(fd - (*r.stress)[a][b]) < 1e-6 * std::max(1.0, std::abs(fd)));
+    }
+}
+
+// A model file's text with one edit, read back (for the error messages).
+model read_edited(std::string text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+  std::istringstream is(text);
+  return read_model(is, "bad.annp");
+}
+
 } // namespace
 
 TEST_SUITE("potential") {
   TEST_CASE("short-range core: forces and stress are exact derivatives of the energy") {
     const any_potential pot(model_with_core(1.0, 1.9));
-    for (const auto& s : close_structures()) {
-      const auto r = pot.compute(s);
-      double scale = 1e-3;
-      for (double f : r.forces) scale = std::max(scale, std::abs(f));
-      const double h = 1e-6;
-      double worst = 0.0;
-      compute_options o;
-      o.forces = false;
-      for (std::size_t i = 0; i < s.size(); ++i)
-        for (std::size_t d = 0; d < 3; ++d) {
-          structure p = s, m = s;
-          p.positions(i, d) += h;
-          m.positions(i, d) -= h;
-          const double fd = -(pot.compute(p, o).energy - pot.compute(m, o).energy) / (2 * h);
-          worst = std::max(worst, std::abs(fd - r.forces(i, d)) / scale);
-        }
-      INFO("structure with ", s.size(), " atoms; largest force ", scale, " eV/Å");
-      CHECK(worst < 1e-7);
-      CHECK(scale > 1.0); // the core is really acting
-      if (!s.fully_periodic()) continue;
-      for (std::size_t a = 0; a < 3; ++a)
-        for (std::size_t b = 0; b < 3; ++b) {
-          const auto energy = [&](double eps) {
-            return pot.compute(test::strained(s, a, b, eps), o).energy;
-          };
-          const double fd = (energy(h) - energy(-h)) / (2 * h) / s.volume();
-          CHECK(std::abs(fd - (*r.stress)[a][b]) < 1e-6 * std::max(1.0, std::abs(fd)));
-        }
-    }
+    for (const auto& s : close_structures()) check_derivatives(pot, s);
   }
 
   TEST_CASE("short-range core: exactly the network where no pair is inside r_outer") {
@@ -148,10 +158,7 @@ TEST_SUITE("potential") {
     CHECK(plain.find("short_range") == std::string::npos);
     CHECK(plain.find("min_range") == std::string::npos);
     const auto broken = [&](const std::string& from, const std::string& to) {
-      std::string t = text;
-      t.replace(t.find(from), from.size(), to);
-      std::istringstream is(t);
-      return read_model(is, "bad.annp");
+      return read_edited(text, from, to);
     };
     test::expect_error([&] { (void)broken("inner=1.1", "inner=1.9"); },
                        {"bad.annp:", "0 < inner < outer"});
@@ -167,6 +174,68 @@ TEST_SUITE("potential") {
     m.core = {};
     test::expect_error([&] { write_n2p2_model(test::scratch_dir("core-n2p2"), m); },
                        {"1 descriptors of Al", "below min_range"});
+  }
+
+  TEST_CASE("short-range core by element pair: each pair its own radii, exact derivatives, "
+            "model files round-trip") {
+    // Defaults 0.6-0.9 Å; Al-O 1.0-1.9 Å and O-O 0.7-1.2 Å of their own (Al-Al keeps 0.6-0.9).
+    model m = model_with_core(0.6, 0.9);
+    m.core.set_pair(8, 13, 1.0, 1.9);
+    m.core.set_pair(8, 8, 0.7, 1.2);
+    REQUIRE(m.core.pairs.size() == 2);
+    CHECK(m.core.radii(13, 8) == std::pair{1.0, 1.9});
+    CHECK(m.core.radii(13, 13) == std::pair{0.6, 0.9});
+    CHECK(m.core.reach() == 1.9);
+    const any_potential pot(m);
+    const any_potential plain(test::make_test_model(21));
+    const auto free_atom = [&](int z) {
+      structure s;
+      s.add_atom(z, {0.0, 0.0, 0.0});
+      return pot.compute(s).energy;
+    };
+    const auto dimer = [](int z1, int z2, double r) {
+      structure s;
+      s.add_atom(z1, {0.0, 0.0, 0.0});
+      s.add_atom(z2, {r * 0.6, 0.0, r * 0.8});
+      return s;
+    };
+    // Al-O at 0.95 Å: inside its own inner radius, free atoms + ZBL (the defaults would leave it
+    // to the network); Al-Al at 0.95 Å and O-O at 1.25 Å: beyond their radii, the network alone.
+    const double expect = free_atom(13) + free_atom(8) + zbl_reference(13, 8, 0.95);
+    CHECK(std::abs(pot.compute(dimer(13, 8, 0.95)).energy - expect) < 1e-12 * std::abs(expect));
+    CHECK(pot.compute(dimer(13, 13, 0.95)).energy == plain.compute(dimer(13, 13, 0.95)).energy);
+    CHECK(pot.compute(dimer(8, 8, 1.25)).energy == plain.compute(dimer(8, 8, 1.25)).energy);
+    CHECK(pot.compute(dimer(8, 8, 1.1)).energy != plain.compute(dimer(8, 8, 1.1)).energy);
+    // Forces and stress of close structures (pairs in every band) are derivatives of the energy.
+    for (const auto& s : close_structures()) check_derivatives(pot, s);
+    // The model file keeps the pairs exactly; errors name the line.
+    const std::string text = format_model(m);
+    CHECK(text.find("short_range_pair O O inner=0.7 outer=1.2\n"
+                    "short_range_pair O Al inner=1 outer=1.9") != std::string::npos);
+    std::istringstream in(text);
+    const model back = read_model(in, "m.annp");
+    CHECK(back == m);
+    CHECK(format_model(back) == text);
+    const auto broken = [&](const std::string& from, const std::string& to) {
+      return read_edited(text, from, to);
+    };
+    test::expect_error([&] { (void)broken("O O inner=0.7", "O Al inner=0.7"); },
+                       {"bad.annp:", "'short_range_pair' O Al appears twice"});
+    test::expect_error([&] { (void)broken("O Al inner=1 ", "O Al inner=2 "); },
+                       {"bad.annp:", "element pair O-Al", "0 < inner < outer"});
+    test::expect_error([&] { (void)broken("O Al inner=1 ", "O Fe inner=1 "); },
+                       {"bad.annp:", "Fe"});
+    test::expect_error([&] { (void)broken("outer=1.9", "outer=7"); },
+                       {"bad.annp:", "beyond the descriptor cutoff"});
+    test::expect_error(
+        [&] {
+          std::string t = text;
+          const auto line = t.find("short_range zbl");
+          t.erase(line, t.find('\n', line) + 1 - line);
+          std::istringstream is(t);
+          (void)read_model(is, "bad.annp");
+        },
+        {"bad.annp:", "before the 'short_range' line"});
   }
 
   TEST_CASE("degenerate descriptors are inactive under min_range, never amplified") {
@@ -219,6 +288,23 @@ TEST_SUITE("potential") {
     model ok = initial_model(elements_of(data), recipe, 1);
     CHECK_NOTHROW((void)prepare_training(ok, data, split, recipe, false));
     CHECK(ok.core == recipe.core);
+    // By element pair: the Al-O radius alone reaching into the data is refused, named.
+    const auto closest = shortest_pair_distances(data[0], 10.0);
+    double al_o = 10.0;
+    for (const auto& s : data) {
+      const auto d = shortest_pair_distances(s, 10.0);
+      if (d.count({8, 13})) al_o = std::min(al_o, d.at({8, 13}));
+    }
+    REQUIRE(al_o < 10.0);
+    CHECK(closest.size() >= 2);
+    recipe.core = short_range::zbl(0.5, 0.6);
+    recipe.core.set_pair(13, 8, 0.8 * al_o, al_o + 0.01);
+    model by_pair = initial_model(elements_of(data), recipe, 1);
+    test::expect_error([&] { (void)prepare_training(by_pair, data, split, recipe, false); },
+                       {"data.xyz:", "(O-Al)", "outer radius " + format_double(al_o + 0.01)});
+    recipe.core.set_pair(13, 8, 0.8 * al_o, al_o);
+    model by_pair_ok = initial_model(elements_of(data), recipe, 1);
+    CHECK_NOTHROW((void)prepare_training(by_pair_ok, data, split, recipe, false));
   }
 }
 

@@ -163,6 +163,18 @@ def case_train_checks(t):
     check(p.returncode == 0 and 'short_range zbl inner=1.62333' in model and 'outer=2.02916667' in model
           and 'rs=2\n' in model and 'inactive descriptors' not in p.stdout,
           'zbl auto: outer = shortest training distance 2.029 Å, inner 0.8 of it; linear grid from 2 Å')
+    # Two elements: each element pair gets the radius of its own shortest training distance (O-O
+    # from the O2 dimer scan, Al-O from the most strongly rattled corundum cell).
+    alo = [os.path.join(ROOT, 'data', 'alo', n) for n in ('molecules.xyz', 'corundum10.xyz')]
+    p = t.run('annp-train', 'data=' + ' '.join(alo), 'output=core2', 'epochs=1', 'validation=0', 'test=0',
+              *SMALL, 'short_range=zbl auto', 'grid=linear', 'grid_lower=1.0')
+    model = open(os.path.join(t.work, 'core2', 'model.annp')).read() if p.returncode == 0 else ''
+    check('short_range zbl inner=0.8400000000000003 outer=1.0500000000000003\n' in model
+          and 'short_range_pair O O inner=0.8400000000000003 outer=1.0500000000000003\n' in model
+          and 'short_range_pair O Al inner=0.9662064561286867 outer=1.2077580701608583\n' in model
+          and 'short_range_pair Al Al inner=1.637070626187721 outer=2.0463382827346512\n' in model
+          and 'by element pair: O-O 0.8400000000000003-1.0500000000000003 Å' in p.stdout,
+          'zbl auto with two elements: O-O 1.05 Å, Al-O 1.208 Å, Al-Al 2.046 Å, each its own radius')
     p = t.run('annp-train', f'data={DATA}', 'output=dead', 'epochs=3', 'radial=12', 'angular=0', 'hidden=4')
     check(p.returncode == 0 and 'inactive descriptors of Al: 5 of 12' in p.stdout
           and 'min_range=1e-04' in open(os.path.join(t.work, 'dead', 'model.annp')).read(),

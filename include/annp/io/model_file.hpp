@@ -14,6 +14,7 @@
 //   sf radial e1=Al rc=6 eta=0.001 rs=0
 //   ...
 //   short_range zbl inner=1.2 outer=1.9  (optional: repulsive pair baseline)
+//   short_range_pair Al O inner=1.4 outer=1.75   (optional: radii of one element pair)
 //   scaling scale_sigma smin=0 smax=1 min_range=0.0001   (min_range optional, default 0)
 //   scaling_stats Al atoms=4000 count=32
 //   0.7695 17.19 9.003 3.290          (min max mean sigma, one line per descriptor)
@@ -155,6 +156,21 @@ class model_reader {
           m.core.validate();
           return 0;
         });
+      } else if (key == "short_range_pair") {
+        expect(5, 5, "short_range_pair <element> <element> inner=<Å> outer=<Å>");
+        if (!have_core) m_in.fail("'short_range_pair' before the 'short_range' line it refines");
+        const int z1 = m.elements.at(element_index(m, m_tokens[1]));
+        const int z2 = m.elements.at(element_index(m, m_tokens[2]));
+        if (std::any_of(m.core.pairs.begin(), m.core.pairs.end(), [&](const auto& p) {
+              return (p.z1 == z1 && p.z2 == z2) || (p.z1 == z2 && p.z2 == z1);
+            }))
+          m_in.fail("'short_range_pair' " + std::string(m_tokens[1]) + " " +
+                    std::string(m_tokens[2]) + " appears twice");
+        const double ri = value_of(m_tokens[3], "inner"), ro = value_of(m_tokens[4], "outer");
+        guarded([&] {
+          m.core.set_pair(z1, z2, ri, ro);
+          return 0;
+        });
       } else if (key == "scaling_stats") {
         expect(4, 4, "scaling_stats <element> atoms=<count> count=<n>");
         const auto e = element_index(m, m_tokens[1]);
@@ -218,9 +234,10 @@ class model_reader {
         expect(1, 1, "end");
         done = true;
       } else {
-        m_in.fail("unknown keyword " + detail::quote_token(key) +
-                  " (expected meta, elements, cutoff, energy_scale, atomic_energy, spins, "
-                  "short_range, descriptor, scaling, scaling_stats, network or end)");
+        m_in.fail(
+            "unknown keyword " + detail::quote_token(key) +
+            " (expected meta, elements, cutoff, energy_scale, atomic_energy, spins, "
+            "short_range, short_range_pair, descriptor, scaling, scaling_stats, network or end)");
       }
     }
     if (!done) m_in.fail("the file ends without 'end' (truncated model file?)");
@@ -392,9 +409,13 @@ class model_reader {
       s += "\n";
     }
   }
-  if (m.core.enabled())
+  if (m.core.enabled()) {
     s += "short_range " + std::string(short_range::kind_name(m.core.type)) +
          " inner=" + format_double(m.core.inner) + " outer=" + format_double(m.core.outer) + "\n";
+    for (const auto& p : m.core.pairs)
+      s += "short_range_pair " + std::string(symbol(p.z1)) + " " + std::string(symbol(p.z2)) +
+           " inner=" + format_double(p.inner) + " outer=" + format_double(p.outer) + "\n";
+  }
   s += "scaling " + std::string(scaling_mode_name(m.scaling.mode())) +
        " smin=" + format_double(m.scaling.smin()) + " smax=" + format_double(m.scaling.smax());
   if (m.scaling.min_range() > 0.0) s += " min_range=" + format_double(m.scaling.min_range());

@@ -71,8 +71,8 @@ struct model {
     if (core.enabled() && !functions.empty()) {
       double rc = 0.0;
       for (const auto& f : functions) rc = std::max(rc, f.rc);
-      if (core.outer > rc)
-        throw error("model: the short-range baseline reaches " + std::to_string(core.outer) +
+      if (core.reach() > rc)
+        throw error("model: the short-range baseline reaches " + std::to_string(core.reach()) +
                     " Å, beyond the descriptor cutoff " + std::to_string(rc) + " Å");
     }
     for (std::size_t e = 0; e < ne; ++e) {

@@ -150,7 +150,7 @@ template <class Descriptor, class Network> class potential {
   [[nodiscard]] const short_range& core() const noexcept { return m_core; }
   void set_core(const short_range& c) {
     c.validate();
-    if (c.enabled() && c.outer > cutoff())
+    if (c.enabled() && c.reach() > cutoff())
       throw error("potential: the short-range baseline reaches beyond the descriptor cutoff");
     m_core = c;
   }

@@ -547,8 +547,9 @@ inline void held_out_report(run_context& c, const std::string& model_path) {
 
 /// Settings that are wrong whatever the data: said before anything is read or written.
 /// The short_range key: 'none', 'zbl INNER OUTER' or 'zbl auto'. With 'auto' (and a training
-/// split given), OUTER is the shortest interatomic distance of the training structures and INNER
-/// 0.8 OUTER; without a split, 'auto' is only checked.
+/// split given), OUTER is the shortest distance of each element pair in the training structures
+/// and INNER 0.8 OUTER; pairs the data never bring within the cutoff take the shortest distance
+/// over all pairs. Without a split, 'auto' is only checked.
 inline short_range short_range_setting(config& cfg,
                                        const std::vector<structure>* structures = nullptr,
                                        const std::vector<std::size_t>* train = nullptr) {
@@ -562,10 +563,18 @@ inline short_range short_range_setting(config& cfg,
   if (words.size() == 2 && words[0] == "zbl" && words[1] == "auto") {
     if (!structures || !train) return {};
     const double rc = cfg.number("cutoff");
-    double outer = rc;
+    std::map<std::pair<int, int>, double> closest;
     for (std::size_t k : *train)
-      outer = std::min(outer, shortest_distance((*structures)[k], outer));
-    return short_range::zbl(0.8 * outer, outer);
+      for (const auto& [zz, r] : shortest_pair_distances((*structures)[k], rc)) {
+        const auto [at, fresh] = closest.try_emplace(zz, r);
+        if (!fresh) at->second = std::min(at->second, r);
+      }
+    double outer = rc;
+    for (const auto& [zz, r] : closest) outer = std::min(outer, r);
+    auto core = short_range::zbl(0.8 * outer, outer);
+    if (closest.size() > 1)
+      for (const auto& [zz, r] : closest) core.set_pair(zz.first, zz.second, 0.8 * r, r);
+    return core;
   }
   if (words.size() != 3 || words[0] != "zbl") throw bad("");
   const auto number = [&](std::string_view w) {
@@ -911,9 +920,14 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
       out << "inactive descriptors of " << symbol(m.elements[e]) << ": " << n << " of "
           << m.functions_of(m.elements[e]).size() << " (training range <= scaling_min_range "
           << format_double(m.scaling.min_range()) << "; unused, still checked for extrapolation)\n";
-  if (m.core.enabled())
+  if (m.core.enabled()) {
     out << "short-range core: ZBL repulsion alone below " << format_double(m.core.inner)
-        << " Å, blended with the network up to " << format_double(m.core.outer) << " Å\n";
+        << " Å, blended with the network up to " << format_double(m.core.outer) << " Å";
+    for (const auto& p : m.core.pairs)
+      out << (&p == &m.core.pairs.front() ? "; by element pair: " : ", ") << symbol(p.z1) << "-"
+          << symbol(p.z2) << " " << format_double(p.inner) << "-" << format_double(p.outer) << " Å";
+    out << "\n";
+  }
   out << "extrapolating (descriptors outside the training range): " << data.validation_extrapolating
       << " validation and " << data.test_extrapolating << " test structures\n";
   out << "loss weights: energy " << weights.energy << ", forces " << weights.forces << ", stress "

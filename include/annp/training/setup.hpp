@@ -28,9 +28,11 @@
 #include <cmath>
 #include <concepts>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace annp {
@@ -196,6 +198,42 @@ template <class Potential>
   return r;
 }
 
+/// The shortest distance of each element pair (atomic numbers z1 <= z2) that comes closer than
+/// `below` (Å) in a structure; pairs that do not are absent.
+[[nodiscard]] inline std::map<std::pair<int, int>, double>
+shortest_pair_distances(const structure& s, double below) {
+  std::map<std::pair<int, int>, double> out;
+  if (s.size() < 2 && !s.any_periodic()) return out;
+  neighbor_list_options o{below};
+  o.min_distance = 0.0;
+  const neighbor_list nl(s, o);
+  for (std::size_t i = 0; i < nl.size(); ++i)
+    for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
+      int z1 = s.numbers[i], z2 = s.numbers[nl.index()[k]];
+      if (z1 > z2) std::swap(z1, z2);
+      const auto [at, fresh] = out.try_emplace({z1, z2}, nl.r()[k]);
+      if (!fresh) at->second = std::min(at->second, nl.r()[k]);
+    }
+  return out;
+}
+
+/// The closest pair of a structure inside a short-range core's outer radius of its element
+/// pair, relative to that radius: {distance, outer radius, z1, z2}; distance < 0 if none.
+struct core_intrusion {
+  double distance = -1.0, outer = 0.0;
+  int z1 = 0, z2 = 0;
+};
+[[nodiscard]] inline core_intrusion core_intrusion_of(const structure& s, const short_range& core) {
+  core_intrusion worst;
+  if (!core.enabled()) return worst;
+  for (const auto& [zz, r] : shortest_pair_distances(s, core.reach())) {
+    const double outer = core.radii(zz.first, zz.second).second;
+    if (r < outer && (worst.distance < 0.0 || r / outer < worst.distance / worst.outer))
+      worst = {r, outer, zz.first, zz.second};
+  }
+  return worst;
+}
+
 struct prepared_training {
   training_data train, validation, test;
   /// The validation structures whose descriptors all lie inside the training range: model
@@ -222,15 +260,16 @@ prepare_training(model& m, const std::vector<structure>& structures, const datas
   if (m.core.enabled()) {
     for (const auto* which : {&split.validation, &split.test})
       for (std::size_t k : *which)
-        inside_core[k] = shortest_distance(structures[k], m.core.outer) < m.core.outer;
+        inside_core[k] = core_intrusion_of(structures[k], m.core).distance >= 0.0;
     for (std::size_t k : split.train) {
-      const double r = shortest_distance(structures[k], m.core.outer);
-      if (r < m.core.outer)
+      const auto in = core_intrusion_of(structures[k], m.core);
+      if (in.distance >= 0.0)
         throw error((structures[k].source.empty() ? "training structure " + std::to_string(k)
                                                   : structures[k].source) +
-                    ": two atoms are " + format_double(r) +
+                    ": two atoms (" + std::string(symbol(in.z1)) + "-" +
+                    std::string(symbol(in.z2)) + ") are " + format_double(in.distance) +
                     " Å apart, inside the short-range core's outer radius " +
-                    format_double(m.core.outer) +
+                    format_double(in.outer) +
                     " Å; the networks are fitted only where the core is off: choose an outer "
                     "radius at most the shortest distance in the training data");
     }
