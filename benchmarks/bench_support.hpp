@@ -36,23 +36,36 @@ inline structure fcc_rattled(std::size_t cells, double rattle = 0.1, double a = 
   return s;
 }
 
-/// FMA peak of one core: 12 independent accumulator chains of fused multiply-adds on full SIMD
-/// registers hide the FMA latency. Counter GFLOPs, 2 flops per lane and FMA; benchmarks that
-/// report a fraction of the peak register this next to their kernels and compare within one run.
-inline void peak_fma(benchmark::State& state) {
-  using B = simd::batch;
-  B acc[12];
-  for (int k = 0; k < 12; ++k) acc[k] = B(1.0 + k * 1e-3);
-  const B m(0.999999), c(1e-7);
-  const std::int64_t reps = 1 << 16;
-  for (auto _ : state) {
+/// Twelve independent chains of fused multiply-adds on full SIMD registers (enough to hide the
+/// FMA latency): the known work behind peak_fma and the check of count_flops.py.
+struct fma_chains {
+  static constexpr int count = 12;
+  simd::batch acc[count];
+  fma_chains() {
+    for (int k = 0; k < count; ++k) acc[k] = simd::batch(1.0 + k * 1e-3);
+  }
+  /// reps x 12 FMAs, 2 flops per lane each.
+  void run(std::int64_t reps) {
+    const simd::batch m(0.999999), c(1e-7);
     for (std::int64_t r = 0; r < reps; ++r)
       for (auto& a : acc) a = simd::fma(a, m, c);
-    benchmark::DoNotOptimize(acc);
   }
-  const double flops = 2.0 * 12.0 * static_cast<double>(simd::width) * static_cast<double>(reps);
-  state.counters["GFLOPs"] =
-      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  [[nodiscard]] static double flops(std::int64_t reps) {
+    return 2.0 * count * static_cast<double>(simd::width) * static_cast<double>(reps);
+  }
+};
+
+/// FMA peak of one core (fma_chains). Counter GFLOPs; benchmarks that report a fraction of the
+/// peak register this next to their kernels and compare within one run.
+inline void peak_fma(benchmark::State& state) {
+  fma_chains chains;
+  const std::int64_t reps = 1 << 16;
+  for (auto _ : state) {
+    chains.run(reps);
+    benchmark::DoNotOptimize(chains.acc);
+  }
+  state.counters["GFLOPs"] = benchmark::Counter(fma_chains::flops(reps) * 1e-9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
 }
 
 } // namespace annp::bench

@@ -31,21 +31,17 @@ namespace {
 using namespace annp;
 
 int calibrate(long iterations) {
-  using B = simd::batch;
-  B acc[12];
-  for (int k = 0; k < 12; ++k) acc[k] = B(1.0 + k * 1e-3);
-  const B m(0.999999), c(1e-7);
-  asm volatile("" : : "r"(acc) : "memory"); // acc escapes: its work stays between the markers
+  bench::fma_chains chains;
+  asm volatile("" : : "r"(chains.acc) : "memory"); // escapes: its work stays between the markers
   volatile double x = 0.5, y = 3.0, product = 0.0;
   annp_count_begin();
-  for (long r = 0; r < iterations; ++r)
-    for (auto& a : acc) a = simd::fma(a, m, c);
+  chains.run(iterations);
   product = x * y;
   annp_count_end();
   double sum = product;
-  for (const auto& a : acc) sum += simd::reduce_add(a);
-  std::printf("calibrate: %ld iterations x 12 FMA x %zu lanes + 1 multiply, checksum %.6f\n",
-              iterations, simd::width, sum);
+  for (const auto& a : chains.acc) sum += simd::reduce_add(a);
+  std::printf("calibrate: %ld iterations x %d FMA x %zu lanes + 1 multiply, checksum %.6f\n",
+              iterations, bench::fma_chains::count, simd::width, sum);
   return 0;
 }
 

@@ -40,6 +40,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace annp {
@@ -161,8 +162,9 @@ class model_reader {
         if (!have_core) m_in.fail("'short_range_pair' before the 'short_range' line it refines");
         const int z1 = m.elements.at(element_index(m, m_tokens[1]));
         const int z2 = m.elements.at(element_index(m, m_tokens[2]));
+        const std::pair<int, int> zz = std::minmax(z1, z2);
         if (std::any_of(m.core.pairs.begin(), m.core.pairs.end(), [&](const auto& p) {
-              return (p.z1 == z1 && p.z2 == z2) || (p.z1 == z2 && p.z2 == z1);
+              return std::pair{p.z1, p.z2} == zz;
             }))
           m_in.fail("'short_range_pair' " + std::string(m_tokens[1]) + " " +
                     std::string(m_tokens[2]) + " appears twice");

@@ -37,10 +37,11 @@ inline double core_lambda(const short_range& core, const std::vector<int>& eleme
   for (std::size_t k = p.offsets[c]; k < p.offsets[c + 1]; ++k) {
     if (!(p.r[k] < reach)) continue;
     const int zk = elements[static_cast<std::size_t>(element[p.target[k]])];
-    if (!(p.r[k] < core.radii(zc, zk).second)) continue; // beyond this element pair's radius
+    const auto [ri, ro] = core.radii(zc, zk);
+    if (!(p.r[k] < ro)) continue; // beyond this element pair's radius
     double ds = 0.0, dv = 0.0;
-    const double sw = core.switching(zc, zk, p.r[k], ds);
-    pair += 0.5 * core.pair(zc, zk, p.r[k], dv);
+    const double sw = short_range::switch_between(ri, ro, p.r[k], ds);
+    pair += 0.5 * short_range::switched_pair(zc, zk, p.r[k], sw, ds, dv);
     keep *= 1.0 - sw;
     if (slopes) {
       slopes->push_back({k, 0.0, 0.5 * dv});

@@ -115,16 +115,22 @@ struct short_range {
     throw error("unknown short-range baseline '" + std::string(s) + "' (expected zbl or none)");
   }
 
-  /// S(r) and dS/dr (in ds) of an element pair: 1 below its inner radius, 0 from its outer on.
-  [[nodiscard]] double switching(int z1, int z2, double r, double& ds) const noexcept {
+  /// The switch S(r) between radii ri and ro and dS/dr (in ds): 1 below ri, 0 from ro on.
+  [[nodiscard]] static double switch_between(double ri, double ro, double r, double& ds) noexcept {
     ds = 0.0;
-    if (type == kind::none) return 0.0;
-    const auto [ri, ro] = radii(z1, z2);
     if (!(r < ro)) return 0.0;
     if (r <= ri) return 1.0;
     const double w = ro - ri, t = (r - ri) / w;
     ds = -30.0 * t * t * (1.0 - t) * (1.0 - t) / w;
     return 1.0 - t * t * t * (10.0 + t * (-15.0 + 6.0 * t));
+  }
+
+  /// S(r) and dS/dr (in ds) of an element pair: 1 below its inner radius, 0 from its outer on.
+  [[nodiscard]] double switching(int z1, int z2, double r, double& ds) const noexcept {
+    ds = 0.0;
+    if (type == kind::none) return 0.0;
+    const auto [ri, ro] = radii(z1, z2);
+    return switch_between(ri, ro, r, ds);
   }
 
   /// The unswitched ZBL repulsion V(r) (eV) between atomic numbers z1 and z2, dV/dr in dv.
@@ -144,16 +150,23 @@ struct short_range {
     return q * phi / r;
   }
 
-  /// The switched pair term S(r) V(r) and its derivative (in dvdr); 0 from outer on.
-  [[nodiscard]] double pair(int z1, int z2, double r, double& dvdr) const noexcept {
+  /// The switched pair term S(r) V(r) and its derivative (in dvdr), given S and dS/dr; 0 where
+  /// S is.
+  [[nodiscard]] static double switched_pair(int z1, int z2, double r, double s, double ds,
+                                            double& dvdr) noexcept {
     dvdr = 0.0;
-    double ds = 0.0;
-    const double s = switching(z1, z2, r, ds);
     if (s == 0.0 || !(r > 0.0)) return 0.0;
     double dv = 0.0;
     const double v = zbl_energy(z1, z2, r, dv);
     dvdr = dv * s + v * ds;
     return v * s;
+  }
+
+  /// The switched pair term S(r) V(r) and its derivative (in dvdr); 0 from outer on.
+  [[nodiscard]] double pair(int z1, int z2, double r, double& dvdr) const noexcept {
+    double ds = 0.0;
+    const double s = switching(z1, z2, r, ds);
+    return switched_pair(z1, z2, r, s, ds, dvdr);
   }
 
   friend bool operator==(const short_range&, const short_range&) = default;

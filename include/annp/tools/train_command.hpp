@@ -564,11 +564,7 @@ inline short_range short_range_setting(config& cfg,
     if (!structures || !train) return {};
     const double rc = cfg.number("cutoff");
     std::map<std::pair<int, int>, double> closest;
-    for (std::size_t k : *train)
-      for (const auto& [zz, r] : shortest_pair_distances((*structures)[k], rc)) {
-        const auto [at, fresh] = closest.try_emplace(zz, r);
-        if (!fresh) at->second = std::min(at->second, r);
-      }
+    for (std::size_t k : *train) shortest_pair_distances((*structures)[k], rc, closest);
     double outer = rc;
     for (const auto& [zz, r] : closest) outer = std::min(outer, r);
     auto core = short_range::zbl(0.8 * outer, outer);

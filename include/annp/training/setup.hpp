@@ -187,34 +187,35 @@ template <class Potential>
   return m;
 }
 
-/// The shortest interatomic distance in a structure if it is below `below` (Å), else `below`.
-[[nodiscard]] inline double shortest_distance(const structure& s, double below) {
-  if (s.size() < 2 && !s.any_periodic()) return below;
-  neighbor_list_options o{below};
-  o.min_distance = 0.0;
-  const neighbor_list nl(s, o);
-  double r = below;
-  for (double x : nl.r()) r = std::min(r, x);
-  return r;
-}
-
-/// The shortest distance of each element pair (atomic numbers z1 <= z2) that comes closer than
-/// `below` (Å) in a structure; pairs that do not are absent.
-[[nodiscard]] inline std::map<std::pair<int, int>, double>
-shortest_pair_distances(const structure& s, double below) {
-  std::map<std::pair<int, int>, double> out;
-  if (s.size() < 2 && !s.any_periodic()) return out;
+/// Merges into `into` the shortest distance of each element pair (atomic numbers z1 <= z2)
+/// that comes closer than `below` (Å) in a structure; pairs that do not are left out.
+inline void shortest_pair_distances(const structure& s, double below,
+                                    std::map<std::pair<int, int>, double>& into) {
+  if (s.size() < 2 && !s.any_periodic()) return;
   neighbor_list_options o{below};
   o.min_distance = 0.0;
   const neighbor_list nl(s, o);
   for (std::size_t i = 0; i < nl.size(); ++i)
     for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
-      int z1 = s.numbers[i], z2 = s.numbers[nl.index()[k]];
-      if (z1 > z2) std::swap(z1, z2);
-      const auto [at, fresh] = out.try_emplace({z1, z2}, nl.r()[k]);
+      const std::pair<int, int> zz = std::minmax(s.numbers[i], s.numbers[nl.index()[k]]);
+      const auto [at, fresh] = into.try_emplace(zz, nl.r()[k]);
       if (!fresh) at->second = std::min(at->second, nl.r()[k]);
     }
+}
+
+/// The same for one structure alone.
+[[nodiscard]] inline std::map<std::pair<int, int>, double>
+shortest_pair_distances(const structure& s, double below) {
+  std::map<std::pair<int, int>, double> out;
+  shortest_pair_distances(s, below, out);
   return out;
+}
+
+/// The shortest interatomic distance in a structure if it is below `below` (Å), else `below`.
+[[nodiscard]] inline double shortest_distance(const structure& s, double below) {
+  double r = below;
+  for (const auto& [zz, d] : shortest_pair_distances(s, below)) r = std::min(r, d);
+  return r;
 }
 
 /// The closest pair of a structure inside a short-range core's outer radius of its element
