@@ -35,6 +35,9 @@ import annp
 
 A, C = 4.8246, 13.1673  # DFT (PBE, 600 eV) lattice constants of corundum, data/alo/README.md
 AMU_A3_TO_G_CM3 = 1.66053906660
+# One mesh for every 30-atom hexagonal cell (data/alo/README.md: pinned per family); without it a
+# liquid cell would get the metal cells' k-point density, 15 x 15 x 5 points with no symmetry.
+HEX_KPTS = (6, 6, 2)
 
 
 def hexagonal_cell():
@@ -125,6 +128,7 @@ def main():
             f.info['config_type'] = kind
             f.info['committee_max_force_dev'] = round(scores[k], 4)
             f.info['density_g_cm3'] = round(rho, 3)
+            f.info['kpts'] = list(HEX_KPTS)  # the 30-atom hexagonal family's mesh, pinned
             out.append(f)
             print(f'{kind} {rho:.2f} g/cm3: t {f.info["md_time_ps"]} ps, committee deviation '
                   f'{scores[k]:.3f} eV/A, shortest distance {d.min():.3f} A', flush=True)
