@@ -100,6 +100,18 @@ def pick(frames, scores, count, min_gap_ps=1.0):
     return sorted(chosen)
 
 
+def labelling_order(frames):
+    """The liquid first (the data gap a melt falls into), its two densities in turn, then the hot
+    crystal: each liquid cell takes an hour or more of DFT, so the order decides what lands first."""
+    groups = {}
+    for f in frames:
+        groups.setdefault((f.info['config_type'] != 'corundum_melt', f.info['density_g_cm3']), []).append(f)
+    liquid = [g for k, g in sorted(groups.items()) if not k[0]]
+    rest = [f for k, g in sorted(groups.items()) if k[0] for f in g]
+    turns = [g[i] for i in range(max(map(len, liquid), default=0)) for g in liquid if i < len(g)]
+    return turns + rest
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('model', help='the model whose MD explores (annp model file)')
@@ -135,6 +147,7 @@ def main():
         print(f'{kind} {rho:.2f} g/cm3: deviations of the {len(frames)} frames '
               f'{min(scores):.3f}-{max(scores):.3f} eV/A (median {np.median(scores):.3f})',
               flush=True)
+    out = labelling_order(out)
     tmp = a.out + '.tmp'
     write(tmp, out, format='extxyz')
     os.replace(tmp, a.out)
