@@ -31,7 +31,8 @@ Cases:
                   for periodic cells (none for molecules; unknown elements and non-GPAW profiles
                   refused); the post hoc correction adds (2/3) E_cut dE/dE_cut / V to the diagonal
                   stress and keeps every other number bit for bit, is idempotent (the file
-                  unchanged by a second run) and refuses frames of another profile.
+                  unchanged by a second run) and refuses frames of another profile; the start-up line
+                  names each config_type's k-point mesh (pinned, from the density, or Gamma).
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
                   bundled value to 1 meV/atom; GPAW's stress with a dedecut differs from the one
                   without by exactly the post hoc Pulay term.
@@ -571,6 +572,18 @@ def case_pulay(build, work):
     o2 = Atoms('O2', positions=[[0, 0, 0], [0, 0, 1.2]], cell=[9, 10, 11], pbc=True)
     o2.info = {'config_type': 'o2_dimer'}
     check('dedecut' not in label.frame_settings(o2, prof)['mode'], 'molecules get no dedecut')
+    # The start-up line that shows which mesh each family gets (a missing pin falls back to the
+    # profile's density: the 30-atom hexagonal cell would get 16 x 16 x 5 points instead of 6 x 6 x 2).
+    from ase.calculators.calculator import kptdensity2monkhorstpack
+    hexcell = crystal(['Al', 'O'], basis=[(0, 0, 0.352), (0.306, 0, 0.25)], spacegroup=167,
+                      cellpar=[4.82, 4.82, 13.17, 90, 90, 120])
+    hexcell.info = {'config_type': 'corundum_melt'}
+    pinned = cor.copy()
+    dense = ' x '.join(str(v) for v in kptdensity2monkhorstpack(hexcell, 10.0, False))
+    check(prof['kpoints']['density'] == 10.0, 'the Al-O profile resolves unpinned cells at density 10')
+    got = label.mesh_summary([pinned, pinned, hexcell, o2], prof)
+    want = f"corundum_melt {dense.replace(' x ', 'x')} from density 10 x1; corundum_volume 6x6x6 pinned x2; o2_dimer gamma x1"
+    check(got == want, f'k-point summary per config_type: {got!r}')
     try:
         label.frame_settings(bulk('Si', 'diamond', a=5.43), prof)
         fail('an element without a value was accepted')

@@ -114,6 +114,32 @@ def frame_settings(atoms, profile):
     return params
 
 
+def kpoint_mesh(atoms, profile):
+    """The k-point mesh a structure is labelled with, as text: '6x6x2 pinned', '14x14x6 from
+    density 10', 'gamma' (molecules), or '' for calculators without k-points."""
+    kpts = frame_settings(atoms, profile).get('kpts')
+    if kpts is None:
+        return ''
+    if isinstance(kpts, dict) and 'size' in kpts:
+        return 'x'.join(str(v) for v in kpts['size']) + ' pinned'
+    if isinstance(kpts, dict) and 'density' in kpts:
+        from ase.calculators.calculator import kptdensity2monkhorstpack
+        mesh = kptdensity2monkhorstpack(atoms, kpts['density'], bool(kpts.get('even', False)))
+        return 'x'.join(str(int(v)) for v in mesh) + f' from density {kpts["density"]:g}'
+    return 'gamma' if list(np.ravel(kpts)) == [1, 1, 1] else 'x'.join(str(v) for v in np.ravel(kpts))
+
+
+def mesh_summary(frames, profile):
+    """One line: how many structures get which k-point mesh, per config_type, so that a family
+    falling back to the density (a missing pin) shows before hours of DFT."""
+    counts = {}
+    for at in frames:
+        key = (str(at.info.get('config_type', 'unknown')), kpoint_mesh(at, profile))
+        counts[key] = counts.get(key, 0) + 1
+    parts = [f'{ct} {mesh} x{n}' for (ct, mesh), n in sorted(counts.items()) if mesh]
+    return '; '.join(parts)
+
+
 def pulay_dedecut(atoms, profile):
     """dE/d(cutoff) of a structure from the profile's per-element values (eV per eV per atom).
 
@@ -383,6 +409,9 @@ def label(input_path, output_path, profile, jobs=1, retry_failed=False, limit=0,
             print(f'annp-label: {input_path}: {len(frames)} structures, {skipped} already labelled or failed '
                   f'before, {len(todo)} to label with profile {profile["name"]} '
                   f'({profile["calculator"]} {calculator_version(profile)}), {jobs} job(s)', file=sys.stderr)
+            meshes = mesh_summary(todo, profile)
+            if meshes:
+                print(f'annp-label: k-points: {meshes}', file=sys.stderr)
         progress = Progress(len(todo), every=progress_every)
         n_ok = n_fail = 0
 
