@@ -10,7 +10,8 @@ Cases:
   train-checks      bad settings and data are refused before anything is written: an existing
                     train.log and split.txt stay byte-identical; each message names the problem.
   train-resume      resume appends to train.log; a changed seed, data set or network is refused
-                    with what changed; stale *.tmp.* files of a killed run are removed.
+                    with what changed; stale *.tmp.* files of a killed run are removed; select=last
+                    keeps the last epoch (also on resuming a finished run), the default the best.
   predict-roundtrip annp-predict on its own output keeps the DFT labels (energy, forces, stress)
                     and writes every column once: a fixed point.
   input-errors      a directory, a UTF-8 byte-order mark, an empty file.
@@ -205,6 +206,30 @@ def case_train_resume(t):
         f.write(''.join(lines[:3]))
     p = t.run('annp-train', 'data=copy.xyz', 'output=o', 'epochs=6', 'resume=true', *SMALL)
     expect_error(p, ['data_fingerprint: was', 'data: was'], 'resume on other data')
+    # select: the model kept is the lowest validation loss (default) or the last epoch; the train
+    # table (computed from the kept parameters) matches that epoch's row of the learning curve.
+    def kept_train_rmse(out_dir, log):
+        rows = [r.split(',') for r in open(os.path.join(t.work, out_dir, 'learning_curve.csv')).read().split()[1:]]
+        table = log[log.index('train ('):]
+        total = next(line for line in table.splitlines() if line.startswith('total'))
+        return rows, float(total.split()[2])
+    sel = ['epochs=30', 'validation=0.2', *SMALL]  # lowest validation loss at epoch 28 here
+    p = t.run('annp-train', f'data={DATA}', 'output=s', *sel)
+    rows, kept = kept_train_rmse('s', p.stdout)
+    best = int(re.search(r'best epoch (\d+) of 30', p.stdout).group(1))
+    check(p.returncode == 0 and abs(1000 * float(rows[best - 1][5]) - kept) < 6e-3,
+          f'select=validation keeps the best epoch ({best}): train E {kept} meV/atom')
+    p = t.run('annp-train', f'data={DATA}', 'output=s', *sel, 'resume=true', 'select=last')
+    rows, kept = kept_train_rmse('s', p.stdout)
+    check(best < 30 and abs(float(rows[-1][5]) - float(rows[best - 1][5])) > 1e-4,
+          'the last and the best epoch differ (the check below can fail)')
+    check(p.returncode == 0 and f'kept the last epoch, 30 (lowest validation loss at epoch {best})' in p.stdout
+          and abs(1000 * float(rows[-1][5]) - kept) < 6e-3,
+          f'select=last on the finished run keeps epoch 30: train E {kept} meV/atom')
+    expect_error(t.run('annp-train', f'data={DATA}', 'output=x', *sel, 'select=last', 'patience=3'),
+                 ["'select = last' keeps the final epoch"], 'select=last with early stopping')
+    expect_error(t.run('annp-train', f'data={DATA}', 'output=x', *sel, 'select=best'),
+                 ["unknown select 'best' (validation, last)"], 'an unknown select')
 
 
 def case_predict_roundtrip(t):

@@ -9,7 +9,7 @@
 //
 // CONFIG holds 'key = value' lines ('#' starts a comment); arguments key=value override it.
 // Every key is listed with its default by `annp-train --help`. Writes to the output directory:
-//   model.annp          the trained model (best validation epoch)
+//   model.annp          the trained model (the epoch chosen by `select`)
 //   train.log           the progress lines and the error tables
 //   learning_curve.csv  one line per epoch
 //   errors.txt          RMSE/MAE per config_type on the train, validation and test splits
@@ -128,6 +128,9 @@ class config {
     def("optimizer", "lbfgs", "lbfgs cg cg_annealing kalman adam gd lm annealing");
     def("epochs", "300", "maximum epochs (iterations for cg, lbfgs, lm)");
     def("patience", "0", "early stopping: epochs without validation improvement (0: off)");
+    def("select", "validation",
+        "the model kept: validation (the epoch with the lowest validation loss) or last (the "
+        "final epoch; validation errors are still reported)");
     def("checkpoint_every", "25", "write checkpoint.ckpt every N epochs (0: only at the end)");
     def("progress_every", "100",
         "a progress line every N epochs in logs and pipes (on a terminal: one updating line)");
@@ -339,14 +342,19 @@ template <class Optimizer> void train(run_context& c, Optimizer optimizer) {
   progress.every_seconds = c.cfg.number("progress_seconds");
   callbacks::learning_curve curve{c.dir + "/learning_curve.csv"};
   callbacks::checkpoint checkpoint{ckpt, every};
+  const bool last = c.cfg.str("select") == "last";
   if (patience > 0)
     t.run(epochs, progress, curve, checkpoint, callbacks::early_stopping{patience});
   else {
     t.run(epochs, progress, curve, checkpoint);
-    t.restore_best();
+    if (!last) t.restore_best();
   }
-  c.out << "best epoch " << t.best_epoch() << " of " << t.epoch()
-        << (t.converged() ? " (optimiser converged)" : "") << "\n\n";
+  if (last)
+    c.out << "kept the last epoch, " << t.epoch() << " (lowest validation loss at epoch "
+          << t.best_epoch() << ")";
+  else
+    c.out << "best epoch " << t.best_epoch() << " of " << t.epoch();
+  c.out << (t.converged() ? " (optimiser converged)" : "") << "\n\n";
   nets.store(c.model);
   // Learning curves.
   write_svg(
@@ -637,6 +645,11 @@ inline void check_settings_values(config& cfg) {
   one_of("lm_system", {"auto", "parameters", "residuals"});
   one_of("angular_kind", {"narrow", "wide", "chebyshev"});
   one_of("grid", {"imbalzano", "linear"});
+  one_of("select", {"validation", "last"});
+  if (cfg.str("select") == "last" && cfg.count("patience") > 0)
+    throw error(cfg.where("select") +
+                ": 'select = last' keeps the final epoch, early stopping ('patience') the best "
+                "one: choose one of them");
   if (cfg.str("grid") == "linear") {
     const double lo = cfg.number("grid_lower"), rc = cfg.number("cutoff");
     if (!(lo > 0.0 && lo < rc))
