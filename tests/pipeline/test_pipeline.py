@@ -10,7 +10,8 @@ Cases:
                   the finished run equals an uninterrupted one; a torn last frame is cut off.
   label-failure   a failing calculator is recorded in OUTPUT.failures and skipped, never fatal;
                   --retry-failed tries again; a second labeller on the same output is refused.
-  label-errors    missing input, overlapping atoms, unknown profile: exit 2 with a clear message.
+  label-errors    missing input, overlapping atoms, unknown profile, --calc-log for a calculator
+                  without a log: exit 2 with a clear message.
   generate        every kind; byte-identical reruns; appending a set changes no other; errors.
   active-al       two iterations from 10 Al seed structures: data grows, the committee deviation
                   of the explored frames shrinks, reports and histograms are written.
@@ -33,7 +34,8 @@ Cases:
                   stress and keeps every other number bit for bit, is idempotent (the file
                   unchanged by a second run) and refuses frames of another profile; the start-up line
                   names each config_type's k-point mesh (pinned, from the density, or Gamma).
-  gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings equals the
+  gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings (its GPAW log
+                  written by --calc-log) equals the
                   bundled value to 1 meV/atom; GPAW's stress with a dedecut differs from the one
                   without by exactly the post hoc Pulay term.
 Prints PASS at the end.
@@ -218,6 +220,12 @@ def case_label_errors(build, work):
     p = tool('annp-label', os.path.join(work, 'overlap.xyz'), os.path.join(work, 'o.xyz'), '--profile', bad,
              check_rc=False)
     check(p.returncode == 2 and 'bad.json:2: not valid JSON' in p.stderr, 'malformed profile named with its line')
+    good = os.path.join(work, 'good.xyz')
+    write(good, bulk('Al', 'fcc', a=4.05))
+    p = tool('annp-label', good, os.path.join(work, 'o.xyz'), '--calc-log', os.path.join(work, 'logs'),
+             check_rc=False)
+    check(p.returncode == 2 and '--calc-log: only GPAW' in p.stderr and not os.path.exists(os.path.join(work, 'o.xyz')),
+          '--calc-log refused for a calculator without a log of its own, nothing labelled')
     from annp_pipeline import label
     for name in label.list_profiles():  # every built-in profile loads and names itself
         prof = label.load_profile(name)
@@ -532,8 +540,12 @@ def case_gpaw_smoke(build, work):
     at.calc = None
     write(one, at)
     out = os.path.join(work, 'one-labelled.xyz')
-    tool('annp-label', one, out, '--profile', prof, env={'OMP_NUM_THREADS': '1'})
+    logs = os.path.join(work, 'gpaw-logs')
+    tool('annp-label', one, out, '--profile', prof, '--calc-log', logs, env={'OMP_NUM_THREADS': '1'})
     got = read(out)
+    log = os.path.join(logs, f'{got.info["label_id"]}.txt')
+    check(os.path.exists(log) and 'Free energy' in open(log).read(),
+          "--calc-log: GPAW's own log of the structure, named by its label_id")
     diff = abs(got.get_potential_energy() - ref.get_potential_energy()) / len(ref)
     check(diff < 1e-3, f'GPAW energy equals the bundled value: difference {1000 * diff:.4f} meV/atom')
     check(np.abs(got.get_stress() - ref.get_stress()).max() < 1e-4, 'stress equals the bundled value')

@@ -235,7 +235,10 @@ def make_calculator(atoms, profile):
     params = frame_settings(atoms, profile)
     kwargs = dict(params)
     if profile['calculator'] == 'gpaw':
-        kwargs.setdefault('txt', None)  # GPAW's own log: not written
+        # GPAW's own log (SCF iterations, k-points, timings): only with --calc-log, one file per
+        # structure, so that a calculation of hours can be followed while it runs.
+        log_dir, label_id = profile.get('_calc_log'), atoms.info.get('label_id')
+        kwargs.setdefault('txt', os.path.join(log_dir, f'{label_id}.txt') if log_dir and label_id else None)
     return cls(**kwargs), params
 
 
@@ -457,6 +460,8 @@ def main(argv=None):
     p.add_argument('--retry-failed', action='store_true', help='try the structures of OUTPUT.failures again')
     p.add_argument('--limit', type=int, default=0, help='label at most this many structures this run')
     p.add_argument('--progress-every', type=float, default=30.0, help='seconds between progress lines when not on a terminal')
+    p.add_argument('--calc-log', metavar='DIR',
+                   help="write the calculator's own log of each structure to DIR/LABEL_ID.txt (GPAW)")
     p.add_argument('--show-settings', action='store_true', help='print the resolved profile and exit')
     p.add_argument('-q', '--quiet', action='store_true')
     a = p.parse_args(argv)
@@ -468,6 +473,11 @@ def main(argv=None):
             print(json.dumps({k: v for k, v in profile.items() if not k.startswith('_')}, indent=2))
             return 0
         os.environ.setdefault('OMP_NUM_THREADS', '1')
+        if a.calc_log:
+            if profile['calculator'] != 'gpaw':
+                raise LabelError(f'--calc-log: only GPAW writes a log of its own, not {profile["calculator"]}')
+            os.makedirs(a.calc_log, exist_ok=True)
+            profile['_calc_log'] = os.path.abspath(a.calc_log)
         ok, failed, skipped = label(a.input, a.output, profile, jobs=a.jobs, retry_failed=a.retry_failed,
                                     limit=a.limit, quiet=a.quiet, progress_every=a.progress_every)
         if not a.quiet:
