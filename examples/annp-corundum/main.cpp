@@ -4,7 +4,8 @@
 //   annp-corundum MODEL OUTDIR [REFERENCES]
 //   annp-corundum --references REFERENCES
 //
-// MODEL       an annp model of two elements, O and the metal
+// MODEL       an annp model of two elements, O and the metal; several separated by commas
+//             (M1,M2,...) are a committee whose mean is the calculator (a bagged model)
 // OUTDIR      receives report.md (the tables) and eos.svg (the shape-relaxed equation of state)
 // REFERENCES  first-principles calculations of the same properties (data/alo/references.py
 //             writes them): a DFT column and the model's deviation from it. With --references
@@ -75,7 +76,14 @@ int run(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string model_path = argv[1], out = argv[2];
   const std::string references_path = argc == 4 ? argv[3] : "";
-  const annp::any_potential pot = annp::any_potential::from_file(model_path);
+  std::vector<annp::any_potential> members;
+  for (const auto& path : annp::split_list(model_path, ',')) {
+    if (path.empty()) throw annp::error("'" + model_path + "': empty model path in the list");
+    members.push_back(annp::any_potential::from_file(path));
+    if (members.back().elements() != members.front().elements())
+      throw annp::error(path + ": a committee's models must have the same elements");
+  }
+  const annp::any_potential& pot = members.front();
   const auto& el = pot.elements();
   if (el.size() != 2 || (el[0] != 8 && el[1] != 8))
     throw annp::error(model_path +
@@ -97,7 +105,10 @@ int run(int argc, char** argv) {
     std::cerr << "annp-corundum: " << fmt(t, 1) << " s: " << what << "\n";
   };
 
-  const auto res = annp::corundum_properties(pot, zm, zo, {}, stage);
+  const auto res = members.size() == 1
+                       ? annp::corundum_properties(pot, zm, zo, {}, stage)
+                       : annp::corundum_properties(
+                             annp::committee_mean<annp::any_potential>(members), zm, zo, {}, stage);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double a = res.a, c = res.c;

@@ -3,6 +3,7 @@
 #include <annp/io/n2p2_model.hpp>
 #include <annp/potential/any_potential.hpp>
 #include <annp/potential/committee.hpp>
+#include <annp/properties/properties.hpp>
 
 #include "potential/model_support.hpp"
 #include "test_support.hpp"
@@ -493,6 +494,59 @@ TEST_SUITE("potential") {
     CHECK(r.energy_spread == doctest::Approx(std::sqrt(var / 2.0)));
     CHECK(r.max_force_spread > 0.0);
     test::expect_error([&] { committee<any_potential> one({members[0]}); }, {"at least two"});
+  }
+
+  TEST_CASE("committee_mean: one calculator whose every output is the members' mean") {
+    static_assert(calculator<committee_mean<any_potential>>);
+    std::vector<any_potential> members;
+    for (std::uint64_t k = 0; k < 3; ++k) members.emplace_back(test::make_test_model(40 + k));
+    const committee_mean<any_potential> bag(members);
+    std::mt19937_64 rng(15);
+    const structure s = test::random_al_o(rng, 6);
+    compute_options o;
+    o.atomic_energies = true;
+    o.atomic_virials = true;
+    const potential_result r = bag.compute(s, o);
+    std::vector<potential_result> m;
+    for (const auto& p : members) m.push_back(p.compute(s, o));
+    const auto avg = [](double a, double b, double c) { return (a + b + c) / 3.0; };
+    CHECK(r.energy == doctest::Approx(avg(m[0].energy, m[1].energy, m[2].energy)).epsilon(1e-14));
+    REQUIRE(r.stress);
+    for (std::size_t a = 0; a < 3; ++a)
+      for (std::size_t b = 0; b < 3; ++b) {
+        CHECK((*r.stress)[a][b] ==
+              doctest::Approx(avg((*m[0].stress)[a][b], (*m[1].stress)[a][b], (*m[2].stress)[a][b]))
+                  .epsilon(1e-13));
+        CHECK(r.virial[a][b] ==
+              doctest::Approx(avg(m[0].virial[a][b], m[1].virial[a][b], m[2].virial[a][b]))
+                  .epsilon(1e-13));
+      }
+    double sum_atomic = 0.0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      sum_atomic += r.atomic_energies[i];
+      CHECK(r.atomic_virials[i][3] ==
+            doctest::Approx(avg(m[0].atomic_virials[i][3], m[1].atomic_virials[i][3],
+                                m[2].atomic_virials[i][3]))
+                .epsilon(1e-13));
+      for (std::size_t d = 0; d < 3; ++d)
+        CHECK(r.forces(i, d) ==
+              doctest::Approx(avg(m[0].forces(i, d), m[1].forces(i, d), m[2].forces(i, d)))
+                  .epsilon(1e-13));
+    }
+    CHECK(sum_atomic == doctest::Approx(r.energy).epsilon(1e-12));
+    // The mean's forces are the gradient of the mean's energy (central differences).
+    const double h = 1e-5;
+    for (std::size_t i : {std::size_t{0}, s.size() - 1})
+      for (std::size_t d = 0; d < 3; ++d) {
+        structure sp = s, sm = s;
+        auto x = s.position(i);
+        x[d] += h;
+        sp.set_position(i, x);
+        x[d] -= 2 * h;
+        sm.set_position(i, x);
+        const double fd = -(bag.compute(sp).energy - bag.compute(sm).energy) / (2 * h);
+        CHECK(r.forces(i, d) == doctest::Approx(fd).epsilon(1e-6).scale(1.0));
+      }
   }
 
   TEST_CASE("clear errors: unknown element, overlapping atoms") {

@@ -2,6 +2,9 @@
 // committee<P>: an ensemble of K potentials of one kind — the mean energy and forces, and their
 // spread across members (sample standard deviation) as an uncertainty estimate: the signal of
 // active learning (annp-active, annp-predict M1,M2,..., pair_style annp with several models).
+// committee_mean<P>: the members' mean as a calculator of its own (energy, forces, virial,
+// stress, per-atom energies and virials): a bagged model — members trained on different splits
+// of one data set — for properties (annp-corundum M1,M2,...) and MD.
 
 #include <annp/core/error.hpp>
 #include <annp/potential/potential.hpp>
@@ -79,8 +82,58 @@ template <class P> class committee {
     return r;
   }
 
+  /// The mean of the members' results: energy, forces, virial, stress and (when requested)
+  /// per-atom energies and virials — each the derivative of the mean energy, since averaging is
+  /// linear. Extrapolation counts are the largest over the members, with that member's records.
+  [[nodiscard]] potential_result mean(const structure& s, const compute_options& o = {}) const {
+    potential_result r = m_members.front().compute(s, o);
+    const double inv = 1.0 / static_cast<double>(m_members.size());
+    const auto scale = [inv](auto& values) {
+      for (auto& v : values) v *= inv;
+    };
+    for (std::size_t k = 1; k < m_members.size(); ++k) {
+      potential_result m = m_members[k].compute(s, o);
+      r.energy += m.energy;
+      if (o.forces) r.forces += m.forces;
+      for (std::size_t a = 0; a < 3; ++a)
+        for (std::size_t b = 0; b < 3; ++b) r.virial[a][b] += m.virial[a][b];
+      if (r.stress && m.stress)
+        for (std::size_t a = 0; a < 3; ++a)
+          for (std::size_t b = 0; b < 3; ++b) (*r.stress)[a][b] += (*m.stress)[a][b];
+      for (std::size_t i = 0; i < r.atomic_energies.size(); ++i)
+        r.atomic_energies[i] += m.atomic_energies[i];
+      for (std::size_t i = 0; i < r.atomic_virials.size(); ++i)
+        for (std::size_t c = 0; c < 6; ++c) r.atomic_virials[i][c] += m.atomic_virials[i][c];
+      if (m.extrapolated_atoms > r.extrapolated_atoms) {
+        r.extrapolated_atoms = m.extrapolated_atoms;
+        r.extrapolated_values = m.extrapolated_values;
+        r.extrapolations = std::move(m.extrapolations);
+      }
+    }
+    r.energy *= inv;
+    if (o.forces) r.forces *= inv;
+    r.virial = inv * r.virial;
+    if (r.stress) *r.stress = inv * *r.stress;
+    scale(r.atomic_energies);
+    for (auto& v : r.atomic_virials) scale(v);
+    return r;
+  }
+
  private:
   std::vector<P> m_members;
+};
+
+/// The mean of a committee as one calculator (annp::calculator: compute(s) -> potential_result).
+template <class P> class committee_mean {
+ public:
+  explicit committee_mean(std::vector<P> members) : m_committee(std::move(members)) {}
+  [[nodiscard]] potential_result compute(const structure& s, const compute_options& o = {}) const {
+    return m_committee.mean(s, o);
+  }
+  [[nodiscard]] const committee<P>& members() const noexcept { return m_committee; }
+
+ private:
+  committee<P> m_committee;
 };
 
 } // namespace annp
