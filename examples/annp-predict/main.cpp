@@ -18,8 +18,8 @@
 // atom, forces and stress are printed per config_type, and again without the structures that
 // have descriptor values outside the training range when there are such.
 //
-// A committee (comma-separated models, at least two) predicts the mean energy and forces of its
-// members and their spread (sample standard deviation over members): info "energy_std" (eV),
+// A committee (comma-separated models, at least two) predicts the mean energy, forces and stress of
+// its members and their spread (sample standard deviation over members): info "energy_std" (eV),
 // per-atom property "force_dev" (|standard deviation vector of the atom's force|, eV/Å) and info
 // "max_force_dev", the largest of them - the uncertainty by which active learning selects
 // structures. Stress and per-atom energies are those of the first member.
@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
         c = group.compute(s, options, &r);
         r.energy = c.energy;
         r.forces = c.forces;
+        r.stress = c.stress; // the mean of every output, not the first member's stress
+        if (atomic) r.atomic_energies = c.atomic_energies;
         largest_dev = std::max(largest_dev, c.max_force_spread);
       }
       errors.add(s, r.energy, r.forces.data(), r.stress);

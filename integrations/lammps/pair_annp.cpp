@@ -47,13 +47,19 @@ PairANNP::~PairANNP() {
 }
 
 void PairANNP::settings(int narg, char** arg) {
+  mean_ = false;
   for (int k = 0; k < narg; k += 2) {
     const std::string key = arg[k];
+    if (key == "mean") {
+      mean_ = true;
+      --k; // a keyword without a value
+      continue;
+    }
     long value = -1;
     if (k + 1 >= narg || !annp::try_parse_integer(arg[k + 1], value) || value < 0 ||
         (key != "warn" && key != "stop"))
-      error->all(FLERR, "pair_style annp [warn N] [stop N]: expected keyword and a count >= 0, "
-                        "got '" +
+      error->all(FLERR, "pair_style annp [warn N] [stop N] [mean]: expected keyword and a count "
+                        ">= 0, got '" +
                             key + "'" + (k + 1 < narg ? " '" + std::string(arg[k + 1]) + "'" : ""));
     (key == "warn" ? warn_limit_ : stop_atoms_) = value;
   }
@@ -116,6 +122,9 @@ void PairANNP::init_style() {
   if (!model_) error->all(FLERR, std::string("pair_style annp needs a pair_coeff line"));
   if (std::strcmp(update->unit_style, "metal") != 0)
     error->all(FLERR, std::string("pair_style annp needs 'units metal' (Å, eV)"));
+  if (mean_ && members_.empty())
+    error->all(FLERR, std::string("pair_style annp mean: the mean of a committee needs several "
+                                  "models in pair_coeff (m1.annp,m2.annp,...)"));
   // No neighbour request: the style bins owned and ghost atoms itself when LAMMPS re-neighbours
   // (see pair_annp.h).
   listed_local_ = listed_all_ = -1;
@@ -216,7 +225,7 @@ void PairANNP::compute(int eflag, int vflag) {
     error->one(FLERR, "annp: non-finite energy at step " + std::to_string(update->ntimestep) +
                           " (overlapping atoms, or the run has blown up)");
   extrapolation_guard(nlocal);
-  if (!members_.empty()) committee_deviation(nlocal, nall, &h);
+  if (!members_.empty()) committee_deviation(nlocal, nall, &h, options);
   const auto& r = *result_;
   double** f = atom->f;
   if (!force->newton_pair)
@@ -278,7 +287,8 @@ void PairANNP::extrapolation_guard(int nlocal) {
   }
 }
 
-void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
+void PairANNP::committee_deviation(int nlocal, int nall, const void* system,
+                                   const annp::compute_options& options) {
   const auto& h = *static_cast<const annp::host_system*>(system);
   const std::size_t K = 1 + members_.size(), n = static_cast<std::size_t>(nall);
   member_forces_.assign(3 * K * n, 0.0);
@@ -291,12 +301,14 @@ void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
   store(0, *result_);
   try {
     for (std::size_t k = 1; k < K; ++k) {
-      members_[k - 1].compute(h, *member_result_, annp::compute_options{});
+      members_[k - 1].compute(h, *member_result_, mean_ ? options : annp::compute_options{});
       store(k, *member_result_);
+      if (mean_) add_member(*member_result_);
     }
   } catch (const std::exception& e) {
     error->one(FLERR, std::string("annp: committee member: ") + e.what());
   }
+  if (mean_) scale_result(1.0 / static_cast<double>(K));
   // Forces on ghost atoms belong to their owners, whatever newton_pair says.
   reverse_members_ = true;
   comm->reverse_comm_pair(this);
@@ -334,6 +346,31 @@ void PairANNP::committee_deviation(int nlocal, int nall, const void* system) {
   pvector[2] = std::sqrt(var);
   // compute pair sums pvector over ranks (it is meant for partial sums): rank 0 holds the values.
   if (comm->me != 0) pvector[1] = pvector[2] = 0.0;
+}
+
+// `mean`: the dynamics follow the committee's mean — energy, forces (ghosts included, before
+// LAMMPS or the style sums them onto their owners), virial and per-atom values, each the
+// derivative of the mean energy since averaging is linear.
+void PairANNP::add_member(const annp::host_result& m) {
+  auto& r = *result_;
+  r.energy += m.energy;
+  for (std::size_t c = 0; c < r.forces.size(); ++c) r.forces[c] += m.forces[c];
+  for (std::size_t a = 0; a < 3; ++a)
+    for (std::size_t b = 0; b < 3; ++b) r.virial[a][b] += m.virial[a][b];
+  for (std::size_t i = 0; i < r.atomic_energies.size(); ++i)
+    r.atomic_energies[i] += m.atomic_energies[i];
+  for (std::size_t i = 0; i < r.atomic_virials.size(); ++i)
+    for (std::size_t c = 0; c < 6; ++c) r.atomic_virials[i][c] += m.atomic_virials[i][c];
+}
+
+void PairANNP::scale_result(double f) {
+  auto& r = *result_;
+  r.energy *= f;
+  for (double& v : r.forces) v *= f;
+  r.virial = f * r.virial;
+  for (double& v : r.atomic_energies) v *= f;
+  for (auto& v : r.atomic_virials)
+    for (double& c : v) c *= f;
 }
 
 int PairANNP::pack_reverse_comm(int n, int first, double* buf) {

@@ -1,8 +1,9 @@
 // pair_style annp: an annp model in LAMMPS, natively.
 //
-//   pair_style annp [warn N] [stop N]
+//   pair_style annp [warn N] [stop N] [mean]
 //   pair_coeff * * al.annp Al            (one element symbol per atom type; NULL: not modelled)
-//   pair_coeff * * m1.annp,m2.annp,m3.annp Al     (a committee: MD with m1, deviation of all)
+//   pair_coeff * * m1.annp,m2.annp,m3.annp Al     (a committee: MD with m1, deviation of all;
+//                                                  with pair_style annp mean: MD with the mean)
 //
 // Extrapolation guard: every step the style counts the atoms with a descriptor outside the
 // training range; `warn N` (default 10) prints at most N warnings (step, count, then a note
@@ -13,7 +14,9 @@
 // `compute ID all pair annp` gives c_ID[1] = extrapolating atoms this step, and for a committee
 // c_ID[2] and c_ID[3] (below).
 //
-// Committee: the first model drives the dynamics; every step all members are evaluated and
+// Committee: the first model drives the dynamics — or, with `mean`, the members' mean (energy,
+// forces, virial, per-atom energies and virials: a bagged model; each step then costs the
+// members' sum, as it does for the deviation anyway); every step all members are evaluated and
 // the per-atom force deviation (|sample standard deviation vector of the members' forces|, eV/Å,
 // as annp-predict's force_dev) is written into the per-atom property d_force_dev when the input
 // defines it (fix ID all property/atom d_force_dev), so it can be dumped; `compute ID all pair
@@ -53,6 +56,7 @@ PairStyle(annp,PairANNP);
 namespace annp {
 class any_potential;
 struct host_result;
+struct compute_options;
 } // namespace annp
 
 namespace LAMMPS_NS {
@@ -71,7 +75,10 @@ class PairANNP : public Pair {
 
  private:
   void build_neighbours(int nlocal, int nall, double range);
-  void committee_deviation(int nlocal, int nall, const void* system);
+  void committee_deviation(int nlocal, int nall, const void* system,
+                           const annp::compute_options& options);
+  void add_member(const annp::host_result& m);
+  void scale_result(double f);
 
   std::unique_ptr<annp::any_potential> model_;
   std::unique_ptr<annp::host_result> result_;
@@ -79,6 +86,7 @@ class PairANNP : public Pair {
   std::vector<annp::any_potential> members_; // committee members after the first (may be empty)
   std::vector<double> member_forces_;        // per particle: 3 components x committee size
   bool reverse_members_ = false;             // what pack/unpack_reverse_comm carry
+  bool mean_ = false;                        // the committee's mean drives the dynamics
   void extrapolation_guard(int nlocal);
   long warn_limit_ = 10, warnings_ = 0, stop_atoms_ = 0;
   std::vector<int> element_of_type_; // per LAMMPS type (1-based), model element or -1

@@ -30,6 +30,10 @@ Cases:
                  pair_coeff with a committee of three models: energy and forces of the first,
                  per-atom d_force_dev, compute pair annp (largest deviation, energy spread)
                  equal annp-predict's committee output; 1 and 2 ranks.
+  native-committee-mean-serial, native-committee-mean-mpi2
+                 the same with `pair_style annp mean`: energy, forces and pressure tensor are the
+                 committee's mean (annp-predict's), the deviations unchanged; mean without a
+                 committee is refused.
   stress-atom    compute stress/atom (partialParticleVirial) sums to the global virial.
   ase            ase.calculators.lammpslib with the KIM model: energy, forces, stress.
   collision-kim, collision-native
@@ -331,7 +335,9 @@ def main():
             src = os.path.join(work, "reference_in.xyz")
             run([os.path.join(build, "examples", "annp-predict"), committee, src, out])
             ref = read(out, format="extxyz")
-            setup = ["units metal", "fix dev all property/atom d_force_dev", "pair_style annp",
+            mean = "-mean" in case
+            setup = ["units metal", "fix dev all property/atom d_force_dev",
+                     "pair_style annp mean" if mean else "pair_style annp",
                      f"pair_coeff * * {committee} Al", "compute cp all pair annp"]
             text = lammps_input(data, setup).replace(
                 "thermo_style custom step pe pxx pyy pzz pxy pxz pyz",
@@ -346,8 +352,24 @@ def main():
             lines = run(cmd, cwd=work).stdout.splitlines()
             k = next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "PotEng"])
             v = [float(x) for x in lines[k + 1].split()]
-            check_close("energy (first member)", v[1], e_ref)
-            check_close("forces (first member)", parse_forces(os.path.join(work, "forces.dump")), f_ref)
+            if mean:
+                check_close("energy (committee mean)", v[1], ref.get_potential_energy())
+                check_close("forces (committee mean)", parse_forces(os.path.join(work, "forces.dump")),
+                            ref.get_forces())
+                check_close("pressure tensor (committee mean)", np.array(v[2:8]),
+                            voigt_pressure_from_stress(ref.get_stress(voigt=False)))
+                if abs(ref.get_potential_energy() - e_ref) < 1e-6 * abs(e_ref):
+                    fail("the members agree too closely for the mean to be told from the first")
+                one = lammps_input(data, ["units metal", "pair_style annp mean", f"pair_coeff * * {model} Al"])
+                with open(path, "w") as fh:
+                    fh.write(one)
+                p = subprocess.run([native, "-in", path], cwd=work, capture_output=True, text=True)
+                if p.returncode == 0 or "the mean of a committee needs several" not in p.stdout + p.stderr:
+                    fail("pair_style annp mean with one model was not refused")
+                print("  ok: mean with one model refused")
+            else:
+                check_close("energy (first member)", v[1], e_ref)
+                check_close("forces (first member)", parse_forces(os.path.join(work, "forces.dump")), f_ref)
             dev = parse_forces(os.path.join(work, "dev.dump"))[:, 0]
             check_close("per-atom force deviation", dev, ref.arrays["force_dev"], 1e-9)
             check_close("largest deviation (compute pair)", v[8], float(ref.info["max_force_dev"]), 1e-9)

@@ -493,6 +493,10 @@ TEST_SUITE("potential") {
     CHECK(r.energy == doctest::Approx(mean));
     CHECK(r.energy_spread == doctest::Approx(std::sqrt(var / 2.0)));
     CHECK(r.max_force_spread > 0.0);
+    REQUIRE(r.stress);
+    double sxy = 0.0;
+    for (const auto& m : members) sxy += (*m.compute(s).stress)[0][1] / 3.0;
+    CHECK((*r.stress)[0][1] == doctest::Approx(sxy).epsilon(1e-13));
     test::expect_error([&] { committee<any_potential> one({members[0]}); }, {"at least two"});
   }
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 namespace annp {
@@ -25,6 +26,8 @@ struct committee_result {
   xt::xtensor<double, 2> forces;       ///< mean, eV/Å
   xt::xtensor<double, 2> force_spread; ///< per component standard deviation, eV/Å
   double max_force_spread = 0.0;       ///< largest per-atom |spread vector|, eV/Å
+  std::optional<mat3> stress;          ///< mean, eV/Å³ (periodic structures, with forces)
+  std::vector<double> atomic_energies; ///< mean, eV (when requested)
   std::vector<double> member_energies;
 };
 
@@ -62,8 +65,14 @@ template <class P> class committee {
             r.forces(i, d) += m.forces(i, d);
             sq(i, d) += m.forces(i, d) * m.forces(i, d);
           }
+      if (m.stress) r.stress = (k == 0 ? mat3{} : *r.stress) + *m.stress;
+      r.atomic_energies.resize(m.atomic_energies.size(), 0.0);
+      for (std::size_t i = 0; i < m.atomic_energies.size(); ++i)
+        r.atomic_energies[i] += m.atomic_energies[i];
     }
     const double k = static_cast<double>(K);
+    if (r.stress) *r.stress = (1.0 / k) * *r.stress;
+    for (double& e : r.atomic_energies) e /= k;
     const auto spread = [&](double sum, double sum2) {
       const double mean = sum / k;
       return std::sqrt(std::max(0.0, (sum2 - k * mean * mean) / (k - 1.0)));
