@@ -3,6 +3,7 @@
 
     examples/md/alumina.py --kim ANNP_AlO_PBE OUTDIR          # through KIM (Debian's lmp)
     examples/md/alumina.py --model alo.annp OUTDIR            # pair_style annp (build/.../lmp-annp)
+    examples/md/alumina.py --model m1.annp,m2.annp,m3.annp OUTDIR   # the committee's mean drives
 
 Stages (each a LAMMPS run on the state the previous one left; times at the defaults):
   relax    the corundum supercell (default 2x1x1 orthohexagonal cells, 120 atoms) at 0 K and 0 Pa
@@ -68,7 +69,9 @@ class Lammps:
         else:
             self.exe = args.lmp or os.path.join(ROOT, "build", "integrations", "lammps", "lmp-annp")
             self.head = ["units metal"]
-            self.interactions = ["pair_style annp", f"pair_coeff * * {os.path.abspath(args.model)} Al O"]
+            paths = [os.path.abspath(m) for m in args.model.split(",")]
+            style = "pair_style annp mean" if len(paths) > 1 else "pair_style annp"
+            self.interactions = [style, f"pair_coeff * * {','.join(paths)} Al O"]
         self.ranks = args.ranks
 
     def run(self, name, data, body):
@@ -165,7 +168,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     who = ap.add_mutually_exclusive_group(required=True)
     who.add_argument("--kim", help="KIM model name (lmp with the KIM package)")
-    who.add_argument("--model", help="annp model file (pair_style annp, lmp-annp)")
+    who.add_argument("--model", help="annp model file (pair_style annp, lmp-annp); several "
+                     "separated by commas: their mean (pair_style annp mean)")
     ap.add_argument("out", help="output directory")
     ap.add_argument("--lmp", help="LAMMPS executable (default: lmp for KIM, build/.../lmp-annp)")
     ap.add_argument("--repeat", type=int, nargs=3, default=[2, 1, 1],
@@ -182,8 +186,9 @@ def main():
                     help="exit with an error when atoms of the melt come closer than this, Å "
                          "(0: report only)")
     args = ap.parse_args()
-    if args.model and not os.path.isfile(args.model):
-        raise SystemExit(f"alumina.py: {args.model}: no such model file")
+    for path in (args.model.split(",") if args.model else []):
+        if not os.path.isfile(path):
+            raise SystemExit(f"alumina.py: {path}: no such model file")
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     lmp = Lammps(args, out)
