@@ -36,7 +36,8 @@ import annp
 A, C = 4.8246, 13.1673  # DFT (PBE, 600 eV) lattice constants of corundum, data/alo/README.md
 AMU_A3_TO_G_CM3 = 1.66053906660
 # One mesh for every 30-atom hexagonal cell (data/alo/README.md: pinned per family); without it a
-# liquid cell would get the metal cells' k-point density, 15 x 15 x 5 points with no symmetry.
+# liquid cell would get the metal cells' k-point density, 14 x 14 x 5 or 15 x 15 x 5 points with no
+# symmetry.
 HEX_KPTS = (6, 6, 2)
 
 
