@@ -13,7 +13,10 @@ import os
 import sys
 
 from ase import Atoms
-from ase.io import read, write
+from ase.io import read
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'integrations', 'pipeline'))
+from annp_pipeline.generate import write_structures  # noqa: E402
 
 EVERY = {'fcc_volume': 1, 'fcc_rattled': 1, 'fcc_sheared': 1, 'bcc_volume': 2, 'hcp_volume': 8, 'dimer': 1}
 
@@ -35,8 +38,7 @@ def main():
     missing = set(EVERY) - set(seen)
     if missing:
         sys.exit(f'{sys.argv[1]}: no frames of config_type {sorted(missing)}')
-    write(sys.argv[2] + '.tmp', chosen, format='extxyz')
-    os.replace(sys.argv[2] + '.tmp', sys.argv[2])
+    write_structures(sys.argv[2], chosen)
     print(f'{len(chosen)} Al metal cells ({sum(len(a) for a in chosen)} atoms) -> {sys.argv[2]}')
 
 

@@ -26,12 +26,14 @@ import sys
 
 import numpy as np
 from ase import units
-from ase.io import write
 from ase.md.langevin import Langevin
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 from ase.spacegroup import crystal
 
 import annp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'integrations', 'pipeline'))
+from annp_pipeline.generate import write_structures  # noqa: E402
 
 A, C = 4.8246, 13.1673  # DFT (PBE, 600 eV) lattice constants of corundum, data/alo/README.md
 AMU_A3_TO_G_CM3 = 1.66053906660
@@ -149,9 +151,7 @@ def main():
               f'{min(scores):.3f}-{max(scores):.3f} eV/A (median {np.median(scores):.3f})',
               flush=True)
     out = labelling_order(out)
-    tmp = a.out + '.tmp'
-    write(tmp, out, format='extxyz')
-    os.replace(tmp, a.out)
+    write_structures(a.out, out)
     print(f'{len(out)} structures -> {a.out}')
     return 0
 

@@ -28,9 +28,11 @@ import sys
 import tempfile
 
 import numpy as np
-from ase.io import read, write
+from ase.io import read
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, '..', '..', 'integrations', 'pipeline'))
+from annp_pipeline.generate import write_structures  # noqa: E402
 root = os.path.abspath(os.path.join(here, '..', '..'))
 MIN_DISTANCE = 1.2  # A
 
@@ -70,9 +72,7 @@ def main():
     print(f'{len(frames)} candidates, {len(keep)} without pairs below {MIN_DISTANCE} A; committee '
           f'deviation median {np.median(devs):.2f} eV/A, kept the {len(out)} from {keep[len(out) - 1][0]:.2f} '
           f'to {keep[0][0]:.2f} eV/A')
-    tmp = a.out + '.tmp'
-    write(tmp, out, format='extxyz')
-    os.replace(tmp, a.out)
+    write_structures(a.out, out)
     print(f'{len(out)} structures -> {a.out}')
     return 0
 

@@ -13,6 +13,7 @@
 #include <mpi.h>
 
 #include <annp/potential/any_potential.hpp>
+#include <annp/potential/committee.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -303,12 +304,12 @@ void PairANNP::committee_deviation(int nlocal, int nall, const void* system,
     for (std::size_t k = 1; k < K; ++k) {
       members_[k - 1].compute(h, *member_result_, mean_ ? options : annp::compute_options{});
       store(k, *member_result_);
-      if (mean_) add_member(*member_result_);
+      if (mean_) annp::add_outputs(*result_, *member_result_);
     }
   } catch (const std::exception& e) {
     error->one(FLERR, std::string("annp: committee member: ") + e.what());
   }
-  if (mean_) scale_result(1.0 / static_cast<double>(K));
+  if (mean_) annp::scale_outputs(*result_, 1.0 / static_cast<double>(K));
   // Forces on ghost atoms belong to their owners, whatever newton_pair says.
   reverse_members_ = true;
   comm->reverse_comm_pair(this);
@@ -351,28 +352,6 @@ void PairANNP::committee_deviation(int nlocal, int nall, const void* system,
 // `mean`: the dynamics follow the committee's mean — energy, forces (ghosts included, before
 // LAMMPS or the style sums them onto their owners), virial and per-atom values, each the
 // derivative of the mean energy since averaging is linear.
-void PairANNP::add_member(const annp::host_result& m) {
-  auto& r = *result_;
-  r.energy += m.energy;
-  for (std::size_t c = 0; c < r.forces.size(); ++c) r.forces[c] += m.forces[c];
-  for (std::size_t a = 0; a < 3; ++a)
-    for (std::size_t b = 0; b < 3; ++b) r.virial[a][b] += m.virial[a][b];
-  for (std::size_t i = 0; i < r.atomic_energies.size(); ++i)
-    r.atomic_energies[i] += m.atomic_energies[i];
-  for (std::size_t i = 0; i < r.atomic_virials.size(); ++i)
-    for (std::size_t c = 0; c < 6; ++c) r.atomic_virials[i][c] += m.atomic_virials[i][c];
-}
-
-void PairANNP::scale_result(double f) {
-  auto& r = *result_;
-  r.energy *= f;
-  for (double& v : r.forces) v *= f;
-  r.virial = f * r.virial;
-  for (double& v : r.atomic_energies) v *= f;
-  for (auto& v : r.atomic_virials)
-    for (double& c : v) c *= f;
-}
-
 int PairANNP::pack_reverse_comm(int n, int first, double* buf) {
   int m = 0;
   if (reverse_members_) {

@@ -77,8 +77,6 @@ class PairANNP : public Pair {
   void build_neighbours(int nlocal, int nall, double range);
   void committee_deviation(int nlocal, int nall, const void* system,
                            const annp::compute_options& options);
-  void add_member(const annp::host_result& m);
-  void scale_result(double f);
 
   std::unique_ptr<annp::any_potential> model_;
   std::unique_ptr<annp::host_result> result_;

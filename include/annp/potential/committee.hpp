@@ -20,6 +20,36 @@
 
 namespace annp {
 
+/// Sums and scalings of the additive outputs of a result (potential_result or host_result):
+/// energy, forces, virial, stress, per-atom energies and virials. A committee's mean is
+/// add_outputs over its members, then scale_outputs by 1/K; every output stays the derivative
+/// of the mean energy, since both steps are linear. Both results are of one structure.
+template <class R> void add_outputs(R& sum, const R& m) {
+  sum.energy += m.energy;
+  for (std::size_t c = 0; c < sum.forces.size(); ++c) sum.forces.data()[c] += m.forces.data()[c];
+  for (std::size_t a = 0; a < 3; ++a)
+    for (std::size_t b = 0; b < 3; ++b) sum.virial[a][b] += m.virial[a][b];
+  if constexpr (requires { sum.stress; })
+    if (sum.stress && m.stress)
+      for (std::size_t a = 0; a < 3; ++a)
+        for (std::size_t b = 0; b < 3; ++b) (*sum.stress)[a][b] += (*m.stress)[a][b];
+  for (std::size_t i = 0; i < sum.atomic_energies.size(); ++i)
+    sum.atomic_energies[i] += m.atomic_energies[i];
+  for (std::size_t i = 0; i < sum.atomic_virials.size(); ++i)
+    for (std::size_t c = 0; c < 6; ++c) sum.atomic_virials[i][c] += m.atomic_virials[i][c];
+}
+
+template <class R> void scale_outputs(R& r, double f) {
+  r.energy *= f;
+  for (std::size_t c = 0; c < r.forces.size(); ++c) r.forces.data()[c] *= f;
+  r.virial = f * r.virial;
+  if constexpr (requires { r.stress; })
+    if (r.stress) *r.stress = f * *r.stress;
+  for (double& e : r.atomic_energies) e *= f;
+  for (auto& v : r.atomic_virials)
+    for (double& c : v) c *= f;
+}
+
 struct committee_result {
   double energy = 0.0;                 ///< mean over members, eV
   double energy_spread = 0.0;          ///< standard deviation over members, eV
@@ -96,35 +126,16 @@ template <class P> class committee {
   /// linear. Extrapolation counts are the largest over the members, with that member's records.
   [[nodiscard]] potential_result mean(const structure& s, const compute_options& o = {}) const {
     potential_result r = m_members.front().compute(s, o);
-    const double inv = 1.0 / static_cast<double>(m_members.size());
-    const auto scale = [inv](auto& values) {
-      for (auto& v : values) v *= inv;
-    };
     for (std::size_t k = 1; k < m_members.size(); ++k) {
       potential_result m = m_members[k].compute(s, o);
-      r.energy += m.energy;
-      if (o.forces) r.forces += m.forces;
-      for (std::size_t a = 0; a < 3; ++a)
-        for (std::size_t b = 0; b < 3; ++b) r.virial[a][b] += m.virial[a][b];
-      if (r.stress && m.stress)
-        for (std::size_t a = 0; a < 3; ++a)
-          for (std::size_t b = 0; b < 3; ++b) (*r.stress)[a][b] += (*m.stress)[a][b];
-      for (std::size_t i = 0; i < r.atomic_energies.size(); ++i)
-        r.atomic_energies[i] += m.atomic_energies[i];
-      for (std::size_t i = 0; i < r.atomic_virials.size(); ++i)
-        for (std::size_t c = 0; c < 6; ++c) r.atomic_virials[i][c] += m.atomic_virials[i][c];
+      add_outputs(r, m);
       if (m.extrapolated_atoms > r.extrapolated_atoms) {
         r.extrapolated_atoms = m.extrapolated_atoms;
         r.extrapolated_values = m.extrapolated_values;
         r.extrapolations = std::move(m.extrapolations);
       }
     }
-    r.energy *= inv;
-    if (o.forces) r.forces *= inv;
-    r.virial = inv * r.virial;
-    if (r.stress) *r.stress = inv * *r.stress;
-    scale(r.atomic_energies);
-    for (auto& v : r.atomic_virials) scale(v);
+    scale_outputs(r, 1.0 / static_cast<double>(m_members.size()));
     return r;
   }
 
