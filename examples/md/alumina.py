@@ -19,9 +19,11 @@ Stages (each a LAMMPS run on the state the previous one left; times at the defau
            physical liquid keeps atoms apart: at least 1.4 A), the Al-O coordination (O within
            2.5 A of each Al: mean and the fractions of 3-, 4-, 5- and 6-fold Al) against the
            published liquid.
---scale S multiplies every duration (0.01 for a smoke test). Exits with an error when the melt
-brings atoms closer than --require-distance (1.4 A). Writes OUTDIR/report.md,
-OUTDIR/rdf.csv and, with matplotlib, OUTDIR/rdf.svg; the LAMMPS inputs and logs stay in OUTDIR.
+--scale S multiplies every duration (0.01 for a smoke test). --melt-only skips the crystal and
+NVE stages and melts the relaxed crystal (the liquid's check alone, a third of the full run).
+Exits with an error when the melt brings atoms closer than --require-distance (1.4 A). Writes
+OUTDIR/report.md, OUTDIR/rdf.csv and, with matplotlib, OUTDIR/rdf.svg; the LAMMPS inputs and
+logs stay in OUTDIR.
 """
 
 import argparse
@@ -164,6 +166,56 @@ def density(atoms):
     return mass / atoms.get_volume() * AMU_PER_A3_IN_G_PER_CM3
 
 
+def crystal_stages(lmp, args, out, n, steps, g_all):
+    """NPT then NVT at 300 and 1500 K (their g(r) into g_all), NVE from the 1500 K state: the
+    report's lines."""
+    report = ["## Crystal: NPT 10 ps, then NVT at the mean cell", "",
+               "| T set (K) | T mean (K) | P mean (bar) | density (g/cm³) | pe (eV/atom) | "
+               "shortest distance (Å) | first peak Al–O (Å) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    state = "relaxed.data"
+    for t in (300, 1500):
+        every = max(steps(0.1) // 10 * 10, 10)
+        body = [f"velocity all create {2 * t} {args.seed} mom yes rot yes dist gaussian",
+                "timestep 0.001",
+                f"fix npt all npt temp {t} {t} 0.1 aniso 0.0 0.0 1.0",
+                "variable lx equal lx", "variable ly equal ly", "variable lz equal lz",
+                f"fix cellavg all ave/time 10 {steps(5) // 10} {steps(10)} v_lx v_ly v_lz",
+                "thermo 1000", f"run {steps(10)}", "unfix npt",
+                "change_box all x final 0 $(f_cellavg[1]) y final 0 $(f_cellavg[2]) "
+                "z final 0 $(f_cellavg[3]) remap units box",
+                "unfix cellavg",
+                f"fix nvt all nvt temp {t} {t} 0.1",
+                f"dump frames all custom {every} nvt{t}.dump id type x y z",
+                "dump_modify frames sort id",
+                f"thermo {every}", "thermo_style custom step temp pe press vol",
+                f"run {steps(50)}", f"write_data nvt{t}.data"]
+        o = lmp.run(f"nvt{t}", state, body)
+        rows = thermo(o, ["Step", "Temp"])
+        images = frames(os.path.join(out, f"nvt{t}.dump"))
+        r_mid, g = rdf(images)
+        g_all[t] = g
+        _, _, shortest = coordination(images)
+        peak = r_mid[np.argmax(g["AlO"])]
+        report.append(f"| {t} | {rows[:, 1].mean():.0f} | {rows[:, 3].mean():.0f} | "
+                      f"{density(images[-1]):.4f} | {rows[:, 2].mean() / n:.5f} | {shortest:.3f} | {peak:.3f} |")
+        state = f"nvt{t}.data"
+    report.append("")
+
+    # NVE from the 1500 K state.
+    o = lmp.run("nve", "nvt1500.data", [
+        "timestep 0.001", "fix nve all nve", "thermo 100", "thermo_style custom step time temp pe etotal",
+        f"run {steps(50)}"])
+    rows = thermo(o, ["Step", "Time"])
+    time_ps, etot = rows[:, 1], rows[:, 4] / n
+    slope, intercept = np.polyfit(time_ps, etot, 1)
+    fluct = np.std(etot - (slope * time_ps + intercept))
+    report += ["## NVE from the 1500 K state (1 fs)", "",
+               "| duration (ps) | T mean (K) | drift (meV/atom/ps) | fluctuation about the fit (meV/atom) |",
+               "| --- | --- | --- | --- |",
+               f"| {time_ps[-1] - time_ps[0]:.2f} | {rows[:, 2].mean():.0f} | {1e3 * slope:.2e} | {1e3 * fluct:.2e} |", ""]
+    return report
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     who = ap.add_mutually_exclusive_group(required=True)
@@ -179,6 +231,8 @@ def main():
     ap.add_argument("--c", type=float, default=13.12, help="starting c, A (relaxed first)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiplies every duration")
     ap.add_argument("--ranks", type=int, default=1, help="MPI ranks")
+    ap.add_argument("--melt-only", action="store_true",
+                    help="relax, then melt the relaxed crystal: no 300 K, 1500 K or NVE stages")
     ap.add_argument("--seed", type=int, default=4181)
     ap.add_argument("--relax-iterations", type=int, default=5000,
                     help="at most this many minimizer iterations for the 0 K cell")
@@ -223,56 +277,14 @@ def main():
                f"| {r[5]:.1f} |", "", f"Minimizer (forces 1e-6 eV/Å, box/relax aniso 0): stopped by {criterion}.",
                ""]
 
-    # Crystal at 300 and 1500 K.
-    report += ["## Crystal: NPT 10 ps, then NVT at the mean cell", "",
-               "| T set (K) | T mean (K) | P mean (bar) | density (g/cm³) | pe (eV/atom) | "
-               "shortest distance (Å) | first peak Al–O (Å) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    # Crystal at 300 and 1500 K, then NVE from the 1500 K state (skipped by --melt-only).
     g_all = {}
-    state = "relaxed.data"
-    for t in (300, 1500):
-        every = max(steps(0.1) // 10 * 10, 10)
-        body = [f"velocity all create {2 * t} {args.seed} mom yes rot yes dist gaussian",
-                "timestep 0.001",
-                f"fix npt all npt temp {t} {t} 0.1 aniso 0.0 0.0 1.0",
-                "variable lx equal lx", "variable ly equal ly", "variable lz equal lz",
-                f"fix cellavg all ave/time 10 {steps(5) // 10} {steps(10)} v_lx v_ly v_lz",
-                "thermo 1000", f"run {steps(10)}", "unfix npt",
-                "change_box all x final 0 $(f_cellavg[1]) y final 0 $(f_cellavg[2]) "
-                "z final 0 $(f_cellavg[3]) remap units box",
-                "unfix cellavg",
-                f"fix nvt all nvt temp {t} {t} 0.1",
-                f"dump frames all custom {every} nvt{t}.dump id type x y z",
-                "dump_modify frames sort id",
-                f"thermo {every}", "thermo_style custom step temp pe press vol",
-                f"run {steps(50)}", f"write_data nvt{t}.data"]
-        o = lmp.run(f"nvt{t}", state, body)
-        rows = thermo(o, ["Step", "Temp"])
-        images = frames(os.path.join(out, f"nvt{t}.dump"))
-        r_mid, g = rdf(images)
-        g_all[t] = g
-        _, _, shortest = coordination(images)
-        peak = r_mid[np.argmax(g["AlO"])]
-        report.append(f"| {t} | {rows[:, 1].mean():.0f} | {rows[:, 3].mean():.0f} | "
-                      f"{density(images[-1]):.4f} | {rows[:, 2].mean() / n:.5f} | {shortest:.3f} | {peak:.3f} |")
-        state = f"nvt{t}.data"
-    report.append("")
-
-    # NVE from the 1500 K state.
-    o = lmp.run("nve", "nvt1500.data", [
-        "timestep 0.001", "fix nve all nve", "thermo 100", "thermo_style custom step time temp pe etotal",
-        f"run {steps(50)}"])
-    rows = thermo(o, ["Step", "Time"])
-    time_ps, etot = rows[:, 1], rows[:, 4] / n
-    slope, intercept = np.polyfit(time_ps, etot, 1)
-    fluct = np.std(etot - (slope * time_ps + intercept))
-    report += ["## NVE from the 1500 K state (1 fs)", "",
-               "| duration (ps) | T mean (K) | drift (meV/atom/ps) | fluctuation about the fit (meV/atom) |",
-               "| --- | --- | --- | --- |",
-               f"| {time_ps[-1] - time_ps[0]:.2f} | {rows[:, 2].mean():.0f} | {1e3 * slope:.2e} | {1e3 * fluct:.2e} |", ""]
+    if not args.melt_only:
+        report += crystal_stages(lmp, args, out, n, steps, g_all)
 
     # Melt.
     every = max(steps(0.1, 0.0005) // 10 * 10, 10)
-    o = lmp.run("melt", "nvt1500.data", [
+    o = lmp.run("melt", "relaxed.data" if args.melt_only else "nvt1500.data", [
         "timestep 0.0005",
         f"velocity all create 4000 {args.seed + 1} mom yes rot yes dist gaussian",
         "fix hot all nvt temp 4000 4000 0.05", "thermo 1000", f"run {steps(10, 0.0005)}", "unfix hot",
