@@ -293,6 +293,59 @@ TEST_SUITE("descriptors") {
     MESSAGE(C::name, ": worst relative finite-difference error ", worst);
   }
 
+  TEST_CASE("a recipe's second angular family (own cutoff) equals the naive reference") {
+    // Wide functions through moments over 5 A beside sharp narrow ones within 3.2 A, groups
+    // with different cutoffs: values to 1e-12, derivatives against central differences.
+    descriptor_recipe r;
+    r.rc = 5.0;
+    r.radial_count = 3;
+    r.angular_count = 2;
+    r.angular_kind = sf_kind_of<sf_kinds::angular_wide>();
+    r.zetas = {1.0, 4.0};
+    r.angular2_count = 2;
+    r.angular2_rc = 3.2;
+    r.angular2_zetas = {16.0};
+    const auto functions = make_descriptor_functions({Al, O}, r);
+    const descriptor_engine<cutoff::cosine> eng({Al, O}, functions);
+    std::mt19937_64 rng(5);
+    for (int trial = 0; trial < 2; ++trial) {
+      const structure s = random_two_element(rng, 7);
+      const neighbor_list nl(s, neighbor_list_options{eng.max_cutoff()});
+      const auto all = compute_descriptors(eng, s, nl);
+      std::size_t within = 0; // narrow terms that see a pair
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto e = static_cast<std::size_t>(all.element[i]);
+        const auto g = all.of(i);
+        for (std::size_t m = 0; m < eng.size(e); ++m) {
+          const auto& f = eng.functions(e)[m];
+          const double ref = test::ref_descriptor(s, i, f, 1, 0.0, {});
+          INFO(f.describe(), " engine ", g[m], " reference ", ref);
+          REQUIRE(std::abs(g[m] - ref) <= 1e-12 * std::max(1.0, std::abs(ref)));
+          if (f.rc == 3.2 && ref != 0.0) ++within;
+        }
+      }
+      CHECK(within > 0);
+      const double h = 1e-5;
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto an = evaluate(eng, s, i, true);
+        for (std::size_t a = 0; a < s.size(); ++a)
+          for (std::size_t d = 0; d < 3; ++d) {
+            structure plus = s, minus = s;
+            plus.positions(a, d) += h;
+            minus.positions(a, d) -= h;
+            const auto gp = evaluate(eng, plus, i, false).g, gm = evaluate(eng, minus, i, false).g;
+            for (std::size_t m = 0; m < an.g.size(); ++m) {
+              const double fd = (gp[m] - gm[m]) / (2.0 * h);
+              const double v = an.dg[m * s.size() + a][d];
+              INFO("atom ", i, " function ", m, " moved ", a, " dim ", d, " analytic ", v, " fd ",
+                   fd);
+              REQUIRE(std::abs(fd - v) <= 1e-6 * std::max(1.0, std::abs(v)));
+            }
+          }
+      }
+    }
+  }
+
   TEST_CASE("moments run exactly the groups of low-degree polynomials in cos(theta)") {
     // The catalogue above: which of its functions the engine expands into moments. The naive
     // reference test covers the values and derivatives of both kernels.

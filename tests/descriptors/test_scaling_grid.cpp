@@ -128,6 +128,63 @@ TEST_SUITE("parameter_grid") {
     CHECK(fs[16].center == 8);
   }
 
+  TEST_CASE("a second angular family with its own cutoff, after the first") {
+    descriptor_recipe r;
+    r.rc = 6.0;
+    r.radial_count = 4;
+    r.angular_count = 3;
+    r.angular_kind = sf_kind_of<sf_kinds::angular_wide>();
+    r.zetas = {1.0, 4.0};
+    r.rule = grid_rule::gastegger2018;
+    r.r_lower = 2.0;
+    r.angular2_count = 2;
+    r.angular2_kind = sf_kind_of<sf_kinds::angular_narrow>();
+    r.angular2_rc = 4.5;
+    r.angular2_zetas = {16.0};
+    const auto fs = make_descriptor_functions({13, 8}, r);
+    // Each family for every centre in turn: per centre 2 x 4 radial, 3 pairs x 3 x 2 zetas x 2
+    // lambdas wide, 3 pairs x 2 x 1 x 2 narrow.
+    REQUIRE(fs.size() == 2 * (8 + 36 + 12));
+    const auto centred =
+        make_radial_grid(4.5, 2, grid_mode::centred, grid_rule::gastegger2018, 2.0);
+    for (std::size_t m = 0; m < fs.size(); ++m) {
+      INFO(fs[m].describe());
+      fs[m].validate();
+      if (m < 16) {
+        CHECK(fs[m].kind == sf_kind_of<sf_kinds::radial>());
+        CHECK(fs[m].center == (m < 8 ? 13 : 8));
+      } else if (m < 88) {
+        CHECK(fs[m].kind == sf_kind_of<sf_kinds::angular_wide>());
+        CHECK(fs[m].center == (m < 52 ? 13 : 8));
+        CHECK(fs[m].rc == 6.0);
+      } else {
+        const std::size_t k = (m - 88) % 12; // pair x grid point x lambda
+        CHECK(fs[m].kind == sf_kind_of<sf_kinds::angular_narrow>());
+        CHECK(fs[m].center == (m < 100 ? 13 : 8));
+        CHECK(fs[m].rc == 4.5);
+        CHECK(fs[m].zeta == 16.0);
+        CHECK(fs[m].eta == centred.eta[k / 2 % 2]);
+      }
+    }
+    // Without it the set is the first family alone.
+    r.angular2_count = 0;
+    CHECK(make_descriptor_functions({13, 8}, r).size() == 2 * 44);
+    // Its cutoff lies in (0, r_c]; its kind is narrow or wide; the Chebyshev set has none.
+    r.angular2_count = 2;
+    r.angular2_rc = 6.5;
+    test::expect_error([&] { (void)make_descriptor_functions({13}, r); }, {"(0, 6", "6.5"});
+    r.angular2_rc = 4.5;
+    r.angular2_kind = sf_kind_of<sf_kinds::radial>();
+    test::expect_error([&] { (void)make_descriptor_functions({13}, r); }, {"angular2_kind"});
+    r.angular2_kind = sf_kind_of<sf_kinds::angular_narrow>();
+    r.angular2_zetas.clear();
+    test::expect_error([&] { (void)make_descriptor_functions({13}, r); }, {"at least one zeta"});
+    r.angular2_zetas = {16.0};
+    r.angular_kind = sf_kind_of<sf_kinds::chebyshev_angular>();
+    test::expect_error([&] { (void)make_descriptor_functions({13}, r); },
+                       {"no second angular family"});
+  }
+
   TEST_CASE("aenet's Chebyshev set from a recipe: orders, and spin-weighted copies") {
     descriptor_recipe r;
     r.rc = 5.5;

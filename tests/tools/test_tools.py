@@ -110,6 +110,12 @@ def case_train_checks(t):
         (['scaling_min_range=-1'], ["'scaling_min_range' must be >= 0"]),
         (['grid=cubic'], ["unknown grid 'cubic'"]),
         (['grid=linear', 'grid_lower=9'], ["'grid_lower' must lie between 0 and the cutoff"]),
+        (['angular2=2', 'angular2_cutoff=7'], ["'angular2_cutoff' must lie in (0, cutoff 6"]),
+        (['angular2=2', 'angular2_cutoff=0'], ["'angular2_cutoff' must lie in (0, cutoff 6"]),
+        (['angular2=2', 'angular2_cutoff=4', 'angular_kind=chebyshev'], ['has no second angular family']),
+        (['angular2=2', 'angular2_cutoff=4', 'angular2_kind=chebyshev'], ["unknown angular2_kind 'chebyshev'"]),
+        (['angular2=2', 'angular2_cutoff=3', 'grid=linear', 'grid_lower=3.5'],
+         ["beyond 'angular2_cutoff' 3 Å"]),
     ]
     for extra, texts in cases:
         args = [f'data={DATA}', 'output=o', 'epochs=3', *SMALL, *extra]
@@ -176,6 +182,13 @@ def case_train_checks(t):
           and 'short_range_pair Al Al inner=1.637070626187721 outer=2.0463382827346512\n' in model
           and 'by element pair: O-O 0.8400000000000003-1.0500000000000003 Å' in p.stdout,
           'zbl auto with two elements: O-O 1.05 Å, Al-O 1.208 Å, Al-Al 2.046 Å, each its own radius')
+    # A second angular family: its own cutoff and zetas reach the model file, after the first.
+    p = t.run('annp-train', f'data={DATA}', 'output=two_families', 'epochs=3', 'radial=4', 'angular=2',
+              'angular_kind=wide', 'zetas=1', 'angular2=2', 'angular2_cutoff=4.5', 'hidden=4')
+    model = open(os.path.join(t.work, 'two_families', 'model.annp')).read() if p.returncode == 0 else ''
+    sf = [[l.split()[k] for k in (1, 4, 7)] for l in model.splitlines() if l.startswith('sf angular')]
+    check(sf == [['angular_wide', 'rc=6', 'zeta=1']] * 4 + [['angular_narrow', 'rc=4.5', 'zeta=16']] * 4,
+          f'angular2=2 angular2_cutoff=4.5: 4 wide functions at 6 Å, then 4 narrow ones at 4.5 Å, zeta 16 ({sf})')
     p = t.run('annp-train', f'data={DATA}', 'output=dead', 'epochs=3', 'radial=12', 'angular=0', 'hidden=4')
     check(p.returncode == 0 and 'inactive descriptors of Al: 5 of 12' in p.stdout
           and 'min_range=1e-04' in open(os.path.join(t.work, 'dead', 'model.annp')).read(),

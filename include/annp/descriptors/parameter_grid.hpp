@@ -97,10 +97,20 @@ struct descriptor_recipe {
   std::vector<double> lambdas{-1.0, 1.0};
   grid_rule rule = grid_rule::imbalzano2018;
   double r_lower = 0.5; ///< Å: first grid point of the gastegger2018 (linear) grids
+  // A second angular family with a cutoff of its own (angular2_count = 0: none), built like the
+  // first (grid of angular2_count points within angular2_rc x angular2_zetas x lambdas per
+  // neighbour pair, same mode and rule): e.g. sharp narrow functions (zeta 16) over the first
+  // neighbour shells beside wide ones over the whole cutoff. A narrow function's cost grows
+  // with the triplets within its own r_c, about (r_c2 / r_c)^6 of the full cutoff's.
+  std::size_t angular2_count = 0;
+  sf_kind angular2_kind = sf_kind_of<sf_kinds::angular_narrow>(); ///< or angular_wide
+  double angular2_rc = 0.0;                                       ///< Å, in (0, rc]
+  std::vector<double> angular2_zetas{16.0};
 };
 
 /// Radial functions first (per centre, per neighbour element, per grid point), then angular
-/// (per centre, per unordered neighbour pair, per grid point, zeta, lambda).
+/// (per centre, per unordered neighbour pair, per grid point, zeta, lambda), then the second
+/// angular family in the same order.
 [[nodiscard]] inline std::vector<symmetry_function>
 make_descriptor_functions(const std::vector<int>& elements, const descriptor_recipe& r) {
   if (r.angular_kind != sf_kind_of<sf_kinds::angular_narrow>() &&
@@ -110,6 +120,8 @@ make_descriptor_functions(const std::vector<int>& elements, const descriptor_rec
                 "chebyshev_angular");
   std::vector<symmetry_function> out;
   if (r.angular_kind == sf_kind_of<sf_kinds::chebyshev_angular>()) {
+    if (r.angular2_count > 0)
+      throw error("descriptor recipe: the Chebyshev set has no second angular family");
     const auto add = [&](int c, sf_kind kind, std::size_t count, bool weighted) {
       for (std::size_t a = 0; a < count; ++a) {
         symmetry_function f;
@@ -144,26 +156,41 @@ make_descriptor_functions(const std::vector<int>& elements, const descriptor_rec
         out.push_back(f);
       }
   }
-  if (r.angular_count == 0) return out;
-  const auto ang = make_radial_grid(r.rc, r.angular_count, r.angular_mode, r.rule, r.r_lower);
-  for (int c : elements)
-    for (std::size_t a = 0; a < elements.size(); ++a)
-      for (std::size_t b = a; b < elements.size(); ++b)
-        for (std::size_t i = 0; i < ang.eta.size(); ++i)
-          for (double zeta : r.zetas)
-            for (double lambda : r.lambdas) {
-              symmetry_function f;
-              f.kind = r.angular_kind;
-              f.center = c;
-              f.e1 = std::min(elements[a], elements[b]);
-              f.e2 = std::max(elements[a], elements[b]);
-              f.rc = r.rc;
-              f.eta = ang.eta[i];
-              f.rs = ang.rs[i];
-              f.zeta = zeta;
-              f.lambda = lambda;
-              out.push_back(f);
-            }
+  const auto angular = [&](sf_kind kind, std::size_t count, double rc,
+                           const std::vector<double>& zetas) {
+    if (count == 0) return;
+    const auto ang = make_radial_grid(rc, count, r.angular_mode, r.rule, r.r_lower);
+    for (int c : elements)
+      for (std::size_t a = 0; a < elements.size(); ++a)
+        for (std::size_t b = a; b < elements.size(); ++b)
+          for (std::size_t i = 0; i < ang.eta.size(); ++i)
+            for (double zeta : zetas)
+              for (double lambda : r.lambdas) {
+                symmetry_function f;
+                f.kind = kind;
+                f.center = c;
+                f.e1 = std::min(elements[a], elements[b]);
+                f.e2 = std::max(elements[a], elements[b]);
+                f.rc = rc;
+                f.eta = ang.eta[i];
+                f.rs = ang.rs[i];
+                f.zeta = zeta;
+                f.lambda = lambda;
+                out.push_back(f);
+              }
+  };
+  angular(r.angular_kind, r.angular_count, r.rc, r.zetas);
+  if (r.angular2_count > 0) {
+    if (r.angular2_kind != sf_kind_of<sf_kinds::angular_narrow>() &&
+        r.angular2_kind != sf_kind_of<sf_kinds::angular_wide>())
+      throw error("descriptor recipe: angular2_kind must be angular_narrow or angular_wide");
+    if (!(r.angular2_rc > 0.0 && r.angular2_rc <= r.rc))
+      throw error("descriptor recipe: the second angular family's cutoff must lie in (0, " +
+                  std::to_string(r.rc) + "] Å, got " + std::to_string(r.angular2_rc));
+    if (r.angular2_zetas.empty())
+      throw error("descriptor recipe: the second angular family needs at least one zeta");
+    angular(r.angular2_kind, r.angular2_count, r.angular2_rc, r.angular2_zetas);
+  }
   return out;
 }
 

@@ -111,6 +111,12 @@ class config {
         "narrow or wide angular functions, or chebyshev: aenet's Chebyshev set instead, radial "
         "orders 0..radial-1 and angular orders 0..angular-1 (grids, zetas unused)");
     def("zetas", "1 4", "zeta values of the angular functions");
+    def("angular2", "0",
+        "a second angular family with its own cutoff: grid points (0: none), times "
+        "angular2_zetas and lambdas (e.g. sharp narrow functions over the first shells)");
+    def("angular2_kind", "narrow", "narrow or wide: the second angular family's kind");
+    def("angular2_cutoff", "0", "the second angular family's cutoff, Å (in (0, cutoff])");
+    def("angular2_zetas", "16", "zeta values of the second angular family");
     def("scaling_min_range", "1e-4",
         "descriptors whose training range (max - min) is at most this are inactive: unused, "
         "instead of amplified into huge inputs (0: keep all)");
@@ -644,6 +650,20 @@ inline void check_settings_values(config& cfg) {
   one_of("kalman_type", {"standard", "fading_memory"});
   one_of("lm_system", {"auto", "parameters", "residuals"});
   one_of("angular_kind", {"narrow", "wide", "chebyshev"});
+  one_of("angular2_kind", {"narrow", "wide"});
+  if (cfg.count("angular2") > 0) {
+    const double rc2 = cfg.number("angular2_cutoff"), rc = cfg.number("cutoff");
+    if (cfg.str("angular_kind") == "chebyshev")
+      throw error(cfg.where("angular2") +
+                  ": the Chebyshev set (angular_kind = chebyshev) has no second angular family");
+    if (!(rc2 > 0.0 && rc2 <= rc))
+      throw error(cfg.where("angular2_cutoff") + ": 'angular2_cutoff' must lie in (0, cutoff " +
+                  cfg.str("cutoff") + " Å], got '" + cfg.str("angular2_cutoff") + "'");
+    if (cfg.str("grid") == "linear" && !(cfg.number("grid_lower") < rc2))
+      throw error(cfg.where("angular2_cutoff") + ": the linear grid starts at grid_lower " +
+                  cfg.str("grid_lower") + " Å, beyond 'angular2_cutoff' " +
+                  cfg.str("angular2_cutoff") + " Å");
+  }
   one_of("grid", {"imbalzano", "linear"});
   one_of("select", {"validation", "last"});
   if (cfg.str("select") == "last" && cfg.count("patience") > 0)
@@ -749,6 +769,10 @@ inline std::string run_identity(config& cfg, const std::vector<std::string>& dat
                           "init_model",    "scaling_min_range",
                           "short_range"})
     out += std::string(key) + " = " + cfg.str(key) + "\n";
+  // Only runs with a second angular family name its keys (older run.identity files lack them).
+  if (cfg.count("angular2") > 0)
+    for (const char* key : {"angular2", "angular2_kind", "angular2_cutoff", "angular2_zetas"})
+      out += std::string(key) + " = " + cfg.str(key) + "\n";
   return out;
 }
 
@@ -874,6 +898,12 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
     throw error(cfg.where("angular_kind") +
                 ": angular_kind must be narrow, wide or chebyshev, got '" + kind + "'");
   recipe.descriptors.zetas = cfg.numbers("zetas");
+  recipe.descriptors.angular2_count = cfg.count("angular2");
+  recipe.descriptors.angular2_kind = cfg.str("angular2_kind") == "wide"
+                                         ? sf_kind_of<sf_kinds::angular_wide>()
+                                         : sf_kind_of<sf_kinds::angular_narrow>();
+  recipe.descriptors.angular2_rc = cfg.number("angular2_cutoff");
+  recipe.descriptors.angular2_zetas = cfg.numbers("angular2_zetas");
   recipe.descriptors.rule =
       cfg.str("grid") == "linear" ? grid_rule::gastegger2018 : grid_rule::imbalzano2018;
   recipe.descriptors.r_lower = cfg.number("grid_lower");
