@@ -25,7 +25,9 @@ bulk job.
 Usage: OMP_NUM_THREADS=1 /usr/bin/python3 references.py [JOB ...]   (default: every job)
        /usr/bin/python3 references.py --report                        (the table, Markdown)
 Options (before the jobs): --profile NAME (default gpaw-pbe-600; emt runs the script in
-seconds), --out DIR (default: this folder).
+seconds), --out DIR (default: this folder). --prerelax M1[,M2,...] (annp model files,
+several: their mean; needs the annp Python module on PYTHONPATH): every positions-only relaxation
+not yet started relaxes with the model first and the first-principles one starts from there.
 """
 import os
 import sys
@@ -39,6 +41,7 @@ from annp_pipeline import refjobs  # noqa: E402
 OUT = os.path.join(here, 'references.xyz')
 RELAX = os.path.join(here, 'references.relax')
 PROFILE = 'gpaw-pbe-600'
+PRERELAX = None  # --prerelax MODELS: annp model(s) that relax positions before first principles
 FMAX = 0.01  # eV/A
 DELTA = 0.005  # strain of the elastic constants
 EV_A3_GPA = 160.21766208
@@ -125,7 +128,7 @@ def al_terminated_slab(hexcell, vacuum=15.0):
 
 
 def run_jobs(jobs):
-    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX)
+    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX, PRERELAX)
 
     def get(name, at, **kw):
         have = runner.done()
@@ -216,7 +219,7 @@ def report():
 
 
 if __name__ == '__main__':
-    PROFILE, OUT, RELAX, todo = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    PROFILE, OUT, RELAX, todo, PRERELAX = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
     if todo == 'report':
         report()
     else:

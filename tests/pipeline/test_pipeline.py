@@ -706,6 +706,38 @@ def case_alo_references(build, work):
            if k not in cpp or abs(cpp[k] - table[name]) > rounding[name]]
     check(not bad, f'annp-corundum --references equals references.py --report on all {len(pairs)} values '
           f'(to the report\'s rounding){": differ " + str(bad) if bad else ""}')
+    # --prerelax: the vacancy relaxations start from a committee's minimum. (The models are fitted
+    # to DFT, not to EMT, so the EMT relaxation that follows has its own minimum; what is checked
+    # is where it starts and what the frame records.)
+    if not os.path.isdir(os.path.join(build, 'python', 'annp')):
+        print('--prerelax not checked: the annp Python module is not built (-DANNP_BUILD_PYTHON=ON)')
+        return
+    sys.path.insert(0, os.path.join(build, 'python'))
+    import annp
+    from ase.io import Trajectory
+    names = [os.path.join(ROOT, 'data', 'alo', 'melt30-models', f'run-I-s{k}.annp') for k in (2, 3)]
+    pre = os.path.join(work, 'alo-prerelax')
+    shutil.rmtree(pre, ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=os.path.join(build, 'python'))
+    p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', pre, '--prerelax', ','.join(names),
+                        'vacancy'], capture_output=True, text=True, env=env)
+    check(p.returncode == 0, f'references.py --prerelax M1,M2 vacancy runs: {p.stderr[-500:]}')
+    with_model = {a.info['ref_name']: a for a in read(os.path.join(pre, 'references.xyz'), ':')}
+    calc = annp.Calculator(names)
+    for name in ('vacancy_O', 'vacancy_Al'):
+        a = with_model[name]
+        first = Trajectory(os.path.join(pre, 'references.relax', f'{name}.traj'))[0]
+        first.calc = calc
+        fmax = np.sqrt((first.get_forces() ** 2).sum(axis=1)).max()
+        check(a.info.get('prerelaxed_with') == 'run-I-s2.annp,run-I-s3.annp' and a.info['prerelax_steps'] > 0
+              and 'prerelaxed_with' not in frames[name].info and fmax <= 0.01,
+              f'{name}: the first EMT step is at the committee\'s minimum (its largest force there {fmax:.4f} eV/Å, '
+              f'after {a.info.get("prerelax_steps")} model steps)')
+    check('prerelaxed_with' not in with_model['perfect30'].info and 'prerelaxed_with' not in with_model['bulk'].info,
+          'single points and cell relaxations are not prerelaxed')
+    p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', pre, '--prerelax', 'missing.annp'],
+                       capture_output=True, text=True, env=env)
+    check(p.returncode != 0 and "no such model file 'missing.annp'" in p.stderr, 'a missing prerelax model is refused')
 
 
 def main():

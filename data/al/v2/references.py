@@ -24,7 +24,9 @@ references.relax/NAME.traj and restarts from the last one. Relaxations stop at 0
 Usage: OMP_NUM_THREADS=1 /usr/bin/python3 references.py [JOB ...]   (default: every job)
        /usr/bin/python3 references.py --report                        (the table, Markdown)
 Options (before the jobs): --profile NAME (default gpaw-pbe; emt checks the script in seconds),
---out DIR (default: this folder).
+--out DIR (default: this folder). --prerelax M1[,M2,...] (annp model files,
+several: their mean; needs the annp Python module on PYTHONPATH): every positions-only relaxation
+not yet started relaxes with the model first and the first-principles one starts from there.
 """
 import os
 import sys
@@ -38,6 +40,7 @@ from annp_pipeline import refjobs  # noqa: E402
 OUT = os.path.join(here, 'references.xyz')
 RELAX = os.path.join(here, 'references.relax')
 PROFILE = 'gpaw-pbe'
+PRERELAX = None  # --prerelax MODELS: annp model(s) that relax positions before first principles
 FMAX = 0.01  # eV/A
 DELTA = 0.005  # strain of the elastic constants
 EV_A3_GPA = 160.21766208
@@ -132,7 +135,7 @@ def calculations(a0):
 
 
 def main(jobs):
-    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX)
+    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX, PRERELAX)
     a0, b0, npts = fcc_a0()
     print(f'fcc a0 = {a0:.5f} A, B0 = {b0:.1f} GPa ({npts} points of the v2 fcc_volume scan)', flush=True)
     todo = calculations(a0)
@@ -192,7 +195,7 @@ def report():
 
 
 if __name__ == '__main__':
-    PROFILE, OUT, RELAX, todo = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    PROFILE, OUT, RELAX, todo, PRERELAX = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
     if todo == 'report':
         report()
     else:

@@ -2,6 +2,12 @@
 data/alo/references.py): each finished calculation is appended whole to an extended-XYZ file as a
 labelled frame (config_type reference_NAME, ref_name NAME, plus the script's own info keys) and
 skipped when rerun; a relaxation writes its steps to DIR/NAME.traj and restarts from the last one.
+
+With prerelax (annp model files, several: their committee mean) a positions-only relaxation that
+has no steps yet first relaxes with the model, at no first-principles cost, and the
+first-principles relaxation starts from there: it ends at the same minimum (the same force
+criterion, first-principles forces) in fewer expensive steps when the model is close. The frame
+records the model (prerelaxed_with) and its steps (prerelax_steps).
 """
 import os
 import sys
@@ -11,9 +17,25 @@ from . import label, xyz
 
 
 class ReferenceRun:
-    def __init__(self, out, relax_dir, profile_name, fmax=0.01):
+    def __init__(self, out, relax_dir, profile_name, fmax=0.01, prerelax=None):
         self.out, self.relax_dir, self.fmax = out, relax_dir, fmax
         self.profile = label.load_profile(profile_name)
+        self.prerelax = prerelax  # model file(s), comma-separated, or None
+
+    def _prerelax(self, at):
+        """Relaxes the positions of `at` in place with the prerelax model; returns the steps."""
+        try:
+            import annp
+        except ImportError:
+            sys.exit('--prerelax needs the annp Python module: build with -DANNP_BUILD_PYTHON=ON and '
+                     'set PYTHONPATH=build/python')
+        from ase.optimize import BFGS
+        model = at.copy()
+        model.calc = annp.Calculator(self.prerelax.split(','))
+        opt = BFGS(model, logfile=None)
+        opt.run(fmax=self.fmax, steps=1000)
+        at.positions = model.positions
+        return opt.get_number_of_steps()
 
     def done(self):
         """ref_name -> frame of every finished calculation."""
@@ -43,6 +65,9 @@ class ReferenceRun:
                     at.positions = last.positions
                 except Exception:  # a step cut off by a kill: start again from the start
                     os.remove(traj)
+            if self.prerelax and not cell and not os.path.exists(traj):
+                at.info['prerelax_steps'] = self._prerelax(at)
+                at.info['prerelaxed_with'] = ','.join(os.path.basename(m) for m in self.prerelax.split(','))
             target = at
             if cell:
                 from ase.constraints import ExpCellFilter
@@ -50,8 +75,12 @@ class ReferenceRun:
             opt = BFGS(target, logfile=None)
             with Trajectory(traj, 'a', at) as steps_file:
                 opt.attach(steps_file)
-                opt.run(fmax=self.fmax, steps=max_steps)
+                converged = opt.run(fmax=self.fmax, steps=max_steps)
             steps = opt.get_number_of_steps()
+            at.info['relax_converged'] = bool(converged)
+            if not converged:
+                print(f'{name}: WARNING: not converged to {self.fmax} eV/A in {max_steps} steps; the frame '
+                      'says so (relax_converged = F)', flush=True)
             at.info['relax_fmax'] = self.fmax
             at.info['relax_steps'] = int(steps)
             at.info['relax_cell'] = bool(cell)
@@ -63,22 +92,29 @@ class ReferenceRun:
 
 
 def parse_args(argv, jobs, out_dir, profile, script='references.py'):
-    """The command line of a reference script: [--profile NAME] [--out DIR] (--report | JOB ...).
-    Returns (profile, out xyz path, relaxation folder, 'report' or the list of jobs to run)."""
+    """The command line of a reference script: [--profile NAME] [--out DIR] [--prerelax MODELS]
+    (--report | JOB ...). Returns (profile, out xyz path, relaxation folder, 'report' or the list
+    of jobs to run, the prerelax model files or None)."""
     args = list(argv)
-    while args[:1] and args[0] in ('--profile', '--out'):
+    prerelax = None
+    while args[:1] and args[0] in ('--profile', '--out', '--prerelax'):
         if len(args) < 2:
             sys.exit(f'{script}: {args[0]} needs a value')
         if args[0] == '--profile':
             profile = args[1]
+        elif args[0] == '--prerelax':
+            missing = [m for m in args[1].split(',') if not os.path.isfile(m)]
+            if missing:
+                sys.exit(f'{script}: --prerelax: no such model file {missing[0]!r}')
+            prerelax = args[1]
         else:
             os.makedirs(args[1], exist_ok=True)
             out_dir = args[1]
         args = args[2:]
     out, relax = os.path.join(out_dir, 'references.xyz'), os.path.join(out_dir, 'references.relax')
     if args == ['--report']:
-        return profile, out, relax, 'report'
+        return profile, out, relax, 'report', prerelax
     unknown = [j for j in args if j not in jobs]
     if unknown:
         sys.exit(f'{script}: unknown job(s) {unknown}; expected some of {list(jobs)} or --report')
-    return profile, out, relax, args or list(jobs)
+    return profile, out, relax, args or list(jobs), prerelax
