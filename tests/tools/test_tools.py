@@ -110,6 +110,7 @@ def case_train_checks(t):
         (['scaling_min_range=-1'], ["'scaling_min_range' must be >= 0"]),
         (['grid=cubic'], ["unknown grid 'cubic'"]),
         (['grid=linear', 'grid_lower=9'], ["'grid_lower' must lie between 0 and the cutoff"]),
+        (['angular2=1', 'angular2_cutoff=4'], ["'angular2' must be 0 (no second angular family) or at least 2"]),
         (['angular2=2', 'angular2_cutoff=7'], ["'angular2_cutoff' must lie in (0, cutoff 6"]),
         (['angular2=2', 'angular2_cutoff=0'], ["'angular2_cutoff' must lie in (0, cutoff 6"]),
         (['angular2=2', 'angular2_cutoff=4', 'angular_kind=chebyshev'], ['has no second angular family']),

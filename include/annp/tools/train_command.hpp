@@ -651,6 +651,9 @@ inline void check_settings_values(config& cfg) {
   one_of("lm_system", {"auto", "parameters", "residuals"});
   one_of("angular_kind", {"narrow", "wide", "chebyshev"});
   one_of("angular2_kind", {"narrow", "wide"});
+  if (cfg.count("angular2") == 1)
+    throw error(cfg.where("angular2") +
+                ": 'angular2' must be 0 (no second angular family) or at least 2 grid points");
   if (cfg.count("angular2") > 0) {
     const double rc2 = cfg.number("angular2_cutoff"), rc = cfg.number("cutoff");
     if (cfg.str("angular_kind") == "chebyshev")
