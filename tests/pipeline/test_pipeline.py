@@ -719,6 +719,9 @@ def case_alo_references(build, work):
     pre = os.path.join(work, 'alo-prerelax')
     shutil.rmtree(pre, ignore_errors=True)
     env = dict(os.environ, PYTHONPATH=os.path.join(build, 'python'))
+    # An empty traj (a run killed before its first step) counts as not started.
+    os.makedirs(os.path.join(pre, 'references.relax'))
+    open(os.path.join(pre, 'references.relax', 'vacancy_O.traj'), 'w').close()
     p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', pre, '--prerelax', ','.join(names),
                         'vacancy'], capture_output=True, text=True, env=env)
     check(p.returncode == 0, f'references.py --prerelax M1,M2 vacancy runs: {p.stderr[-500:]}')

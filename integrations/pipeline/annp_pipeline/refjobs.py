@@ -65,7 +65,8 @@ class ReferenceRun:
                     at.positions = last.positions
                 except Exception:  # a step cut off by a kill: start again from the start
                     os.remove(traj)
-            if self.prerelax and not cell and not os.path.exists(traj):
+            # No step yet (no file, or an empty one a kill left before the first step).
+            if self.prerelax and not cell and not (os.path.exists(traj) and os.path.getsize(traj) > 0):
                 at.info['prerelax_steps'] = self._prerelax(at)
                 at.info['prerelaxed_with'] = ','.join(os.path.basename(m) for m in self.prerelax.split(','))
             target = at
