@@ -19,8 +19,8 @@ The same quantities, on the same kinds of cell, as annp-corundum computes for a 
              15 A of vacuum (6x6x1), unrelaxed and relaxed
 
 Resumable (annp_pipeline.refjobs): frames are appended whole to references.xyz, relaxations
-restart from references.relax/NAME.traj. Relaxations stop at 0.01 eV/A. Later jobs need the
-bulk job.
+restart from references.relax/NAME.traj. Relaxations stop at 0.01 eV/A unless --fmax says
+otherwise (each frame records its criterion as relax_fmax). Later jobs need the bulk job.
 
 Usage: OMP_NUM_THREADS=1 /usr/bin/python3 references.py [JOB ...]   (default: every job)
        /usr/bin/python3 references.py --report                        (the table, Markdown)
@@ -28,6 +28,7 @@ Options (before the jobs): --profile NAME (default gpaw-pbe-600; emt runs the sc
 seconds), --out DIR (default: this folder). --prerelax M1[,M2,...] (annp model files,
 several: their mean; needs the annp Python module on PYTHONPATH): every positions-only relaxation
 not yet started relaxes with the model first and the first-principles one starts from there.
+--fmax F (eV/A, in (0, 1]): the force criterion of the relaxations run by this call.
 """
 import os
 import sys
@@ -219,7 +220,8 @@ def report():
 
 
 if __name__ == '__main__':
-    PROFILE, OUT, RELAX, todo, PRERELAX = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    PROFILE, OUT, RELAX, todo, PRERELAX, fmax = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    FMAX = fmax or FMAX
     if todo == 'report':
         report()
     else:

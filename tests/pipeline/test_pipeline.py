@@ -722,9 +722,10 @@ def case_alo_references(build, work):
     # An empty traj (a run killed before its first step) counts as not started.
     os.makedirs(os.path.join(pre, 'references.relax'))
     open(os.path.join(pre, 'references.relax', 'vacancy_O.traj'), 'w').close()
+    # --fmax sets this call's criterion (prerelaxation included); every frame records it.
     p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', pre, '--prerelax', ','.join(names),
-                        'vacancy'], capture_output=True, text=True, env=env)
-    check(p.returncode == 0, f'references.py --prerelax M1,M2 vacancy runs: {p.stderr[-500:]}')
+                        '--fmax', '0.02', 'vacancy'], capture_output=True, text=True, env=env)
+    check(p.returncode == 0, f'references.py --prerelax M1,M2 --fmax 0.02 vacancy runs: {p.stderr[-500:]}')
     with_model = {a.info['ref_name']: a for a in read(os.path.join(pre, 'references.xyz'), ':')}
     calc = annp.Calculator(names)
     for name in ('vacancy_O', 'vacancy_Al'):
@@ -732,8 +733,11 @@ def case_alo_references(build, work):
         first = Trajectory(os.path.join(pre, 'references.relax', f'{name}.traj'))[0]
         first.calc = calc
         fmax = np.sqrt((first.get_forces() ** 2).sum(axis=1)).max()
+        last = np.sqrt((a.get_forces() ** 2).sum(axis=1)).max()
+        check(a.info['relax_fmax'] == 0.02 and last <= 0.02 and frames[name].info['relax_fmax'] == 0.01,
+              f'{name}: relaxed to --fmax 0.02 (largest force {last:.4f} eV/Å; relax_fmax recorded, 0.01 by default)')
         check(a.info.get('prerelaxed_with') == 'run-I-s2.annp,run-I-s3.annp' and a.info['prerelax_steps'] > 0
-              and 'prerelaxed_with' not in frames[name].info and fmax <= 0.01,
+              and 'prerelaxed_with' not in frames[name].info and fmax <= 0.02,
               f'{name}: the first EMT step is at the committee\'s minimum (its largest force there {fmax:.4f} eV/Å, '
               f'after {a.info.get("prerelax_steps")} model steps)')
     check('prerelaxed_with' not in with_model['perfect30'].info and 'prerelaxed_with' not in with_model['bulk'].info,
@@ -741,6 +745,11 @@ def case_alo_references(build, work):
     p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', pre, '--prerelax', 'missing.annp'],
                        capture_output=True, text=True, env=env)
     check(p.returncode != 0 and "no such model file 'missing.annp'" in p.stderr, 'a missing prerelax model is refused')
+    for bad in ('0', '-0.1', 'fast'):
+        p = subprocess.run([sys.executable, script, '--profile', 'emt', '--out', pre, '--fmax', bad, 'vacancy'],
+                           capture_output=True, text=True)
+        check(p.returncode != 0 and 'expected a force criterion in (0, 1] eV/A' in p.stderr,
+              f'--fmax {bad} is refused: {p.stderr.strip()[-120:]}')
 
 
 def main():

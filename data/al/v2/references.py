@@ -27,6 +27,8 @@ Options (before the jobs): --profile NAME (default gpaw-pbe; emt checks the scri
 --out DIR (default: this folder). --prerelax M1[,M2,...] (annp model files,
 several: their mean; needs the annp Python module on PYTHONPATH): every positions-only relaxation
 not yet started relaxes with the model first and the first-principles one starts from there.
+--fmax F (eV/A, in (0, 1]): the force criterion of the relaxations run by this call (each frame
+records it as relax_fmax).
 """
 import os
 import sys
@@ -195,7 +197,8 @@ def report():
 
 
 if __name__ == '__main__':
-    PROFILE, OUT, RELAX, todo, PRERELAX = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    PROFILE, OUT, RELAX, todo, PRERELAX, fmax = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    FMAX = fmax or FMAX
     if todo == 'report':
         report()
     else:

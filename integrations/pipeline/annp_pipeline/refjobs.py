@@ -94,11 +94,12 @@ class ReferenceRun:
 
 def parse_args(argv, jobs, out_dir, profile, script='references.py'):
     """The command line of a reference script: [--profile NAME] [--out DIR] [--prerelax MODELS]
-    (--report | JOB ...). Returns (profile, out xyz path, relaxation folder, 'report' or the list
-    of jobs to run, the prerelax model files or None)."""
+    [--fmax F] (--report | JOB ...). Returns (profile, out xyz path, relaxation folder, 'report' or
+    the list of jobs to run, the prerelax model files or None, the force criterion in eV/A or None
+    for the script's own)."""
     args = list(argv)
-    prerelax = None
-    while args[:1] and args[0] in ('--profile', '--out', '--prerelax'):
+    prerelax = fmax = None
+    while args[:1] and args[0] in ('--profile', '--out', '--prerelax', '--fmax'):
         if len(args) < 2:
             sys.exit(f'{script}: {args[0]} needs a value')
         if args[0] == '--profile':
@@ -108,14 +109,21 @@ def parse_args(argv, jobs, out_dir, profile, script='references.py'):
             if missing:
                 sys.exit(f'{script}: --prerelax: no such model file {missing[0]!r}')
             prerelax = args[1]
+        elif args[0] == '--fmax':
+            try:
+                fmax = float(args[1])
+            except ValueError:
+                fmax = float('nan')
+            if not 0 < fmax <= 1:
+                sys.exit(f'{script}: --fmax: expected a force criterion in (0, 1] eV/A, got {args[1]!r}')
         else:
             os.makedirs(args[1], exist_ok=True)
             out_dir = args[1]
         args = args[2:]
     out, relax = os.path.join(out_dir, 'references.xyz'), os.path.join(out_dir, 'references.relax')
     if args == ['--report']:
-        return profile, out, relax, 'report', prerelax
+        return profile, out, relax, 'report', prerelax, fmax
     unknown = [j for j in args if j not in jobs]
     if unknown:
         sys.exit(f'{script}: unknown job(s) {unknown}; expected some of {list(jobs)} or --report')
-    return profile, out, relax, args or list(jobs), prerelax
+    return profile, out, relax, args or list(jobs), prerelax, fmax
