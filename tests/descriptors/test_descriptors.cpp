@@ -308,8 +308,9 @@ TEST_SUITE("descriptors") {
     const auto functions = make_descriptor_functions({Al, O}, r);
     const descriptor_engine<cutoff::cosine> eng({Al, O}, functions);
     std::mt19937_64 rng(5);
-    for (int trial = 0; trial < 2; ++trial) {
-      const structure s = random_two_element(rng, 7);
+    // The denser cells give segments of more than a SIMD batch whose prefixes end mid-batch.
+    for (const std::size_t atoms : {7, 7, 16}) {
+      const structure s = random_two_element(rng, atoms);
       const neighbor_list nl(s, neighbor_list_options{eng.max_cutoff()});
       const auto all = compute_descriptors(eng, s, nl);
       std::size_t within = 0; // narrow terms that see a pair
@@ -325,6 +326,38 @@ TEST_SUITE("descriptors") {
         }
       }
       CHECK(within > 0);
+      // Forces' path (contracted, narrow lanes packed) against the Jacobian's, one workspace
+      // reused over the atoms: the short groups read only their prefix of each segment, so
+      // nothing a group did not compute for this atom may leak in.
+      {
+        const auto elem = element_indices(eng, s);
+        std::normal_distribution<double> nw;
+        descriptor_engine<cutoff::cosine>::workspace full, contracted;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+          std::vector<int> ne;
+          for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) ne.push_back(elem[nl.index()[k]]);
+          const auto b = nl.begin(i);
+          const auto e = static_cast<std::size_t>(elem[i]);
+          for (auto* ws : {&full, &contracted})
+            eng.gather(*ws, e, nl.count(i), nl.dx().data() + b, nl.dy().data() + b,
+                       nl.dz().data() + b, nl.r().data() + b, ne.data());
+          std::vector<double> g1(eng.size(e)), g2(eng.size(e)), w(eng.size(e));
+          for (auto& x : w) x = nw(rng);
+          eng.compute(full, e, g1.data(), true);
+          eng.compute_contracted(contracted, e, w.data(), g2.data());
+          for (std::size_t m = 0; m < g1.size(); ++m)
+            REQUIRE(g2[m] == doctest::Approx(g1[m]).epsilon(1e-14));
+          for (auto slot : full.real_slots())
+            for (std::size_t d = 0; d < 3; ++d) {
+              double sum = 0.0, scale = 1e-12;
+              for (std::size_t m = 0; m < w.size(); ++m) {
+                sum += w[m] * full.jacobian(m, d, slot);
+                scale += std::abs(w[m] * full.jacobian(m, d, slot));
+              }
+              REQUIRE(std::abs(contracted.contracted(slot)[d] - sum) <= 1e-12 * scale);
+            }
+        }
+      }
       const double h = 1e-5;
       for (std::size_t i = 0; i < s.size(); ++i) {
         const auto an = evaluate(eng, s, i, true);

@@ -16,7 +16,10 @@
 //    the group. The dispatch happens once per group and atom, never inside the batch loops.
 //  - The neighbours of an atom are gathered into structure-of-arrays segments per element, each
 //    aligned to the SIMD width and padded with weight-0 dummies, and the pair and triplet loops run
-//    over SIMD batches (xsimd) of neighbours k for each neighbour j.
+//    over SIMD batches (xsimd) of neighbours k for each neighbour j. Within a segment the
+//    neighbours come in order of the element's distinct group cutoffs (those within the shortest
+//    first), so a group with a shorter cutoff (a narrow family over the first shells beside wide
+//    functions over more) computes its legs, and scans its j and k, over that prefix only.
 //
 // Output for one atom: the values G[m] and, on request, the Jacobian
 // J(m, d, slot) = dG[m] / d(r_slot)_d, the derivative with respect to the displacement vector
@@ -112,6 +115,7 @@ struct function_group {
   weighting weight = weighting::none;
   int e1 = -1, e2 = -1; // neighbour element indices; -1: all elements
   double rc = 0.0;
+  std::size_t level = 0; // index of rc among the centre element's distinct group cutoffs
   std::vector<gaussian_leg> gaussians;
   std::vector<compact_leg> compacts;
   std::vector<cos_power> powers;
@@ -269,6 +273,9 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     std::vector<std::int64_t> m_source;
     std::vector<std::uint32_t> m_real;
     std::vector<std::size_t> m_seg_begin, m_seg_real_end, m_seg_end, m_count;
+    std::vector<std::size_t>
+        m_cut_end;            // [e * m_levels + l]: end of segment e's slots within cutoff l
+    std::size_t m_levels = 1; // distinct group cutoffs of the gathered centre
     std::vector<double> m_jac;
     std::vector<double> m_fx, m_fy, m_fz;
     std::vector<double> m_leg, m_dleg; // [leg * ld + slot], dleg holds dR/dr / r
@@ -324,6 +331,13 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         throw error(std::string("element ") + std::string(symbol(m_elements[e])) +
                     " has no descriptor functions");
       build_groups(e);
+      // The distinct group cutoffs, ascending: gather orders each element segment by them.
+      auto& lv = m_levels.emplace_back();
+      for (const auto& g : m_groups[e])
+        if (std::find(lv.begin(), lv.end(), g.rc) == lv.end()) lv.push_back(g.rc);
+      std::sort(lv.begin(), lv.end());
+      for (auto& g : m_groups[e])
+        g.level = static_cast<std::size_t>(std::find(lv.begin(), lv.end(), g.rc) - lv.begin());
     }
     // Cutoff policies are constructed (and their parameters checked) once per group.
     m_cutoffs.resize(m_groups.size());
@@ -372,18 +386,36 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
               const double* dz, const double* r, const int* element) const {
     const std::size_t ne = m_elements.size();
     const double rc = m_max_rc[centre];
-    ws.m_count.assign(ne, 0);
+    // Within each element segment the neighbours come in order of the distinct group cutoffs
+    // (those within the shortest first), so that a group with a shorter cutoff than the
+    // element's largest scans only the prefix of each segment within its own.
+    const std::vector<double>& lv = m_levels[centre];
+    const std::size_t nl = lv.size();
+    const auto level_of = [&](double rk) {
+      std::size_t l = 0;
+      while (l + 1 < nl && !(rk < lv[l])) ++l;
+      return l;
+    };
+    ws.m_count.assign(ne * nl, 0);
     for (std::size_t k = 0; k < n; ++k)
-      if (r[k] < rc) ++ws.m_count[static_cast<std::size_t>(element[k])];
+      if (r[k] < rc) ++ws.m_count[static_cast<std::size_t>(element[k]) * nl + level_of(r[k])];
     // Segments: aligned starts; room for a full batch read starting at the last real slot.
     ws.m_seg_begin.resize(ne);
     ws.m_seg_real_end.resize(ne);
     ws.m_seg_end.resize(ne);
+    ws.m_cut_end.resize(ne * nl);
+    ws.m_levels = nl;
     std::size_t at = 0;
     for (std::size_t e = 0; e < ne; ++e) {
       ws.m_seg_begin[e] = at;
-      ws.m_seg_real_end[e] = at + ws.m_count[e];
-      at += ws.m_count[e] == 0 ? 0 : simd::round_up(ws.m_count[e] + W - 1);
+      std::size_t end = at;
+      for (std::size_t l = 0; l < nl; ++l) {
+        end += ws.m_count[e * nl + l];
+        ws.m_cut_end[e * nl + l] = end;
+      }
+      const std::size_t count = end - at;
+      ws.m_seg_real_end[e] = end;
+      at += count == 0 ? 0 : simd::round_up(count + W - 1);
       ws.m_seg_end[e] = at;
     }
     ws.m_slots = at;
@@ -397,11 +429,11 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     std::fill(ws.m_r.begin(), ws.m_r.end(), 1.0e4);
     ws.m_real.clear();
     std::vector<std::size_t>& fill = ws.m_count; // reuse as fill pointers
-    for (std::size_t e = 0; e < ne; ++e) fill[e] = ws.m_seg_begin[e];
+    for (std::size_t i = 0; i < ne * nl; ++i) fill[i] = ws.m_cut_end[i] - fill[i];
     for (std::size_t k = 0; k < n; ++k) {
       if (!(r[k] < rc)) continue;
       const auto e = static_cast<std::size_t>(element[k]);
-      const std::size_t s = fill[e]++;
+      const std::size_t s = fill[e * nl + level_of(r[k])]++;
       ws.m_x[s] = dx[k];
       ws.m_y[s] = dy[k];
       ws.m_z[s] = dz[k];
@@ -437,6 +469,13 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
 
  private:
   enum class mode { values, jacobian, contracted };
+
+  // End of the real slots of element segment e within the cutoff of group g (a prefix: gather
+  // orders each segment by the centre's group cutoffs). Neighbours beyond it give g nothing.
+  [[nodiscard]] static std::size_t cut_end(const workspace& ws, const detail::function_group& g,
+                                           std::size_t e) noexcept {
+    return ws.m_cut_end[e * ws.m_levels + g.level];
+  }
 
   template <mode M>
   void run(workspace& ws, std::size_t centre, double* G, const double* weight) const {
@@ -799,8 +838,10 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
                      const double* wm) const {
     using B = simd::batch;
     constexpr bool deriv = M != mode::values;
+    // (Batches reaching past the group's prefix read real neighbours beyond its cutoff, or
+    // padding: both give 0.)
     const std::size_t begin = g.e1 >= 0 ? ws.m_seg_begin[static_cast<std::size_t>(g.e1)] : 0;
-    const std::size_t end = g.e1 >= 0 ? ws.m_seg_end[static_cast<std::size_t>(g.e1)] : ws.m_slots;
+    const std::size_t end = g.e1 >= 0 ? cut_end(ws, g, static_cast<std::size_t>(g.e1)) : ws.m_slots;
     const std::size_t nl = g.leg_count(), ld = ws.m_ld;
     ws.m_tmp.resize(2 * nl);
     B* __restrict R = ws.m_tmp.data();
@@ -863,7 +904,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     const auto range = [&](int e) {
       return e < 0 ? std::pair<std::size_t, std::size_t>{0, ws.m_slots}
                    : std::pair{ws.m_seg_begin[static_cast<std::size_t>(e)],
-                               ws.m_seg_end[static_cast<std::size_t>(e)]};
+                               cut_end(ws, g, static_cast<std::size_t>(e))};
     };
     const std::pair<std::size_t, std::size_t> sides[2] = {range(g.e1),
                                                           one_set ? range(g.e1) : range(g.e2)};
@@ -1046,15 +1087,28 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     // 1/r once per slot: the triplet batches need 1/r_ik for cos(theta) and its derivatives, and
     // a division per batch and pass cost more than loading it.
     double* __restrict inv_r = ws.m_inv_r.data();
-    for (std::size_t s = 0; s < ws.m_slots; s += W) {
-      const B r = simd::load(ws.m_r.data() + s);
-      simd::store(inv_r + s, 1.0 / r);
-      legs_at<deriv, F>(g, fc, r, R, dR);
-      for (std::size_t p = 0; p < nl; ++p) {
-        simd::store(leg + p * ld + s, R[p]);
-        if constexpr (deriv) simd::store(dleg + p * ld + s, dR[p] / r);
+    // Element-resolved groups need legs only in their segments' prefixes within g.rc, through
+    // the last batch a k-range ending there can read (one that starts at its last slot).
+    std::size_t spans[2][2] = {{0, ws.m_slots}, {0, 0}};
+    if (g.e1 >= 0) {
+      const auto e1 = static_cast<std::size_t>(g.e1), e2 = static_cast<std::size_t>(g.e2);
+      spans[0][0] = ws.m_seg_begin[e1];
+      spans[0][1] = cut_end(ws, g, e1) + W - 1;
+      if (e2 != e1) {
+        spans[1][0] = ws.m_seg_begin[e2];
+        spans[1][1] = cut_end(ws, g, e2) + W - 1;
       }
     }
+    for (const auto& span : spans)
+      for (std::size_t s = span[0]; s < span[1]; s += W) {
+        const B r = simd::load(ws.m_r.data() + s);
+        simd::store(inv_r + s, 1.0 / r);
+        legs_at<deriv, F>(g, fc, r, R, dR);
+        for (std::size_t p = 0; p < nl; ++p) {
+          simd::store(leg + p * ld + s, R[p]);
+          if constexpr (deriv) simd::store(dleg + p * ld + s, dR[p] / r);
+        }
+      }
     B* __restrict A = dR + nl;
     B* __restrict dA = A + na;
     B* __restrict S = dA + na;  // per leg: R_ij R_ik R_jk w
@@ -1355,8 +1409,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     } else {
       const auto e1 = static_cast<std::size_t>(g.e1), e2 = static_cast<std::size_t>(g.e2);
       js += first_real_of(e1);
-      nj = ws.m_seg_real_end[e1] - ws.m_seg_begin[e1];
-      kend = ws.m_seg_real_end[e2];
+      nj = cut_end(ws, g, e1) - ws.m_seg_begin[e1];
+      kend = cut_end(ws, g, e2);
       after_j = e1 == e2;
       kfixed = ws.m_seg_begin[e2];
     }
@@ -1374,6 +1428,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   std::vector<std::vector<detail::function_group>> m_groups;
   std::vector<std::vector<Cutoff>> m_cutoffs;
   std::vector<double> m_max_rc;
+  std::vector<std::vector<double>> m_levels; // per centre element: its distinct group cutoffs
   double m_max_rc_all = 0.0;
 };
 
