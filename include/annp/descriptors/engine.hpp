@@ -1185,8 +1185,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       const double inv_a = 1.0 / a, inv_a2 = inv_a * inv_a;
       if constexpr (M == mode::jacobian) std::fill(acc, acc + 4 * nm, B(0.0));
       B ja(0.0), jbx(0.0), jby(0.0), jbz(0.0); // contracted accumulators for j
-      const auto one_batch = [&](const k_side& ks, std::size_t k,
-                                 bool skip_far) ANNP_INLINE_LAMBDA {
+      const auto one_batch = [&](const k_side& ks, std::size_t k) ANNP_INLINE_LAMBDA {
         const B vx = simd::load(ks.x + k), vy = simd::load(ks.y + k), vz = simd::load(ks.z + k);
         const B inv_b = simd::load(ks.ir + k);
         const B cos = simd::fma(B(uz), vz, simd::fma(B(uy), vy, ux * vx)) * (inv_a * inv_b);
@@ -1196,7 +1195,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           const B wx = vx - ux, wy = vy - uy, wz = vz - uz;
           const B c2 = simd::fma(wz, wz, simd::fma(wy, wy, wx * wx));
           // Unpacked: skip batches entirely beyond r_c (about one in six for fcc at 6 Å).
-          if (skip_far && xsimd::all(c2 >= B(g.rc * g.rc))) return;
+          if constexpr (!Pack)
+            if (xsimd::all(c2 >= B(g.rc * g.rc))) return;
           const B c = xsimd::sqrt(c2);
           inv_c = 1.0 / c;
           legs_at<deriv, F>(g, fc, c, Rjk, dRjk);
@@ -1299,9 +1299,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           jbz = simd::fma(CB, vz, jbz);
         }
       };
-      // A range of one batch runs as it is: packing cannot make it fewer batches (measured:
-      // packing every range cost 4 % more for the narrow set, 5 % for a 4.5 A hybrid).
-      if (Pack && kend - kbegin > W) {
+      if constexpr (Pack) {
         // Pack the lanes within reach with compress (one instruction per array and source
         // batch), run the packed batches, then expand their derivatives back onto the slots.
         double* __restrict pk = ws.m_pack.data();
@@ -1359,7 +1357,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         // Only the lanes the packed batches touch start from zero.
         if constexpr (M == mode::contracted)
           for (std::size_t d = 5; d < 8; ++d) std::fill_n(pk + d * cap, np, 0.0);
-        for (std::size_t q = 0; q < np; q += W) one_batch(packed, q, false);
+        for (std::size_t q = 0; q < np; q += W) one_batch(packed, q);
         if constexpr (M == mode::contracted) {
           std::size_t q = 0;
           for (std::size_t t = 0; t < nsrc; ++t) {
@@ -1372,7 +1370,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           }
         }
       } else {
-        for (std::size_t k = kbegin; k < kend; k += W) one_batch(whole, k, true);
+        for (std::size_t k = kbegin; k < kend; k += W) one_batch(whole, k);
       }
       if constexpr (M == mode::jacobian) {
         for (std::size_t mi = 0; mi < nm; ++mi) {
