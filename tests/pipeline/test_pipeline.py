@@ -521,6 +521,51 @@ def case_references(build, work):
     check(bad.returncode != 0 and 'unknown job' in bad.stderr, 'an unknown job is refused by name')
 
 
+def case_references_resume(build, work):
+    """A relaxation killed after some steps and resumed from its traj follows the path of one
+    never interrupted (BFGS's Hessian rebuilt from the steps so far) and does not recompute the
+    last step (its results are in the traj)."""
+    import shutil
+    from ase.io import Trajectory
+    from annp_pipeline import label, refjobs
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    computed = []  # positions of every calculation the real calculator did
+    make = label.make_calculator
+
+    def counting(at, prof):
+        calc, params = make(at, prof)
+        real = calc.calculate
+
+        def calculate(atoms=None, *args, **kw):
+            computed.append(atoms.positions.copy())
+            return real(atoms, *args, **kw)
+        calc.calculate = calculate
+        return calc, params
+    label.make_calculator = counting
+    try:
+        at = bulk('Al', 'fcc', a=4.05, cubic=True).repeat(2)
+        del at[0]
+        at.rattle(0.05, seed=3)
+        whole = refjobs.ReferenceRun(os.path.join(work, 'a.xyz'), os.path.join(work, 'a.relax'), 'emt').run(
+            'vac', at, relax=True)
+        relax = os.path.join(work, 'b.relax')
+        # The run "killed" after three steps: its traj holds them (the frame goes elsewhere).
+        refjobs.ReferenceRun(os.path.join(work, 'cut.xyz'), relax, 'emt').run('vac', at, relax=True, max_steps=3)
+        last = Trajectory(os.path.join(relax, 'vac.traj'))[-1].positions.copy()
+        computed.clear()
+        resumed = refjobs.ReferenceRun(os.path.join(work, 'b.xyz'), relax, 'emt').run('vac', at, relax=True)
+    finally:
+        label.make_calculator = make
+    check(not any(np.array_equal(p, last) for p in computed) and len(computed) > 0,
+          f'the resumed relaxation does not recompute its last step ({len(computed)} calculations)')
+    steps = (whole.info['relax_steps'], 3 + resumed.info['relax_steps'])
+    e = (whole.get_potential_energy(), resumed.get_potential_energy())
+    check(steps[0] == steps[1] and abs(e[0] - e[1]) < 1e-9 and resumed.info['relax_converged'],
+          f'it follows the uninterrupted path: {steps[1]} steps in all against {steps[0]}, E {e[1]:.9f} '
+          f'against {e[0]:.9f} eV')
+
+
 def case_gpaw_smoke(build, work):
     try:
         import gpaw  # noqa: F401
