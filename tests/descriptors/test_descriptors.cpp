@@ -309,7 +309,7 @@ TEST_SUITE("descriptors") {
     const descriptor_engine<cutoff::cosine> eng({Al, O}, functions);
     std::mt19937_64 rng(5);
     // The denser cells give segments of more than a SIMD batch whose prefixes end mid-batch.
-    for (const std::size_t atoms : {7, 7, 16}) {
+    for (const std::size_t atoms : {std::size_t{7}, std::size_t{7}, std::size_t{16}}) {
       const structure s = random_two_element(rng, atoms);
       const neighbor_list nl(s, neighbor_list_options{eng.max_cutoff()});
       const auto all = compute_descriptors(eng, s, nl);
