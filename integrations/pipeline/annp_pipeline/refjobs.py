@@ -32,9 +32,8 @@ def _resumed_calculator(calc, last):
         def __init__(self):
             super().__init__()
             self.real = calc
-            self.known = dict(last.calc.results) if last.calc is not None else {}
+            self.known = dict(last.calc.results)
             self.where = (last.positions.copy(), np.array(last.cell))
-            self.replayed = 0  # how many requests the stored results answered
 
         def calculate(self, atoms=None, properties=('energy',), system_changes=all_changes):
             super().calculate(atoms, properties, system_changes)
@@ -42,7 +41,6 @@ def _resumed_calculator(calc, last):
                     and np.array_equal(np.array(atoms.cell), self.where[1])
                     and all(p in self.known for p in properties)):
                 self.results = dict(self.known)
-                self.replayed += 1
                 return
             self.known = {}  # moved on: never again
             for p in properties:
@@ -105,8 +103,8 @@ class ReferenceRun:
                     last = None
             if last is not None and last.calc is not None:
                 at.calc = _resumed_calculator(at.calc, last)
-            # No step yet (no file, or an empty one a kill left before the first step).
-            if self.prerelax and not cell and not (os.path.exists(traj) and os.path.getsize(traj) > 0):
+            # No step yet: no file, an empty one a kill left before the first step, or a damaged one.
+            if self.prerelax and not cell and last is None:
                 at.info['prerelax_steps'] = self._prerelax(at)
                 at.info['prerelaxed_with'] = ','.join(os.path.basename(m) for m in self.prerelax.split(','))
             target = at
