@@ -88,19 +88,24 @@ class ReferenceRun:
         t = time.time()
         steps = 0
         if relax or cell:
+            import numpy as np
             from ase.io import Trajectory
             from ase.optimize import BFGS
             os.makedirs(self.relax_dir, exist_ok=True)
             traj = os.path.join(self.relax_dir, f'{name}.traj')
-            last = None
+            last, done_steps = None, 0
             if os.path.exists(traj) and os.path.getsize(traj) > 0:
                 try:
-                    last = Trajectory(traj)[-1]
+                    frames = Trajectory(traj)
+                    last = frames[-1]
+                    # Steps taken so far (a frame that repeats its predecessor is not a step).
+                    done_steps = sum(not np.array_equal(frames[i].positions, frames[i - 1].positions)
+                                     for i in range(1, len(frames)))
                     at.set_cell(last.cell, scale_atoms=False)
                     at.positions = last.positions
                 except Exception:  # a step cut off by a kill: start again from the start
                     os.remove(traj)
-                    last = None
+                    last, done_steps = None, 0
             if last is not None and last.calc is not None:
                 at.calc = _resumed_calculator(at.calc, last)
             # No step yet: no file, an empty one a kill left before the first step, or a damaged one.
@@ -116,6 +121,9 @@ class ReferenceRun:
                 # (A cell relaxation steps in the filter's coordinates, which the traj does not
                 # hold: it restarts with the initial Hessian.)
                 opt.replay_trajectory(traj)
+                # Counting on from the steps taken: the last one is neither logged to the traj
+                # again nor recomputed, and max_steps bounds the whole relaxation.
+                opt.nsteps = done_steps
             with Trajectory(traj, 'a', at) as steps_file:
                 opt.attach(steps_file)
                 converged = opt.run(fmax=self.fmax, steps=max_steps)
