@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Writes vacancy_model.in.xyz: the O and Al vacancy cells of references.py relaxed by a model
+committee, for labelling at the set's settings (training data for the vacancy energies).
+
+A committee fitted without vacancies can put the relaxed vacancy in a minimum that first principles
+does not have (docs/validation-alumina.md: the 16-tail-cell committee relaxes the O vacancy by
+0.37 eV where the DFT relaxation goes down ~0.1 eV). The DFT energies and forces at the geometry the
+model relaxes to say exactly where it is wrong; a frame halfway along the model's path says how.
+For each vacancy (the 30-atom hexagonal cell at the DFT-relaxed a, c, u, x of references.xyz, the
+first O or the first Al removed, as references.py does) the script relaxes positions with the
+committee mean (BFGS, --fmax, default 0.03 eV/A) and writes the last step (config_type
+vacancy_model_relaxed) and, with --halfway, the step halfway through (vacancy_model_path). Each
+frame records the models (relaxed_with) and its step. The k-point mesh is pinned at the vacancy
+references' 6x6x2.
+
+Usage: PYTHONPATH=build/python /usr/bin/python3 data/alo/vacancy_model.py [--fmax F] [--halfway]
+           M1.annp,M2.annp,...
+       OMP_NUM_THREADS=1 nohup integrations/pipeline/annp-label data/alo/vacancy_model.in.xyz \\
+           data/alo/vacancy_model.xyz --profile gpaw-pbe-600 > data/alo/label-vacancy_model.log 2>&1 &
+"""
+import argparse
+import os
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(here, '..', '..', 'integrations', 'pipeline'))
+import references  # noqa: E402
+from annp_pipeline import generate, refjobs  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('models', help='annp model files, comma-separated (their committee mean)')
+    ap.add_argument('--fmax', type=float, default=0.03, help='force criterion, eV/A (default 0.03)')
+    ap.add_argument('--halfway', action='store_true', help='also write the step halfway along each path')
+    ap.add_argument('--out', default=os.path.join(here, 'vacancy_model.in.xyz'))
+    a = ap.parse_args()
+    try:
+        import annp
+    except ImportError:
+        sys.exit('vacancy_model.py needs the annp Python module: build with -DANNP_BUILD_PYTHON=ON and '
+                 'set PYTHONPATH=build/python')
+    from ase.optimize import BFGS
+    have = refjobs.ReferenceRun(references.OUT, references.RELAX, references.PROFILE).done()
+    if 'bulk' not in have:
+        sys.exit(f'{references.OUT}: no relaxed bulk frame yet (references.py bulk)')
+    a_, c, u, x = references.parameters(have['bulk'])
+    hexcell = references.corundum(a_, c, u, x, primitive=False)
+    models = a.models.split(',')
+    for m in models:
+        if not os.path.isfile(m):
+            sys.exit(f'{m}: no such model file')
+    names = ','.join(os.path.relpath(m, os.path.join(here, '..', '..')) for m in models)
+    frames = []
+    for element in ('O', 'Al'):
+        cell = hexcell.copy()
+        del cell[[i for i, s in enumerate(cell.get_chemical_symbols()) if s == element][0]]
+        path = []
+        cell.calc = annp.Calculator(models)
+        opt = BFGS(cell, logfile=None)
+        opt.attach(lambda: path.append((cell.positions.copy(), cell.get_potential_energy())))
+        converged = opt.run(fmax=a.fmax, steps=1000)
+        if not converged:
+            sys.exit(f'vacancy_{element}: the model relaxation did not reach {a.fmax} eV/A in 1000 steps')
+        picks = [(len(path) - 1, 'vacancy_model_relaxed')]
+        if a.halfway:
+            picks.insert(0, ((len(path) - 1) // 2, 'vacancy_model_path'))
+        for step, kind in picks:
+            out = hexcell.copy()
+            del out[[i for i, s in enumerate(out.get_chemical_symbols()) if s == element][0]]
+            out.positions = path[step][0]
+            out.info = {'kpts': [6, 6, 2], 'config_type': kind, 'vacancy': element,
+                        'relaxed_with': names, 'model_step': step, 'model_steps': len(path) - 1,
+                        'relax_fmax': a.fmax}
+            frames.append(out)
+        print(f'vacancy_{element}: {len(path) - 1} model steps, model relaxation '
+              f'{path[0][1] - path[-1][1]:.3f} eV', flush=True)
+    # The relaxed cells first: they are what the vacancy energies depend on.
+    frames.sort(key=lambda f: f.info['config_type'] != 'vacancy_model_relaxed')
+    generate.write_structures(a.out, frames)
+    print(f'{a.out}: {len(frames)} structures', flush=True)
+
+
+if __name__ == '__main__':
+    main()
