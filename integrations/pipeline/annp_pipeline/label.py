@@ -249,15 +249,18 @@ def compute(atoms, profile):
     return results_frame(at, atoms.info['label_id'], profile, params)
 
 
-def results_frame(at, label_id, profile, params):
-    """The labelled frame of `at` (which carries its calculator) with its provenance."""
+def results_frame(at, label_id, profile, params, stress=True):
+    """The labelled frame of `at` (which carries its calculator, or a step's stored results)
+    with its provenance. stress=False: none even where the profile computes it (the steps of a
+    positions-only relaxation have energies and forces only)."""
     energy = at.get_potential_energy()
     try:
         free = at.get_potential_energy(force_consistent=True)
     except Exception:  # calculators without a free energy (EMT): no smearing, the same number
         free = energy
     forces = at.get_forces()
-    want_stress = profile.get('stress', 'periodic') == 'periodic' and at.pbc.all() and not is_molecule(at, profile)
+    want_stress = (stress and profile.get('stress', 'periodic') == 'periodic' and at.pbc.all()
+                   and not is_molecule(at, profile))
     stress = at.get_stress(voigt=False) if want_stress else None
     for name, v in (('energy', free), ('forces', forces), ('stress', stress)):
         if v is not None and not np.all(np.isfinite(v)):
