@@ -40,6 +40,7 @@ Cases:
                   without by exactly the post hoc Pulay term.
 Prints PASS at the end.
 """
+import io
 import json
 import os
 import random
@@ -568,6 +569,13 @@ def case_references_resume(build, work):
     repeats = sum(np.array_equal(frames[i].positions, frames[i - 1].positions) for i in range(1, len(frames)))
     check(len(frames) == steps[1] + 1 and repeats == 0,
           f'its traj holds each step once: {len(frames)} frames for {steps[1]} steps, {repeats} repeated')
+    # A step as a training frame (data/alo/relax_frames.py): its energy and forces, no stress.
+    step = frames[1]
+    text = label.results_frame(step, 'step1', label.load_profile('emt'), {}, stress=False)
+    got = read(io.StringIO(text), format='extxyz')
+    check(abs(got.get_potential_energy() - step.get_potential_energy()) < 1e-9
+          and np.allclose(got.get_forces(), step.get_forces(), atol=1e-9) and 'stress' not in got.calc.results,
+          'a relaxation step as a labelled frame: its energy and forces, no stress')
 
 
 def case_gpaw_smoke(build, work):
