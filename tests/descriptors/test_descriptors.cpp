@@ -444,22 +444,40 @@ TEST_SUITE("descriptors") {
     const structure s = random_two_element(rng, 7);
     const neighbor_list nl(s, eng.max_cutoff());
     const auto elem = element_indices(eng, s);
-    descriptor_engine<cutoff::cosine>::workspace full, contracted, only;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    // kept: the values pass keeps the wide groups' moments and the forces pass reuses them;
+    // stale: it kept another atom's before this atom was gathered (the gather must forget them).
+    descriptor_engine<cutoff::cosine>::workspace full, contracted, only, kept, stale;
+    const auto gather = [&](descriptor_engine<cutoff::cosine>::workspace& ws, std::size_t i) {
       std::vector<int> ne;
       for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) ne.push_back(elem[nl.index()[k]]);
       const auto b = nl.begin(i);
+      eng.gather(ws, static_cast<std::size_t>(elem[i]), nl.count(i), nl.dx().data() + b,
+                 nl.dy().data() + b, nl.dz().data() + b, nl.r().data() + b, ne.data());
+    };
+    for (std::size_t i = 0; i < s.size(); ++i) {
       const auto e = static_cast<std::size_t>(elem[i]);
-      for (auto* ws : {&full, &contracted, &only})
-        eng.gather(*ws, e, nl.count(i), nl.dx().data() + b, nl.dy().data() + b, nl.dz().data() + b,
-                   nl.r().data() + b, ne.data());
-      std::vector<double> g1(eng.size(e)), g2(eng.size(e)), w(eng.size(e));
+      for (auto* ws : {&full, &contracted, &only, &kept}) gather(*ws, i);
+      const std::size_t other = (i + 1) % s.size();
+      gather(stale, other);
+      std::vector<double> g1(eng.size(e)), g2(eng.size(e)), g3(eng.size(e)), w(eng.size(e));
+      std::vector<double> g4(eng.size(static_cast<std::size_t>(elem[other])));
+      eng.compute_values(stale, static_cast<std::size_t>(elem[other]), g4.data(), true);
+      gather(stale, i);
       for (auto& x : w) x = nw(rng);
       eng.compute(full, e, g1.data(), true);
       eng.compute_contracted(contracted, e, w.data(), g2.data());
       eng.compute_contracted(only, e, w.data(), nullptr); // derivatives without the values
-      for (std::size_t m = 0; m < g1.size(); ++m)
+      eng.compute_values(kept, e, g3.data(), true);
+      eng.compute_contracted(kept, e, w.data(), nullptr);
+      eng.compute_contracted(stale, e, w.data(), nullptr);
+      for (std::size_t m = 0; m < g1.size(); ++m) {
         CHECK(g2[m] == doctest::Approx(g1[m]).epsilon(1e-14));
+        CHECK(g3[m] == doctest::Approx(g1[m]).epsilon(1e-14));
+      }
+      for (auto slot : full.real_slots()) {
+        CHECK(kept.contracted(slot) == contracted.contracted(slot));
+        CHECK(stale.contracted(slot) == contracted.contracted(slot));
+      }
       double scale = 0.0;
       for (auto slot : full.real_slots())
         for (std::size_t d = 0; d < 3; ++d) {

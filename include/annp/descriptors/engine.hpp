@@ -130,6 +130,7 @@ struct function_group {
   int moment_order = -1;
   std::vector<std::array<int, 3>> moment_exponents;
   std::vector<double> moment_coef; // [member * moment_exponents.size() + q]
+  std::size_t moment_offset = 0;   // where its moments go in a workspace's kept moments
 
   [[nodiscard]] std::size_t leg_count() const noexcept {
     switch (legs) {
@@ -283,6 +284,11 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     std::vector<simd::batch> m_gacc, m_acc, m_tmp;
     std::vector<double> m_gsum;         // scalar contributions to the values (moments)
     std::vector<double> m_mom, m_kcoef; // moments and derivative coefficients
+    // Moments of every moment group of centre m_kept_for's gathered neighbourhood (npos: none),
+    // kept by compute_values(..., keep = true) for compute_contracted on the same gather.
+    std::vector<double> m_kept;
+    std::size_t m_kept_for = detail::npos_slot;
+    bool m_keep = false, m_reuse = false;             // this run stores the moments, or reads them
     std::vector<std::size_t> m_wbeg, m_wang, m_wfill; // contracted weights by leg (angular kernel)
     std::vector<double> m_wval;
     std::vector<std::uint32_t> m_pidx; // packed source batches of one j (narrow triplets)
@@ -331,6 +337,15 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         throw error(std::string("element ") + std::string(symbol(m_elements[e])) +
                     " has no descriptor functions");
       build_groups(e);
+      // Room for the moments of each moment group in a workspace (kept between the values and
+      // the contracted pass of one gathered atom): per side and leg, M_alpha and D_alpha.
+      std::size_t kept = 0;
+      for (auto& g : m_groups[e])
+        if (g.moment_order >= 0) {
+          g.moment_offset = kept;
+          kept += 2 * g.leg_count() * 2 * g.moment_exponents.size();
+        }
+      m_kept_size.push_back(kept);
       // The distinct group cutoffs, ascending: gather orders each element segment by them.
       auto& lv = m_levels.emplace_back();
       for (const auto& g : m_groups[e])
@@ -386,6 +401,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
               const double* dz, const double* r, const int* element) const {
     const std::size_t ne = m_elements.size();
     const double rc = m_max_rc[centre];
+    ws.m_kept_for = detail::npos_slot;
     // Within each element segment the neighbours come in order of the distinct group cutoffs
     // (those within the shortest first), so that a group with a shorter cutoff than the
     // element's largest scans only the prefix of each segment within its own.
@@ -457,6 +473,18 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       run<mode::values>(ws, centre, G, nullptr);
   }
 
+  /// The values only, as compute(ws, centre, G, false); with keep, ws also keeps what a
+  /// following compute_contracted on the same gathered neighbourhood can reuse — the moments of
+  /// the wide angular groups, so that the forces pass skips its first sweep over the neighbours
+  /// (the next gather forgets them).
+  void compute_values(workspace& ws, std::size_t centre, double* G, bool keep) const {
+    ws.m_keep = keep;
+    if (keep) ws.m_kept.resize(m_kept_size[centre]);
+    run<mode::values>(ws, centre, G, nullptr);
+    ws.m_keep = false;
+    ws.m_kept_for = keep ? centre : detail::npos_slot;
+  }
+
   /// Computes the values into G and the contracted derivative
   ///   F(slot) = sum_m weight[m] dG_m / d(r_slot)
   /// (read with workspace::contracted); with weight = dE/dG this is what forces need, without
@@ -464,7 +492,9 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   /// then skip accumulating them).
   void compute_contracted(workspace& ws, std::size_t centre, const double* weight,
                           double* G) const {
+    ws.m_reuse = ws.m_kept_for == centre;
     run<mode::contracted>(ws, centre, G, weight);
+    ws.m_reuse = false;
   }
 
  private:
@@ -952,9 +982,17 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         }
       }
     };
-    // Moments of each side: m_mom[(side * nl + p) * stride + q].
-    ws.m_mom.assign(2 * nl * stride, 0.0);
-    for (std::size_t side = 0; side < nsides; ++side) {
+    // Moments of each side: mom[(side * nl + p) * stride + q]; kept in (or, in a forces pass
+    // after a keeping values pass, read from) the workspace's kept moments.
+    const bool reuse = M == mode::contracted && ws.m_reuse;
+    double* mom = nullptr;
+    if (reuse || (M == mode::values && ws.m_keep)) {
+      mom = ws.m_kept.data() + g.moment_offset;
+    } else {
+      ws.m_mom.resize(2 * nl * stride);
+      mom = ws.m_mom.data();
+    }
+    for (std::size_t side = 0; side < (reuse ? 0 : nsides); ++side) {
       std::fill(macc, macc + nl * stride, B(0.0));
       for (std::size_t s = sides[side].first; s < sides[side].second; s += W) {
         B r, ux, uy, uz, w;
@@ -970,9 +1008,9 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         }
       }
       for (std::size_t k = 0; k < nl * stride; ++k)
-        ws.m_mom[side * nl * stride + k] = simd::reduce_add(macc[k]);
+        mom[side * nl * stride + k] = simd::reduce_add(macc[k]);
     }
-    const double* mom_a = ws.m_mom.data();
+    const double* mom_a = mom;
     const double* mom_b = one_set ? mom_a : mom_a + nl * stride;
     for (std::size_t mi = 0; mi < nm; ++mi) {
       const auto& mem = g.members[mi];
@@ -1428,6 +1466,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   std::vector<std::vector<detail::function_group>> m_groups;
   std::vector<std::vector<Cutoff>> m_cutoffs;
   std::vector<double> m_max_rc;
+  std::vector<std::size_t> m_kept_size;      // per element: doubles of kept moments
   std::vector<std::vector<double>> m_levels; // per centre element: its distinct group cutoffs
   double m_max_rc_all = 0.0;
 };

@@ -15,9 +15,11 @@
 // threads at once. Inside one call the work is threaded over atoms with OpenMP (when enabled) and
 // every sum is taken in a fixed order, so results are bit-identical for any number of threads.
 //
-// Forces: pass 1 computes every atom's descriptors; the networks then give dE/dG per element in
-// blocks; pass 2 computes for every atom the contracted derivative dE_i/dr_slot (no Jacobian is
-// stored) into a per-pair buffer; forces and the virial are assembled from it atom by atom.
+// Forces: the atoms of each element go in blocks of one SIMD width. A block's atoms are gathered
+// once each (one workspace per atom) and their descriptors computed, the engine keeping what the
+// derivatives can reuse (the wide groups' moments); the element's network gives dE/dG for the
+// block; then the contracted derivative dE_i/dr_slot of each atom (no Jacobian is stored) goes
+// into a per-pair buffer, from which forces and the virial are assembled atom by atom.
 //
 // A model's short-range baseline (potential/short_range.hpp) is added pair by pair to the same
 // energies, pair derivatives and virials, so every host gets it identically.
@@ -281,155 +283,136 @@ template <class Descriptor, class Network> class potential {
     engine().gather(ws, e, n, p.dx + b, p.dy + b, p.dz + b, p.r + b, ne.data());
   }
 
+  // Atoms of one element per block of an evaluation: each block's atoms are gathered once, run
+  // through the descriptors (values, their wide groups' moments kept), through the networks
+  // together (one register tile of atoms), and then through the contracted derivatives on the
+  // same gathered neighbourhoods.
+  static constexpr std::size_t fused_block = simd::width;
+
   void run(const detail::pair_list& p, const int* element, const compute_options& options,
            evaluation& ev, std::vector<double>* forces, detail::evaluation_buffers& buf) const {
     const std::size_t nc = p.centres, ne = element_count();
-    // Descriptor values (scaled) of every centre, grouped per element for the networks. Every
-    // array below is buf's: resized, its capacity kept between calls.
+    // The centres of each element, in blocks of fused_block. Every array below is buf's:
+    // resized, its capacity kept between calls.
     auto& members = buf.members;
     members.resize(ne);
     for (auto& m : members) m.clear();
-    auto& row = buf.row;
-    row.resize(nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-      row[c] = members[e].size();
-      members[e].push_back(c);
-    }
-    auto& G = buf.G;
-    auto& dEdG = buf.dEdG;
-    auto& out = buf.out;
-    G.resize(ne);
-    dEdG.resize(ne);
-    out.resize(ne);
-    for (std::size_t e = 0; e < ne; ++e) {
-      G[e].resize(members[e].size() * engine().size(e));
-      out[e].resize(members[e].size());
-      if (forces) dEdG[e].resize(G[e].size());
-    }
+    for (std::size_t c = 0; c < nc; ++c)
+      members[static_cast<std::size_t>(element[p.particle(c)])].push_back(c);
+    auto& blocks = buf.blocks;
+    blocks.clear();
+    for (std::size_t e = 0; e < ne; ++e)
+      for (std::size_t a0 = 0; a0 < members[e].size(); a0 += fused_block) blocks.push_back({e, a0});
     auto& bad = buf.bad;
     bad.assign(nc, 0);
-    const auto snc = static_cast<std::ptrdiff_t>(nc);
-    ANNP_OMP("omp parallel")
-    {
-      typename engine_type::workspace ws;
-      std::vector<int> nel;
-      ANNP_OMP("omp for schedule(dynamic, 16)")
-      for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
-        const auto c = static_cast<std::size_t>(ci);
-        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-        gather(ws, p, element, c, nel);
-        double* g = G[e].data() + row[c] * engine().size(e);
-        engine().compute(ws, e, g, false);
-        for (std::size_t m = 0; m < engine().size(e); ++m)
-          if (m_scaling.outside(e, m, g[m])) ++bad[c];
-        if (bad[c] > 0)
-          detail::record_extrapolation(ev.extrapolation, c, e, g, engine().size(e), m_scaling,
-                                       options);
-        m_scaling.apply(e, g);
-      }
-    }
-    detail::finish_extrapolation(ev.extrapolation, bad, p, options);
-    // Networks, per element, in blocks of atoms.
-    for (std::size_t e = 0; e < ne; ++e) {
-      const std::size_t n = members[e].size(), nf = engine().size(e);
-      const std::size_t chunk = 256;
-      const auto chunks = static_cast<std::ptrdiff_t>((n + chunk - 1) / chunk);
-      ANNP_OMP("omp parallel")
-      {
-        network_workspace ws;
-        ANNP_OMP("omp for schedule(static)")
-        for (std::ptrdiff_t k = 0; k < chunks; ++k) {
-          const std::size_t a0 = static_cast<std::size_t>(k) * chunk, m = std::min(chunk, n - a0);
-          if (forces)
-            m_networks[e].energies_and_input_gradients(
-                ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0, dEdG[e].data() + a0 * nf, nf);
-          else
-            m_networks[e].energies(ws, G[e].data() + a0 * nf, m, nf, out[e].data() + a0);
-        }
-      }
-    }
     auto& atomic = buf.atomic;
     atomic.resize(nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-      atomic[c] = m_energy_scale * out[e][row[c]] + m_atomic_energies[e];
-    }
     // Short-range core: the network's interaction energy damped by (1 - lambda), pair terms added.
     auto& lambda = buf.lambda; // empty: no core
     auto& excess = buf.excess;
     lambda.clear();
     excess.clear();
+    std::vector<double> free_atom;
     if (m_core.enabled()) {
-      const auto free_atom = free_atom_energies();
+      free_atom = free_atom_energies();
       lambda.assign(nc, 0.0);
       excess.assign(nc, 0.0);
-      for (std::size_t c = 0; c < nc; ++c) {
-        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-        double pair = 0.0;
-        lambda[c] = detail::core_lambda(m_core, elements(), p, element, c, pair, nullptr);
-        excess[c] = atomic[c] - free_atom[e];
-        atomic[c] = free_atom[e] + (1.0 - lambda[c]) * excess[c] + pair;
+    }
+    auto& pf = buf.pf;
+    auto& centre_virial = buf.centre_virial;
+    if (forces) {
+      pf.assign(3 * p.offsets[nc], 0.0);
+      centre_virial.resize(nc);
+    }
+    const auto nblocks = static_cast<std::ptrdiff_t>(blocks.size());
+    ANNP_OMP("omp parallel")
+    {
+      std::vector<typename engine_type::workspace> ws(fused_block);
+      network_workspace nws;
+      std::vector<double> G, dEdG, out;
+      std::vector<int> nel;
+      std::vector<detail::core_slope_entry> core_slope;
+      ANNP_OMP("omp for schedule(dynamic, 1)")
+      for (std::ptrdiff_t bi = 0; bi < nblocks; ++bi) {
+        const auto [e, a0] = blocks[static_cast<std::size_t>(bi)];
+        const std::size_t n = std::min(fused_block, members[e].size() - a0), nf = engine().size(e);
+        const std::size_t* centre = members[e].data() + a0;
+        G.resize(n * nf);
+        out.resize(n);
+        // Descriptor values (scaled).
+        for (std::size_t a = 0; a < n; ++a) {
+          const std::size_t c = centre[a];
+          gather(ws[a], p, element, c, nel);
+          double* g = G.data() + a * nf;
+          engine().compute_values(ws[a], e, g, forces != nullptr);
+          for (std::size_t m = 0; m < nf; ++m)
+            if (m_scaling.outside(e, m, g[m])) ++bad[c];
+          if (bad[c] > 0)
+            detail::record_extrapolation(ev.extrapolation, c, e, g, nf, m_scaling, options);
+          m_scaling.apply(e, g);
+        }
+        // The element's network on the block.
+        if (forces) {
+          dEdG.resize(n * nf);
+          m_networks[e].energies_and_input_gradients(nws, G.data(), n, nf, out.data(), dEdG.data(),
+                                                     nf);
+        } else {
+          m_networks[e].energies(nws, G.data(), n, nf, out.data());
+        }
+        for (std::size_t a = 0; a < n; ++a) {
+          const std::size_t c = centre[a];
+          atomic[c] = m_energy_scale * out[a] + m_atomic_energies[e];
+          if (!lambda.empty()) {
+            double pair = 0.0;
+            lambda[c] = detail::core_lambda(m_core, elements(), p, element, c, pair, nullptr);
+            excess[c] = atomic[c] - free_atom[e];
+            atomic[c] = free_atom[e] + (1.0 - lambda[c]) * excess[c] + pair;
+          }
+        }
+        if (!forces) continue;
+        // dE/dG (raw descriptors) = energy_scale * dNN/dG_scaled * scaling factor (* (1 - lambda)),
+        // then dE_c/d(r_entry) for every pair entry, and per-centre virials.
+        const auto& f = m_scaling.factors(e);
+        for (std::size_t a = 0; a < n; ++a) {
+          const std::size_t c = centre[a];
+          const double damp = lambda.empty() ? 1.0 : 1.0 - lambda[c];
+          double* w = dEdG.data() + a * nf;
+          for (std::size_t m = 0; m < nf; ++m) w[m] *= damp * m_energy_scale * f[m];
+          engine().compute_contracted(ws[a], e, w, nullptr);
+          const std::size_t b = p.offsets[c];
+          mat3 vir{};
+          for (auto slot : ws[a].real_slots()) {
+            const vec3 d_e =
+                ws[a].contracted(slot); // dE_c / d r_slot; the neighbour's force is -it
+            const auto entry = b + static_cast<std::size_t>(ws[a].source(slot));
+            pf[3 * entry] = d_e[0];
+            pf[3 * entry + 1] = d_e[1];
+            pf[3 * entry + 2] = d_e[2];
+            const vec3 d{ws[a].x(slot), ws[a].y(slot), ws[a].z(slot)};
+            for (std::size_t i = 0; i < 3; ++i)
+              for (std::size_t j = 0; j < 3; ++j) vir[i][j] -= d[i] * d_e[j];
+          }
+          if (!lambda.empty()) {
+            // dE_c/d(r_k) += -(E_NN,c - E0) dlambda_c/d(r_k) + 1/2 d(S V)/d(r_k), along the pair.
+            double core_pair = 0.0;
+            detail::core_lambda(m_core, elements(), p, element, c, core_pair, &core_slope);
+            for (const auto& [k, dlam, dpair] : core_slope) {
+              const vec3 d{p.dx[k], p.dy[k], p.dz[k]};
+              const double slope = (dpair - excess[c] * dlam) / p.r[k];
+              for (std::size_t i = 0; i < 3; ++i) {
+                pf[3 * k + i] += slope * d[i];
+                for (std::size_t j = 0; j < 3; ++j) vir[i][j] -= d[i] * slope * d[j];
+              }
+            }
+          }
+          centre_virial[c] = vir;
+        }
       }
     }
+    detail::finish_extrapolation(ev.extrapolation, bad, p, options);
     ev.energy = 0.0;
     for (double x : atomic) ev.energy += x;
     if (!forces) return;
-
-    // dE/dG (raw descriptors) = energy_scale * dNN/dG_scaled * scaling factor (* (1 - lambda)).
-    for (std::size_t e = 0; e < ne; ++e) {
-      const auto& f = m_scaling.factors(e);
-      const std::size_t nf = engine().size(e);
-      for (std::size_t a = 0; a < members[e].size(); ++a) {
-        const double damp = lambda.empty() ? 1.0 : 1.0 - lambda[members[e][a]];
-        for (std::size_t m = 0; m < nf; ++m) dEdG[e][a * nf + m] *= damp * m_energy_scale * f[m];
-      }
-    }
-    // Pass 2: dE_c/d(r_entry) for every pair entry, and per-centre virials.
-    const std::size_t npairs = p.offsets[nc];
-    auto& pf = buf.pf;
-    pf.assign(3 * npairs, 0.0);
-    auto& centre_virial = buf.centre_virial;
-    centre_virial.resize(nc);
-    ANNP_OMP("omp parallel")
-    {
-      typename engine_type::workspace ws;
-      std::vector<int> nel;
-      std::vector<detail::core_slope_entry> core_slope;
-      double core_pair = 0.0;
-      ANNP_OMP("omp for schedule(dynamic, 16)")
-      for (std::ptrdiff_t ci = 0; ci < snc; ++ci) {
-        const auto c = static_cast<std::size_t>(ci);
-        const auto e = static_cast<std::size_t>(element[p.particle(c)]);
-        gather(ws, p, element, c, nel);
-        engine().compute_contracted(ws, e, dEdG[e].data() + row[c] * engine().size(e), nullptr);
-        const std::size_t b = p.offsets[c];
-        mat3 w{};
-        for (auto slot : ws.real_slots()) {
-          const vec3 f = ws.contracted(slot); // dE_c / d r_slot; the force on the neighbour is -f
-          const auto entry = b + static_cast<std::size_t>(ws.source(slot));
-          pf[3 * entry] = f[0];
-          pf[3 * entry + 1] = f[1];
-          pf[3 * entry + 2] = f[2];
-          const vec3 d{ws.x(slot), ws.y(slot), ws.z(slot)};
-          for (std::size_t i = 0; i < 3; ++i)
-            for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * f[j];
-        }
-        if (!lambda.empty()) {
-          // dE_c/d(r_k) += -(E_NN,c - E0) dlambda_c/d(r_k) + 1/2 d(S V)/d(r_k), along the pair.
-          detail::core_lambda(m_core, elements(), p, element, c, core_pair, &core_slope);
-          for (const auto& [k, dlam, dpair] : core_slope) {
-            const vec3 d{p.dx[k], p.dy[k], p.dz[k]};
-            const double slope = (dpair - excess[c] * dlam) / p.r[k];
-            for (std::size_t i = 0; i < 3; ++i) {
-              pf[3 * k + i] += slope * d[i];
-              for (std::size_t j = 0; j < 3; ++j) w[i][j] -= d[i] * slope * d[j];
-            }
-          }
-        }
-        centre_virial[c] = w;
-      }
-    }
     detail::assemble_forces(p, pf, *forces, buf);
     ev.virial = mat3{};
     for (const auto& w : centre_virial) ev.virial = ev.virial + w;

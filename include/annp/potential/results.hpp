@@ -65,9 +65,8 @@ struct evaluation_buffers {
   std::vector<std::size_t> centre_particle, offsets;
   std::vector<std::uint32_t> target;
   std::vector<double> dx, dy, dz, r;
-  std::vector<std::vector<std::size_t>> members;
-  std::vector<std::size_t> row;
-  std::vector<std::vector<double>> G, dEdG, out;
+  std::vector<std::vector<std::size_t>> members;  // the centres of each element
+  std::vector<std::array<std::size_t, 2>> blocks; // (element, first member) of each block
   std::vector<std::uint32_t> bad;
   std::vector<double> atomic, lambda, excess, pf; // atomic: energy of every centre
   std::vector<mat3> centre_virial;
