@@ -131,6 +131,7 @@ struct function_group {
   std::vector<std::array<int, 3>> moment_exponents;
   std::vector<double> moment_coef; // [member * moment_exponents.size() + q]
   std::size_t moment_offset = 0;   // where its moments go in a workspace's kept moments
+  std::size_t kept_leg_row = 0;    // radial groups: first row of its legs' slopes in a workspace
 
   [[nodiscard]] std::size_t leg_count() const noexcept {
     switch (legs) {
@@ -220,6 +221,12 @@ template <class V> std::size_t index_of(std::vector<V>& list, const V& value) {
   return list.size() - 1;
 }
 
+// Grows a scratch array to at least n elements; never shrinks it, so that groups of different
+// sizes in turn do not construct its elements again on every call.
+template <class V> void at_least(V& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
 // Integer power by repeated multiplication for small integer exponents (n >= 0).
 template <class T> T pow_int(const T& b, int n) {
   T out(1.0);
@@ -287,6 +294,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     // Moments of every moment group of centre m_kept_for's gathered neighbourhood (npos: none),
     // kept by compute_values(..., keep = true) for compute_contracted on the same gather.
     std::vector<double> m_kept;
+    std::vector<double> m_kept_dleg; // radial groups' dR/dr, [(kept_leg_row + leg) * ld + slot]
     std::size_t m_kept_for = detail::npos_slot;
     bool m_keep = false, m_reuse = false;             // this run stores the moments, or reads them
     std::vector<std::size_t> m_wbeg, m_wang, m_wfill; // contracted weights by leg (angular kernel)
@@ -339,13 +347,18 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       build_groups(e);
       // Room for the moments of each moment group in a workspace (kept between the values and
       // the contracted pass of one gathered atom): per side and leg, M_alpha and D_alpha.
-      std::size_t kept = 0;
+      // Likewise the radial groups' leg slopes (rows of one gather's leading dimension).
+      std::size_t kept = 0, rows = 0;
       for (auto& g : m_groups[e])
         if (g.moment_order >= 0) {
           g.moment_offset = kept;
           kept += 2 * g.leg_count() * 2 * g.moment_exponents.size();
+        } else if (!g.angular) {
+          g.kept_leg_row = rows;
+          rows += g.leg_count();
         }
       m_kept_size.push_back(kept);
+      m_kept_rows.push_back(rows);
       // The distinct group cutoffs, ascending: gather orders each element segment by them.
       auto& lv = m_levels.emplace_back();
       for (const auto& g : m_groups[e])
@@ -475,11 +488,15 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
 
   /// The values only, as compute(ws, centre, G, false); with keep, ws also keeps what a
   /// following compute_contracted on the same gathered neighbourhood can reuse — the moments of
-  /// the wide angular groups, so that the forces pass skips its first sweep over the neighbours
-  /// (the next gather forgets them).
+  /// the wide angular groups, so that the forces pass skips its first sweep over the neighbours,
+  /// and the slopes of the radial legs, so that it computes no radial function again (the next
+  /// gather forgets them).
   void compute_values(workspace& ws, std::size_t centre, double* G, bool keep) const {
     ws.m_keep = keep;
-    if (keep) ws.m_kept.resize(m_kept_size[centre]);
+    if (keep) {
+      detail::at_least(ws.m_kept, m_kept_size[centre]);
+      detail::at_least(ws.m_kept_dleg, m_kept_rows[centre] * ws.m_ld);
+    }
     run<mode::values>(ws, centre, G, nullptr);
     ws.m_keep = false;
     ws.m_kept_for = keep ? centre : detail::npos_slot;
@@ -873,7 +890,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     const std::size_t begin = g.e1 >= 0 ? ws.m_seg_begin[static_cast<std::size_t>(g.e1)] : 0;
     const std::size_t end = g.e1 >= 0 ? cut_end(ws, g, static_cast<std::size_t>(g.e1)) : ws.m_slots;
     const std::size_t nl = g.leg_count(), ld = ws.m_ld;
-    ws.m_tmp.resize(2 * nl);
+    detail::at_least(ws.m_tmp, 2 * nl);
     B* __restrict R = ws.m_tmp.data();
     B* __restrict dR = R + nl;
     const double* __restrict weight = weights_of(ws, g.weight).data();
@@ -882,6 +899,34 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     double* __restrict fx = ws.m_fx.data();
     double* __restrict fy = ws.m_fy.data();
     double* __restrict fz = ws.m_fz.data();
+    // A keeping values pass stores the slopes dR/dr; the forces pass after it (values not
+    // wanted) reads them instead of computing the legs again.
+    if (M == mode::values && ws.m_keep) {
+      double* __restrict kept = ws.m_kept_dleg.data() + g.kept_leg_row * ld;
+      for (std::size_t s = begin; s < end; s += W) {
+        const B r = simd::load(ws.m_r.data() + s);
+        legs_at<true, F>(g, fc, r, R, dR);
+        const B w = simd::load(weight + s);
+        for (const auto& mem : g.members) gacc[mem.out] = simd::fma(w, R[mem.leg], gacc[mem.out]);
+        for (std::size_t p = 0; p < nl; ++p) simd::store(kept + p * ld + s, dR[p]);
+      }
+      return;
+    }
+    if (M == mode::contracted && ws.m_reuse && !ws.m_values) {
+      const double* __restrict kept = ws.m_kept_dleg.data() + g.kept_leg_row * ld;
+      for (std::size_t s = begin; s < end; s += W) {
+        const B r = simd::load(ws.m_r.data() + s);
+        const B w = simd::load(weight + s);
+        B t(0.0);
+        for (const auto& mem : g.members)
+          t = simd::fma(B(wm[mem.out]), simd::load(kept + mem.leg * ld + s), t);
+        t *= w / r;
+        simd::store(fx + s, simd::load(fx + s) + t * simd::load(ws.m_x.data() + s));
+        simd::store(fy + s, simd::load(fy + s) + t * simd::load(ws.m_y.data() + s));
+        simd::store(fz + s, simd::load(fz + s) + t * simd::load(ws.m_z.data() + s));
+      }
+      return;
+    }
     for (std::size_t s = begin; s < end; s += W) {
       const B r = simd::load(ws.m_r.data() + s);
       legs_at<deriv, F>(g, fc, r, R, dR);
@@ -941,7 +986,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     const std::size_t nsides = one_set ? 1 : 2;
     const double* __restrict weight = weights_of(ws, g.weight).data();
     const std::size_t stride = 2 * nq; // per leg: M_alpha, then D_alpha
-    ws.m_tmp.resize(3 * np1 + 2 * nl + 5 * nq + nl * stride);
+    detail::at_least(ws.m_tmp, 3 * np1 + 2 * nl + 5 * nq + nl * stride);
     B* __restrict X = ws.m_tmp.data(); // powers of ux, uy, uz
     B* __restrict Y = X + np1;
     B* __restrict Z = Y + np1;
@@ -989,7 +1034,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     if (reuse || (M == mode::values && ws.m_keep)) {
       mom = ws.m_kept.data() + g.moment_offset;
     } else {
-      ws.m_mom.resize(2 * nl * stride);
+      detail::at_least(ws.m_mom, 2 * nl * stride);
       mom = ws.m_mom.data();
     }
     for (std::size_t side = 0; side < (reuse ? 0 : nsides); ++side) {
@@ -1114,10 +1159,10 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     const std::size_t nl = g.leg_count(), na = g.angle_count(), nm = g.members.size();
     const std::size_t ld = ws.m_ld;
     // Radial legs at every slot (vector computation, scalar storage).
-    ws.m_leg.resize(nl * ld);
-    ws.m_dleg.resize(nl * ld);
-    ws.m_inv_r.resize(ld);
-    ws.m_tmp.resize(9 * nl + 2 * na);
+    detail::at_least(ws.m_leg, nl * ld);
+    detail::at_least(ws.m_dleg, nl * ld);
+    detail::at_least(ws.m_inv_r, ld);
+    detail::at_least(ws.m_tmp, 9 * nl + 2 * na);
     B* __restrict R = ws.m_tmp.data();
     B* __restrict dR = R + nl;
     double* __restrict leg = ws.m_leg.data();
@@ -1158,7 +1203,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     B* __restrict P3 = P2 + nl; // S cos / b^2
     B* __restrict Rjk = R;      // R, dR are reused for the r_jk legs
     B* __restrict dRjk = dR;
-    ws.m_acc.resize(4 * nm);
+    detail::at_least(ws.m_acc, 4 * nm);
     // Contracted: the members' weights by leg, [wbeg[p], wbeg[p + 1]) for leg p, with the
     // angle each multiplies.
     if constexpr (M == mode::contracted) {
@@ -1207,8 +1252,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     // (with derivatives) their slopes.
     constexpr std::size_t at_ir = 3, at_leg = 8;
     if constexpr (Pack) {
-      ws.m_pidx.resize(2 * cap);
-      ws.m_pack.resize((at_leg + 2 * nl) * cap);
+      detail::at_least(ws.m_pidx, 2 * cap);
+      detail::at_least(ws.m_pack, (at_leg + 2 * nl) * cap);
     }
     const k_side whole{px, py, pz, inv_r, weight, leg, dleg, ld, fx, fy, fz};
 
@@ -1467,6 +1512,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   std::vector<std::vector<Cutoff>> m_cutoffs;
   std::vector<double> m_max_rc;
   std::vector<std::size_t> m_kept_size;      // per element: doubles of kept moments
+  std::vector<std::size_t> m_kept_rows;      // per element: rows of kept radial leg slopes
   std::vector<std::vector<double>> m_levels; // per centre element: its distinct group cutoffs
   double m_max_rc_all = 0.0;
 };
