@@ -17,7 +17,8 @@
 //
 // Forces: the atoms of each element go in blocks of one SIMD width. A block's atoms are gathered
 // once each (one workspace per atom) and their descriptors computed, the engine keeping what the
-// derivatives can reuse (the wide groups' moments); the element's network gives dE/dG for the
+// derivatives can reuse (the wide groups' moments, the radial legs' slopes); the element's
+// network gives dE/dG for the
 // block; then the contracted derivative dE_i/dr_slot of each atom (no Jacobian is stored) goes
 // into a per-pair buffer, from which forces and the virial are assembled atom by atom.
 //
@@ -284,9 +285,10 @@ template <class Descriptor, class Network> class potential {
   }
 
   // Atoms of one element per block of an evaluation: each block's atoms are gathered once, run
-  // through the descriptors (values, their wide groups' moments kept), through the networks
-  // together (one register tile of atoms), and then through the contracted derivatives on the
-  // same gathered neighbourhoods.
+  // through the descriptors (values; what the derivatives reuse kept), through the network
+  // together, and then through the contracted derivatives on the same gathered neighbourhoods.
+  // One SIMD width of atoms: blocks of a full network tile (16 on AVX-512) measured no faster
+  // and keep twice the workspaces warm (docs/performance.md).
   static constexpr std::size_t fused_block = simd::width;
 
   void run(const detail::pair_list& p, const int* element, const compute_options& options,

@@ -57,7 +57,8 @@ struct host_system {
 
 namespace detail {
 /// The working arrays of one evaluation over a host's particles (the distance-filtered pair list,
-/// network inputs and outputs, per-pair derivatives, the transposed list of the force assembly).
+/// the centres of each element in blocks, per-centre energies, per-pair derivatives, the
+/// transposed list of the force assembly; a block's network inputs are per thread).
 /// host_result keeps them between calls: an MD step reuses the previous step's capacity instead
 /// of allocating, and page-faulting, several fresh megabytes (measured in LAMMPS: about a third
 /// of a step of a cheap model).
