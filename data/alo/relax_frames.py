@@ -46,16 +46,7 @@ def main():
                        'relax_step': k}
             params = label.frame_settings(at, profile)
             texts.append(label.results_frame(at, xyz.structure_id(at), profile, params, stress=False))
-    tmp = f'{OUT}.tmp.{os.getpid()}'
-    try:
-        with open(tmp, 'w') as fh:
-            fh.write(''.join(texts))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, OUT)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    xyz.write_atomically(OUT, ''.join(texts))
     print(f'{OUT}: ' + ', '.join(f'{n} steps of vacancy_{e}' for e, n in counts.items()))
 
 

@@ -32,7 +32,6 @@ written into every frame, so that one family never changes mesh). Each frame car
 """
 import argparse
 import json
-import os
 import sys
 
 import numpy as np
@@ -323,17 +322,7 @@ def generate(recipe, seed=None, where='recipe'):
 
 def write_structures(path, frames):
     """Writes frames (no labels) with full-precision positions, atomically."""
-    tmp = f'{path}.tmp.{os.getpid()}'
-    try:
-        with open(tmp, 'w') as fh:
-            for at in frames:
-                fh.write(xyz.format_frame(at))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    xyz.write_atomically(path, ''.join(xyz.format_frame(at) for at in frames))
 
 
 def main(argv=None):

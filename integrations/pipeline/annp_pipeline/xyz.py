@@ -90,11 +90,15 @@ def format_frame(atoms, energy=None, free_energy=None, forces=None, stress=None,
 def write_atomically(path, text):
     """Writes a whole file through a temporary one (fsynced) renamed over it: never half-written."""
     tmp = f'{path}.tmp.{os.getpid()}'
-    with open(tmp, 'w') as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, 'w') as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):  # a write that failed leaves nothing behind
+            os.unlink(tmp)
 
 
 def append_text(path, text):
