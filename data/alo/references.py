@@ -128,6 +128,13 @@ def al_terminated_slab(hexcell, vacuum=15.0):
     return at
 
 
+def vacancy_cell(hexcell, element):
+    """The cell with its first atom of `element` removed (the neutral vacancy of the table)."""
+    cell = hexcell.copy()
+    del cell[cell.get_chemical_symbols().index(element)]
+    return cell
+
+
 def run_jobs(jobs):
     runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX, PRERELAX)
 
@@ -151,9 +158,7 @@ def run_jobs(jobs):
     if 'vacancy' in jobs:
         get('perfect30', hexcell)
         for element in ('O', 'Al'):
-            defect = hexcell.copy()
-            del defect[[i for i, s in enumerate(defect.get_chemical_symbols()) if s == element][0]]
-            get(f'vacancy_{element}', defect, relax=True)
+            get(f'vacancy_{element}', vacancy_cell(hexcell, element), relax=True)
     if 'surface' in jobs:
         slab = al_terminated_slab(hexcell)
         get('slab0001', slab)

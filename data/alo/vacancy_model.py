@@ -54,8 +54,7 @@ def main():
     names = ','.join(os.path.relpath(m, os.path.join(here, '..', '..')) for m in models)
     frames = []
     for element in ('O', 'Al'):
-        cell = hexcell.copy()
-        del cell[[i for i, s in enumerate(cell.get_chemical_symbols()) if s == element][0]]
+        cell = references.vacancy_cell(hexcell, element)
         path = []
         cell.calc = annp.Calculator(models)
         opt = BFGS(cell, logfile=None)
@@ -67,8 +66,7 @@ def main():
         if a.halfway:
             picks.insert(0, ((len(path) - 1) // 2, 'vacancy_model_path'))
         for step, kind in picks:
-            out = hexcell.copy()
-            del out[[i for i, s in enumerate(out.get_chemical_symbols()) if s == element][0]]
+            out = references.vacancy_cell(hexcell, element)
             out.positions = path[step][0]
             out.info = {'kpts': [6, 6, 2], 'config_type': kind, 'vacancy': element,
                         'relaxed_with': names, 'model_step': step, 'model_steps': len(path) - 1,
