@@ -36,6 +36,8 @@ def main():
     ap.add_argument('--halfway', action='store_true', help='also write the step halfway along each path')
     ap.add_argument('--out', default=os.path.join(here, 'vacancy_model.in.xyz'))
     a = ap.parse_args()
+    if not 0.0 < a.fmax <= 1.0:
+        sys.exit(f'--fmax: expected a force criterion in (0, 1] eV/A, got {a.fmax:g}')
     try:
         import annp
     except ImportError:
