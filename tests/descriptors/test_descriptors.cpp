@@ -444,9 +444,11 @@ TEST_SUITE("descriptors") {
     const structure s = random_two_element(rng, 7);
     const neighbor_list nl(s, eng.max_cutoff());
     const auto elem = element_indices(eng, s);
-    // kept: the values pass keeps the wide groups' moments and the forces pass reuses them;
-    // stale: it kept another atom's before this atom was gathered (the gather must forget them).
-    descriptor_engine<cutoff::cosine>::workspace full, contracted, only, kept, stale;
+    // kept: the values pass keeps the wide groups' moments, the radial slopes and the narrow
+    // groups' triplet terms, and the forces pass reuses them (kept_values: and asks for the
+    // values again); stale: it kept another atom's before this atom was gathered (the gather
+    // must forget them).
+    descriptor_engine<cutoff::cosine>::workspace full, contracted, only, kept, kept_values, stale;
     const auto gather = [&](descriptor_engine<cutoff::cosine>::workspace& ws, std::size_t i) {
       std::vector<int> ne;
       for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) ne.push_back(elem[nl.index()[k]]);
@@ -456,10 +458,11 @@ TEST_SUITE("descriptors") {
     };
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto e = static_cast<std::size_t>(elem[i]);
-      for (auto* ws : {&full, &contracted, &only, &kept}) gather(*ws, i);
+      for (auto* ws : {&full, &contracted, &only, &kept, &kept_values}) gather(*ws, i);
       const std::size_t other = (i + 1) % s.size();
       gather(stale, other);
-      std::vector<double> g1(eng.size(e)), g2(eng.size(e)), g3(eng.size(e)), w(eng.size(e));
+      std::vector<double> g1(eng.size(e)), g2(eng.size(e)), g3(eng.size(e)), g5(eng.size(e)),
+          w(eng.size(e));
       std::vector<double> g4(eng.size(static_cast<std::size_t>(elem[other])));
       eng.compute_values(stale, static_cast<std::size_t>(elem[other]), g4.data(), true);
       gather(stale, i);
@@ -469,13 +472,17 @@ TEST_SUITE("descriptors") {
       eng.compute_contracted(only, e, w.data(), nullptr); // derivatives without the values
       eng.compute_values(kept, e, g3.data(), true);
       eng.compute_contracted(kept, e, w.data(), nullptr);
+      eng.compute_values(kept_values, e, g5.data(), true);
+      eng.compute_contracted(kept_values, e, w.data(), g5.data());
       eng.compute_contracted(stale, e, w.data(), nullptr);
       for (std::size_t m = 0; m < g1.size(); ++m) {
         CHECK(g2[m] == doctest::Approx(g1[m]).epsilon(1e-14));
         CHECK(g3[m] == doctest::Approx(g1[m]).epsilon(1e-14));
+        CHECK(g5[m] == g2[m]); // the values again, from the kept terms
       }
       for (auto slot : full.real_slots()) {
         CHECK(kept.contracted(slot) == contracted.contracted(slot));
+        CHECK(kept_values.contracted(slot) == contracted.contracted(slot));
         CHECK(stale.contracted(slot) == contracted.contracted(slot));
       }
       double scale = 0.0;

@@ -132,6 +132,9 @@ struct function_group {
   std::vector<double> moment_coef; // [member * moment_exponents.size() + q]
   std::size_t moment_offset = 0;   // where its moments go in a workspace's kept moments
   std::size_t kept_leg_row = 0;    // radial groups: first row of its legs' slopes in a workspace
+  // Narrow angular groups whose packed triplet terms the values pass keeps for the forces pass
+  // (descriptor_engine::triplet_kernel, replay_triplets): their index among those groups.
+  std::size_t kept_triplets = npos_slot;
 
   [[nodiscard]] std::size_t leg_count() const noexcept {
     switch (legs) {
@@ -301,6 +304,13 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     std::vector<double> m_wval;
     std::vector<std::uint32_t> m_pidx; // packed source batches of one j (narrow triplets)
     std::vector<double> m_pack;        // their positions, distances, weights, legs, forces
+    // Narrow triplet terms kept by the values pass (with keep) for the forces pass: per packed
+    // batch the angular factors, leg products and geometry (triplet_terms), per j a record
+    // {j, first term, batches, first source, sources}, per kept group its records [begin, end).
+    std::vector<simd::batch> m_tri;
+    std::vector<std::uint32_t> m_tri_src;
+    std::vector<std::size_t> m_tri_j, m_tri_group;
+    std::size_t m_tri_top = 0, m_tri_src_top = 0; // batches and sources in use
   };
 
   descriptor_engine() = default;
@@ -348,7 +358,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       // Room for the moments of each moment group in a workspace (kept between the values and
       // the contracted pass of one gathered atom): per side and leg, M_alpha and D_alpha.
       // Likewise the radial groups' leg slopes (rows of one gather's leading dimension).
-      std::size_t kept = 0, rows = 0;
+      // And the narrow groups' packed triplet terms (their size varies with the neighbourhood).
+      std::size_t kept = 0, rows = 0, triplets = 0;
       for (auto& g : m_groups[e])
         if (g.moment_order >= 0) {
           g.moment_offset = kept;
@@ -356,9 +367,12 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         } else if (!g.angular) {
           g.kept_leg_row = rows;
           rows += g.leg_count();
+        } else if (g.narrow && simd::has_compress) {
+          g.kept_triplets = triplets++;
         }
       m_kept_size.push_back(kept);
       m_kept_rows.push_back(rows);
+      m_kept_triplets.push_back(triplets);
       // The distinct group cutoffs, ascending: gather orders each element segment by them.
       auto& lv = m_levels.emplace_back();
       for (const auto& g : m_groups[e])
@@ -489,13 +503,17 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   /// The values only, as compute(ws, centre, G, false); with keep, ws also keeps what a
   /// following compute_contracted on the same gathered neighbourhood can reuse — the moments of
   /// the wide angular groups, so that the forces pass skips its first sweep over the neighbours,
-  /// and the slopes of the radial legs, so that it computes no radial function again (the next
-  /// gather forgets them).
+  /// the slopes of the radial legs, so that it computes no radial function again, and the
+  /// narrow groups' triplet terms, so that it only contracts them (the next gather forgets
+  /// them).
   void compute_values(workspace& ws, std::size_t centre, double* G, bool keep) const {
     ws.m_keep = keep;
     if (keep) {
       detail::at_least(ws.m_kept, m_kept_size[centre]);
       detail::at_least(ws.m_kept_dleg, m_kept_rows[centre] * ws.m_ld);
+      ws.m_tri_j.clear();
+      ws.m_tri_group.assign(2 * m_kept_triplets[centre], 0);
+      ws.m_tri_top = ws.m_tri_src_top = 0;
     }
     run<mode::values>(ws, centre, G, nullptr);
     ws.m_keep = false;
@@ -1146,14 +1164,195 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   template <mode M, detail::group_form F>
   void angular_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
                       const double* wm) const {
-    constexpr bool Narrow = F.narrow;
-    if constexpr (!Narrow && (!F.fixed || F.angles == detail::angle_family::cos_power ||
-                              F.angles == detail::angle_family::chebyshev)) {
+    if constexpr (!F.narrow && (!F.fixed || F.angles == detail::angle_family::cos_power ||
+                                F.angles == detail::angle_family::chebyshev)) {
       if (g.moment_order >= 0) {
         moment_kernel<M, F>(ws, g, fc, wm);
         return;
       }
     }
+    if constexpr (F.narrow && simd::has_compress && M != mode::jacobian) {
+      // A values pass that keeps computes the forces pass's terms of every packed triplet as
+      // well and keeps them; the forces pass on the same gather then only contracts them with
+      // its weights (no distance, exponential, cutoff or power again, no packing).
+      if (g.kept_triplets != detail::npos_slot) {
+        if (M == mode::values && ws.m_keep) {
+          triplet_kernel<mode::contracted, F, true>(ws, g, fc, wm);
+          return;
+        }
+        if (M == mode::contracted && ws.m_reuse) {
+          replay_triplets(ws, g, wm);
+          return;
+        }
+      }
+    }
+    triplet_kernel<M, F, false>(ws, g, fc, wm);
+  }
+
+  // Batches kept per packed batch of triplets: A and dA per angle, S, T1, T2 and Sc per leg
+  // (the triplet kernel's names), then cos/a^2, cos/b^2, 1/(ab) and the k side's x, y, z.
+  static constexpr std::size_t triplet_terms(std::size_t na, std::size_t nl) noexcept {
+    return 2 * na + 4 * nl + 6;
+  }
+
+  // The members' weights by leg for the contracted triplet terms: [wbeg[p], wbeg[p + 1]) for
+  // leg p, with the angle each multiplies.
+  static void weights_by_leg(workspace& ws, const detail::function_group& g, const double* wm) {
+    const std::size_t nl = g.leg_count(), nm = g.members.size();
+    ws.m_wbeg.assign(nl + 1, 0);
+    ws.m_wang.resize(nm);
+    ws.m_wval.resize(nm);
+    for (const auto& mem : g.members) ++ws.m_wbeg[mem.leg + 1];
+    for (std::size_t p = 0; p < nl; ++p) ws.m_wbeg[p + 1] += ws.m_wbeg[p];
+    std::vector<std::size_t>& at = ws.m_wfill;
+    at.assign(ws.m_wbeg.begin(), ws.m_wbeg.end() - 1);
+    for (const auto& mem : g.members) {
+      const std::size_t t = at[mem.leg]++;
+      ws.m_wang[t] = mem.angle;
+      ws.m_wval[t] = wm[mem.out];
+    }
+  }
+
+  // The contracted coefficients of one batch of triplets. The weights contract per leg first:
+  // with WX_p = sum_{m on leg p} weight_m A_m and WY_p likewise with A'_m, ca, cb and cc summed
+  // over members are
+  //   CA = sum_p (WX_p T1_p) - cos/a^2 sum_p (WY_p S_p),
+  //   CB = 1/(ab) sum_p (WY_p S_p) - sum_p (WX_p Sc_p),
+  //   CC = sum_p (WX_p T2_p) - cos/b^2 sum_p (WY_p S_p):
+  // two multiply-adds per member instead of nine. The members are visited leg by leg with WX_p,
+  // WY_p in registers (two chains each): summed in memory, member by member, every add waited
+  // for the store of the one before.
+  ANNP_INLINE static void
+  contract_triplets(std::size_t nl, const std::size_t* __restrict wbeg,
+                    const std::size_t* __restrict wang, const double* __restrict wval,
+                    const simd::batch* __restrict A, const simd::batch* __restrict dA,
+                    const simd::batch* __restrict S, const simd::batch* __restrict T1,
+                    const simd::batch* __restrict T2, const simd::batch* __restrict Sc,
+                    simd::batch f1, simd::batch f3, simd::batch inv_ab, simd::batch& CA,
+                    simd::batch& CB, simd::batch& CC) {
+    using B = simd::batch;
+    B ys(0.0), xs(0.0);
+    CA = CC = B(0.0);
+    for (std::size_t p = 0; p < nl; ++p) {
+      B wx0(0.0), wx1(0.0), wy0(0.0), wy1(0.0);
+      std::size_t t = wbeg[p];
+      for (; t + 1 < wbeg[p + 1]; t += 2) {
+        const B w0(wval[t]), w1(wval[t + 1]);
+        wx0 = simd::fma(w0, A[wang[t]], wx0);
+        wy0 = simd::fma(w0, dA[wang[t]], wy0);
+        wx1 = simd::fma(w1, A[wang[t + 1]], wx1);
+        wy1 = simd::fma(w1, dA[wang[t + 1]], wy1);
+      }
+      if (t < wbeg[p + 1]) {
+        const B w0(wval[t]);
+        wx0 = simd::fma(w0, A[wang[t]], wx0);
+        wy0 = simd::fma(w0, dA[wang[t]], wy0);
+      }
+      const B WX = wx0 + wx1, WY = wy0 + wy1;
+      CA = simd::fma(WX, T1[p], CA);
+      CC = simd::fma(WX, T2[p], CC);
+      xs = simd::fma(WX, Sc[p], xs);
+      ys = simd::fma(WY, S[p], ys);
+    }
+    CA = simd::fma(-ys, f1, CA);
+    CB = simd::fma(ys, inv_ab, -xs);
+    CC = simd::fma(-ys, f3, CC);
+  }
+
+  // Adds the contracted derivatives of a packed run of k (sources: pairs of slot batch k and
+  // its lane bits) back onto their slots.
+  static void expand_packed(const std::uint32_t* __restrict src, std::size_t nsrc,
+                            const double* __restrict px, const double* __restrict py,
+                            const double* __restrict pz, double* __restrict fx,
+                            double* __restrict fy, double* __restrict fz) {
+    std::size_t q = 0;
+    for (std::size_t t = 0; t < nsrc; ++t) {
+      const std::size_t k = src[2 * t];
+      const unsigned bits = src[2 * t + 1];
+      simd::store(fx + k, simd::load(fx + k) + simd::expand(bits, simd::load(px + q)));
+      simd::store(fy + k, simd::load(fy + k) + simd::expand(bits, simd::load(py + q)));
+      simd::store(fz + k, simd::load(fz + k) + simd::expand(bits, simd::load(pz + q)));
+      q += static_cast<std::size_t>(std::popcount(bits));
+    }
+  }
+
+  // The forces pass of a narrow group from the terms its values pass kept (triplet_kernel with
+  // Record): per j, each kept batch contracted with this pass's weights, the k side added onto
+  // the packed lanes and expanded back onto the slots, the j side onto j.
+  void replay_triplets(workspace& ws, const detail::function_group& g, const double* wm) const {
+    using B = simd::batch;
+    const std::size_t nl = g.leg_count(), na = g.angle_count();
+    const std::size_t nt = triplet_terms(na, nl);
+    weights_by_leg(ws, g, wm);
+    const std::size_t* __restrict wbeg = ws.m_wbeg.data();
+    const std::size_t* __restrict wang = ws.m_wang.data();
+    const double* __restrict wval = ws.m_wval.data();
+    B* __restrict gacc = ws.m_gacc.data();
+    const std::size_t cap = ws.m_ld;
+    detail::at_least(ws.m_pack, 3 * cap);
+    double* __restrict pfx = ws.m_pack.data();
+    double* __restrict pfy = pfx + cap;
+    double* __restrict pfz = pfy + cap;
+    double* __restrict fx = ws.m_fx.data();
+    double* __restrict fy = ws.m_fy.data();
+    double* __restrict fz = ws.m_fz.data();
+    const std::size_t* records = ws.m_tri_j.data();
+    const std::size_t first = ws.m_tri_group[2 * g.kept_triplets];
+    const std::size_t last = ws.m_tri_group[2 * g.kept_triplets + 1];
+    for (std::size_t r = first; r < last; ++r) {
+      const std::size_t* rec = records + 5 * r;
+      const std::size_t j = rec[0], nb = rec[2];
+      const double ux = ws.m_x[j], uy = ws.m_y[j], uz = ws.m_z[j];
+      B ja(0.0), jbx(0.0), jby(0.0), jbz(0.0);
+      std::fill_n(pfx, nb * W, 0.0);
+      std::fill_n(pfy, nb * W, 0.0);
+      std::fill_n(pfz, nb * W, 0.0);
+      const B* __restrict t = ws.m_tri.data() + rec[1];
+      for (std::size_t b = 0; b < nb; ++b, t += nt) {
+        const B *A = t, *dA = A + na, *S = dA + na, *T1 = S + nl, *T2 = T1 + nl, *Sc = T2 + nl;
+        const B* geo = Sc + nl; // cos/a^2, cos/b^2, 1/(ab), x, y, z
+        if (ws.m_values)
+          for (const auto& mem : g.members)
+            gacc[mem.out] = simd::fma(A[mem.angle], S[mem.leg], gacc[mem.out]);
+        B CA, CB, CC;
+        contract_triplets(nl, wbeg, wang, wval, A, dA, S, T1, T2, Sc, geo[0], geo[1], geo[2], CA,
+                          CB, CC);
+        add_triplet_forces(CA, CB, CC, geo[3], geo[4], geo[5], ux, uy, uz, pfx + b * W, pfy + b * W,
+                           pfz + b * W, ja, jbx, jby, jbz);
+      }
+      expand_packed(ws.m_tri_src.data() + rec[3], rec[4], pfx, pfy, pfz, fx, fy, fz);
+      const double sa = simd::reduce_add(ja);
+      fx[j] += sa * ux + simd::reduce_add(jbx);
+      fy[j] += sa * uy + simd::reduce_add(jby);
+      fz[j] += sa * uz + simd::reduce_add(jbz);
+    }
+  }
+
+  // The contracted derivatives of one batch of triplets: dT/dv onto the k side (x, y, z of the
+  // batch), dT/du's coefficients onto j's accumulators.
+  ANNP_INLINE static void add_triplet_forces(simd::batch CA, simd::batch CB, simd::batch CC,
+                                             simd::batch vx, simd::batch vy, simd::batch vz,
+                                             double ux, double uy, double uz, double* __restrict fx,
+                                             double* __restrict fy, double* __restrict fz,
+                                             simd::batch& ja, simd::batch& jbx, simd::batch& jby,
+                                             simd::batch& jbz) {
+    using B = simd::batch;
+    simd::store(fx, simd::fma(CC, vx, simd::fma(CB, B(ux), simd::load(fx))));
+    simd::store(fy, simd::fma(CC, vy, simd::fma(CB, B(uy), simd::load(fy))));
+    simd::store(fz, simd::fma(CC, vz, simd::fma(CB, B(uz), simd::load(fz))));
+    ja += CA;
+    jbx = simd::fma(CB, vx, jbx);
+    jby = simd::fma(CB, vy, jby);
+    jbz = simd::fma(CB, vz, jbz);
+  }
+
+  // The triplet kernel. With Record (M = contracted, from a values pass that keeps) it computes
+  // the values and, instead of contracting, keeps each packed batch's terms for
+  // replay_triplets.
+  template <mode M, detail::group_form F, bool Record>
+  void triplet_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
+                      const double* wm) const {
+    constexpr bool Narrow = F.narrow;
     using B = simd::batch;
     constexpr bool deriv = M != mode::values;
     const std::size_t nl = g.leg_count(), na = g.angle_count(), nm = g.members.size();
@@ -1204,22 +1403,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     B* __restrict Rjk = R;      // R, dR are reused for the r_jk legs
     B* __restrict dRjk = dR;
     detail::at_least(ws.m_acc, 4 * nm);
-    // Contracted: the members' weights by leg, [wbeg[p], wbeg[p + 1]) for leg p, with the
-    // angle each multiplies.
-    if constexpr (M == mode::contracted) {
-      ws.m_wbeg.assign(nl + 1, 0);
-      ws.m_wang.resize(nm);
-      ws.m_wval.resize(nm);
-      for (const auto& mem : g.members) ++ws.m_wbeg[mem.leg + 1];
-      for (std::size_t p = 0; p < nl; ++p) ws.m_wbeg[p + 1] += ws.m_wbeg[p];
-      std::vector<std::size_t>& at = ws.m_wfill;
-      at.assign(ws.m_wbeg.begin(), ws.m_wbeg.end() - 1);
-      for (const auto& mem : g.members) {
-        const std::size_t t = at[mem.leg]++;
-        ws.m_wang[t] = mem.angle;
-        ws.m_wval[t] = wm[mem.out];
-      }
-    }
+    if constexpr (M == mode::contracted && !Record) weights_by_leg(ws, g, wm);
     const std::size_t* __restrict wbeg = ws.m_wbeg.data();
     const std::size_t* __restrict wang = ws.m_wang.data();
     const double* __restrict wval = ws.m_wval.data();
@@ -1247,6 +1431,10 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       double *fx, *fy, *fz;
     };
     constexpr bool Pack = Narrow && M != mode::jacobian && simd::has_compress;
+    static_assert(!Record || (Pack && M == mode::contracted));
+    [[maybe_unused]] const std::size_t nt = triplet_terms(na, nl);
+    [[maybe_unused]] B* __restrict kept = nullptr; // Record: this j's kept batches
+    if constexpr (Record) ws.m_tri_group[2 * g.kept_triplets] = ws.m_tri_j.size() / 5;
     const std::size_t cap = ld; // packed lanes, padded to whole batches, never exceed ld
     // Packed arrays, cap each: x, y, z, 1/r, w, the contracted fx, fy, fz, then the legs and
     // (with derivatives) their slopes.
@@ -1310,44 +1498,36 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
         }
         B CA(0.0), CB(0.0), CC(0.0);
         if constexpr (M == mode::contracted) {
-          // The weights contract per leg first: with WX_p = sum_{m on leg p} weight_m A_m and
-          // WY_p likewise with A'_m, ca, cb and cc summed over members are
-          //   CA = sum_p (WX_p T1_p) - cos/a^2 sum_p (WY_p S_p),
-          //   CB = 1/(ab) sum_p (WY_p S_p) - sum_p (WX_p Sc_p),
-          //   CC = sum_p (WX_p T2_p) - cos/b^2 sum_p (WY_p S_p):
-          // two multiply-adds per member instead of nine. The members are visited leg by leg
-          // with WX_p, WY_p in registers (two chains each): summed in memory, member by
-          // member, every add waited for the store of the one before.
           if (ws.m_values)
             for (std::size_t mi = 0; mi < nm; ++mi) {
               const auto& mem = g.members[mi];
               gacc[mem.out] = simd::fma(A[mem.angle], S[mem.leg], gacc[mem.out]);
             }
-          B ys(0.0), xs(0.0);
-          for (std::size_t p = 0; p < nl; ++p) {
-            B wx0(0.0), wx1(0.0), wy0(0.0), wy1(0.0);
-            std::size_t t = wbeg[p];
-            for (; t + 1 < wbeg[p + 1]; t += 2) {
-              const B w0(wval[t]), w1(wval[t + 1]);
-              wx0 = simd::fma(w0, A[wang[t]], wx0);
-              wy0 = simd::fma(w0, dA[wang[t]], wy0);
-              wx1 = simd::fma(w1, A[wang[t + 1]], wx1);
-              wy1 = simd::fma(w1, dA[wang[t + 1]], wy1);
+          if constexpr (Record) {
+            B* __restrict t = kept + (k / W) * nt;
+            for (std::size_t q = 0; q < na; ++q) {
+              t[q] = A[q];
+              t[na + q] = dA[q];
             }
-            if (t < wbeg[p + 1]) {
-              const B w0(wval[t]);
-              wx0 = simd::fma(w0, A[wang[t]], wx0);
-              wy0 = simd::fma(w0, dA[wang[t]], wy0);
+            t += 2 * na;
+            for (std::size_t p = 0; p < nl; ++p) {
+              t[p] = S[p];
+              t[nl + p] = T1[p];
+              t[2 * nl + p] = T2[p];
+              t[3 * nl + p] = Sc[p];
             }
-            const B WX = wx0 + wx1, WY = wy0 + wy1;
-            CA = simd::fma(WX, T1[p], CA);
-            CC = simd::fma(WX, T2[p], CC);
-            xs = simd::fma(WX, Sc[p], xs);
-            ys = simd::fma(WY, S[p], ys);
+            t += 4 * nl;
+            t[0] = f1;
+            t[1] = f3;
+            t[2] = inv_ab;
+            t[3] = vx;
+            t[4] = vy;
+            t[5] = vz;
+            return;
+          } else {
+            contract_triplets(nl, wbeg, wang, wval, A, dA, S, T1, T2, Sc, f1, f3, inv_ab, CA, CB,
+                              CC);
           }
-          CA = simd::fma(-ys, f1, CA);
-          CB = simd::fma(ys, inv_ab, -xs);
-          CC = simd::fma(-ys, f3, CC);
         } else {
           for (std::size_t mi = 0; mi < nm; ++mi) {
             const auto& mem = g.members[mi];
@@ -1372,15 +1552,9 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
             }
           }
         }
-        if constexpr (M == mode::contracted) {
-          simd::store(ks.fx + k, simd::fma(CC, vx, simd::fma(CB, B(ux), simd::load(ks.fx + k))));
-          simd::store(ks.fy + k, simd::fma(CC, vy, simd::fma(CB, B(uy), simd::load(ks.fy + k))));
-          simd::store(ks.fz + k, simd::fma(CC, vz, simd::fma(CB, B(uz), simd::load(ks.fz + k))));
-          ja += CA;
-          jbx = simd::fma(CB, vx, jbx);
-          jby = simd::fma(CB, vy, jby);
-          jbz = simd::fma(CB, vz, jbz);
-        }
+        if constexpr (M == mode::contracted)
+          add_triplet_forces(CA, CB, CC, vx, vy, vz, ux, uy, uz, ks.fx + k, ks.fy + k, ks.fz + k,
+                             ja, jbx, jby, jbz);
       };
       if constexpr (Pack) {
         // Pack the lanes within reach with compress (one instruction per array and source
@@ -1437,21 +1611,23 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
                             pk + 5 * cap,
                             pk + 6 * cap,
                             pk + 7 * cap};
+        if constexpr (Record) {
+          // Room for this j's batches, its sources, and its record.
+          detail::at_least(ws.m_tri, ws.m_tri_top + (np / W) * nt);
+          detail::at_least(ws.m_tri_src, ws.m_tri_src_top + 2 * nsrc);
+          kept = ws.m_tri.data() + ws.m_tri_top;
+          std::copy_n(src, 2 * nsrc, ws.m_tri_src.data() + ws.m_tri_src_top);
+          for (const std::size_t v : {j, ws.m_tri_top, np / W, ws.m_tri_src_top, nsrc})
+            ws.m_tri_j.push_back(v);
+          ws.m_tri_top += (np / W) * nt;
+          ws.m_tri_src_top += 2 * nsrc;
+        }
         // Only the lanes the packed batches touch start from zero.
-        if constexpr (M == mode::contracted)
+        if constexpr (M == mode::contracted && !Record)
           for (std::size_t d = 5; d < 8; ++d) std::fill_n(pk + d * cap, np, 0.0);
         for (std::size_t q = 0; q < np; q += W) one_batch(packed, q);
-        if constexpr (M == mode::contracted) {
-          std::size_t q = 0;
-          for (std::size_t t = 0; t < nsrc; ++t) {
-            const std::size_t k = src[2 * t];
-            const unsigned bits = src[2 * t + 1];
-            simd::store(fx + k, simd::load(fx + k) + simd::expand(bits, simd::load(packed.fx + q)));
-            simd::store(fy + k, simd::load(fy + k) + simd::expand(bits, simd::load(packed.fy + q)));
-            simd::store(fz + k, simd::load(fz + k) + simd::expand(bits, simd::load(packed.fz + q)));
-            q += static_cast<std::size_t>(std::popcount(bits));
-          }
-        }
+        if constexpr (M == mode::contracted && !Record)
+          expand_packed(src, nsrc, packed.fx, packed.fy, packed.fz, fx, fy, fz);
       } else {
         for (std::size_t k = kbegin; k < kend; k += W) one_batch(whole, k);
       }
@@ -1465,7 +1641,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
           jj[2 * ld] += sa * uz + simd::reduce_add(am[3]);
         }
       }
-      if constexpr (M == mode::contracted) {
+      if constexpr (M == mode::contracted && !Record) {
         const double sa = simd::reduce_add(ja);
         fx[j] += sa * ux + simd::reduce_add(jbx);
         fy[j] += sa * uy + simd::reduce_add(jby);
@@ -1501,6 +1677,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
       const std::size_t j = js[t];
       run_j(j, after_j ? j + 1 : kfixed, kend);
     }
+    if constexpr (Record) ws.m_tri_group[2 * g.kept_triplets + 1] = ws.m_tri_j.size() / 5;
   }
 
   std::vector<int> m_elements;
@@ -1513,6 +1690,7 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
   std::vector<double> m_max_rc;
   std::vector<std::size_t> m_kept_size;      // per element: doubles of kept moments
   std::vector<std::size_t> m_kept_rows;      // per element: rows of kept radial leg slopes
+  std::vector<std::size_t> m_kept_triplets;  // per element: narrow groups that keep triplets
   std::vector<std::vector<double>> m_levels; // per centre element: its distinct group cutoffs
   double m_max_rc_all = 0.0;
 };
