@@ -28,6 +28,10 @@ Cases:
                   energy per atom (so the parameters are read back right), the tensor's C31 = C13,
                   the chemical-potential limits differ by the formation energy; annp-corundum
                   --references computes every value of the report from the same frames.
+  alo-pool        data/alo/pool.py: the frames of the listed files in order, byte for byte, less
+                  the held-out label_ids, FILE:N taking the first N; a missing frame count, a
+                  malformed frame, a repeated label_id or too few frames are refused with the file
+                  (and line) named, and nothing is written.
   pulay           profiles with pulay_dedecut: GPAW's dedecut is the sum of the per-element values
                   for periodic cells (none for molecules; unknown elements and non-GPAW profiles
                   refused); the post hoc correction adds (2/3) E_cut dE/dE_cut / V to the diagonal
@@ -712,6 +716,55 @@ def case_pulay(build, work):
         fail('frames of another profile were corrected')
     except label.LabelError as e:
         check('structure 0' in str(e), 'frames of another profile refused, the structure named')
+
+
+def case_alo_pool(build, work):
+    import shutil
+    script = os.path.join(ROOT, 'data', 'alo', 'pool.py')
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    texts = {}
+    for name, ids in (('a', ['a1', 'a2', 'a3']), ('b', ['b1', 'b2'])):
+        frames = []
+        for k, label in enumerate(ids):
+            at = bulk('Al', 'fcc', a=4.0 + 0.01 * k, cubic=True)
+            text = xyz.format_frame(at, energy=-3.0 - k, forces=np.zeros((len(at), 3)),
+                                    info={'label_id': label, 'config_type': name})
+            texts[label] = text
+            frames.append(text)
+        with open(os.path.join(work, f'{name}.xyz'), 'w') as fh:
+            fh.write(''.join(frames))
+    held = os.path.join(work, 'held.txt')
+    with open(held, 'w') as fh:
+        fh.write('# held out\na2 a\nb2 b\n')
+    out = os.path.join(work, 'pool.xyz')
+
+    def run(*args):
+        return subprocess.run([sys.executable, script, out, *args, '--holdout', held],
+                              capture_output=True, text=True, cwd=work)
+
+    p = run('a.xyz', 'b.xyz')
+    check(p.returncode == 0, f'pool.py failed: {p.stderr}')
+    with open(out) as fh:
+        check(fh.read() == texts['a1'] + texts['a3'] + texts['b1'],
+              'the pool is a1, a3, b1 byte for byte')
+    check('a.xyz: 3 frames, 1 held out, 2 in the pool' in p.stdout, p.stdout)
+    p = run('b.xyz:1', 'a.xyz:2')
+    with open(out) as fh:
+        check(fh.read() == texts['b1'] + texts['a1'], 'FILE:N takes the first N frames')
+    os.unlink(out)
+    with open(os.path.join(work, 'bad.xyz'), 'w') as fh:
+        fh.write(texts['a1'] + 'four\n')
+    for args, expected in ((['a.xyz:4'], 'a.xyz:4: the file has only 3 frames'),
+                           (['a.xyz', 'a.xyz'], 'a.xyz: label_id a1 appears twice'),
+                           (['bad.xyz'], 'bad.xyz, line 7: expected an atom count'),
+                           (['a.xyz:x'], 'expected FILE or FILE:N'),
+                           (['missing.xyz'], 'missing.xyz: cannot read')):
+        p = run(*args)
+        check(p.returncode != 0 and expected in p.stderr,
+              f'pool.py {args}: expected an error with {expected!r}, got {p.returncode}: {p.stderr}')
+        check(not os.path.exists(out), f'pool.py {args} wrote {out} although it failed')
+    print('alo-pool: order, held-out ids, FILE:N and the errors checked')
 
 
 def case_alo_references(build, work):

@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""Writes the training pool of an Al-O committee: the frames of the listed data files, in order,
+less the held-out structures (by label_id), each frame copied byte for byte.
+
+    data/alo/pool.py OUT.xyz FILE[:N] [FILE[:N] ...] [--holdout LIST]
+
+FILE[:N] takes the first N frames of FILE (all without :N). LIST (default:
+splits/holdout-2026-12-05.txt beside this script) names the held-out structures, one label_id per
+line (the rest of the line and lines starting with # are comments). Prints how many frames each
+file gave and how many it held out; OUT is written whole or not at all. The committees in
+tail28-models/ and later were trained on such pools (see their README.md).
+"""
+import argparse
+import os
+import re
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, '..', '..', 'integrations', 'pipeline'))
+from annp_pipeline import xyz  # noqa: E402
+
+LABEL = re.compile(r'(?:^|\s)label_id=(\S+)')
+
+
+def frames(path):
+    """(label_id, text) of every frame of an extended-XYZ file; clear errors on a bad one."""
+    try:
+        with open(path) as fh:
+            lines = fh.read().splitlines(keepends=True)
+    except OSError as e:
+        sys.exit(f'pool.py: {path}: cannot read ({e.strerror})')
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        try:
+            n = int(lines[i])
+        except ValueError:
+            sys.exit(f'pool.py: {path}, line {i + 1}: expected an atom count, got {lines[i].strip()!r}')
+        if n < 1 or i + 2 + n > len(lines):
+            sys.exit(f'pool.py: {path}, line {i + 1}: a frame of {n} atoms does not fit in the file '
+                     f'({len(lines) - i - 2} lines left after its comment line)')
+        m = LABEL.search(lines[i + 1])
+        if not m:
+            sys.exit(f'pool.py: {path}, line {i + 2}: the frame has no label_id=')
+        yield m.group(1), ''.join(lines[i:i + 2 + n])
+        i += 2 + n
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('out')
+    ap.add_argument('files', nargs='+', metavar='FILE[:N]')
+    ap.add_argument('--holdout', default=os.path.join(here, 'splits', 'holdout-2026-12-05.txt'))
+    a = ap.parse_args()
+    held = set()
+    try:
+        with open(a.holdout) as fh:
+            for line in fh:
+                if line.strip() and not line.startswith('#'):
+                    held.add(line.split()[0])
+    except OSError as e:
+        sys.exit(f'pool.py: {a.holdout}: cannot read the held-out list ({e.strerror})')
+    out, seen, found = [], set(), set()
+    for spec in a.files:
+        path, _, count = spec.partition(':')
+        if count and not (count.isdigit() and int(count) > 0):
+            sys.exit(f'pool.py: {spec}: expected FILE or FILE:N with N a positive integer')
+        limit = int(count) if count else None
+        taken = kept = 0
+        for label, text in frames(path):
+            if limit is not None and taken == limit:
+                break
+            taken += 1
+            if label in seen:
+                sys.exit(f'pool.py: {path}: label_id {label} appears twice among the inputs')
+            seen.add(label)
+            if label in held:
+                found.add(label)
+                continue
+            out.append(text)
+            kept += 1
+        if limit is not None and taken < limit:
+            sys.exit(f'pool.py: {spec}: the file has only {taken} frames')
+        print(f'{path}: {taken} frames, {taken - kept} held out, {kept} in the pool')
+    xyz.write_atomically(a.out, ''.join(out))
+    print(f'{a.out}: {len(out)} structures ({len(found)} of the {len(held)} held-out ones met)')
+
+
+if __name__ == '__main__':
+    main()
