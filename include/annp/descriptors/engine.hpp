@@ -1154,13 +1154,8 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     }
   }
 
-  // Triplet terms. With u = r_ij, v = r_ik, w = v - u, a = |u|, b = |v|, c = |w| and a term
-  // T = A(cos) S, S = R_ij R_ik [R_jk] w_j w_k:
-  //   dT/du = ca u + cb v,  dT/dv = cb u + cc v, with
-  //   ca = A (R'_ij/a R_ik R_jk + R_ij R_ik R'_jk/c) w - A' S cos/a^2
-  //   cb = A' S/(a b) - A R_ij R_ik R'_jk/c w
-  //   cc = A (R_ij R'_ik/b R_jk + R_ij R_ik R'_jk/c) w - A' S cos/b^2
-  // Neighbour j is scalar, neighbours k a SIMD batch.
+  // Angular groups: wide ones with moments where they can, narrow ones from kept triplet terms
+  // where a keeping values pass left them, the triplet kernel otherwise.
   template <mode M, detail::group_form F>
   void angular_kernel(workspace& ws, const detail::function_group& g, const Cutoff& fc,
                       const double* wm) const {
@@ -1346,6 +1341,13 @@ template <cutoff_function Cutoff, class Forms = detail::run_time_forms> class de
     jbz = simd::fma(CB, vz, jbz);
   }
 
+  // Triplet terms. With u = r_ij, v = r_ik, w = v - u, a = |u|, b = |v|, c = |w| and a term
+  // T = A(cos) S, S = R_ij R_ik [R_jk] w_j w_k:
+  //   dT/du = ca u + cb v,  dT/dv = cb u + cc v, with
+  //   ca = A (R'_ij/a R_ik R_jk + R_ij R_ik R'_jk/c) w - A' S cos/a^2
+  //   cb = A' S/(a b) - A R_ij R_ik R'_jk/c w
+  //   cc = A (R_ij R'_ik/b R_jk + R_ij R_ik R'_jk/c) w - A' S cos/b^2
+  // Neighbour j is scalar, neighbours k a SIMD batch.
   // The triplet kernel. With Record (M = contracted, from a values pass that keeps) it computes
   // the values and, instead of contracting, keeps each packed batch's terms for
   // replay_triplets.
