@@ -17,10 +17,10 @@
 //
 // Forces: the atoms of each element go in blocks of one SIMD width. A block's atoms are gathered
 // once each (one workspace per atom) and their descriptors computed, the engine keeping what the
-// derivatives can reuse (the wide groups' moments, the radial legs' slopes); the element's
-// network gives dE/dG for the
-// block; then the contracted derivative dE_i/dr_slot of each atom (no Jacobian is stored) goes
-// into a per-pair buffer, from which forces and the virial are assembled atom by atom.
+// derivatives can reuse (the wide groups' moments, the radial legs' slopes, the narrow groups'
+// triplet terms); the element's network gives dE/dG for the block; then the contracted derivative
+// dE_i/dr_slot of each atom (no Jacobian is stored) goes into a per-pair buffer, from which forces
+// and the virial are assembled atom by atom.
 //
 // A model's short-range baseline (potential/short_range.hpp) is added pair by pair to the same
 // energies, pair derivatives and virials, so every host gets it identically.
