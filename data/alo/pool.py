@@ -25,27 +25,21 @@ LABEL = re.compile(r'(?:^|\s)label_id=(\S+)')
 def frames(path):
     """(label_id, text) of every frame of an extended-XYZ file; clear errors on a bad one."""
     try:
-        with open(path) as fh:
-            lines = fh.read().splitlines(keepends=True)
+        with open(path, 'rb') as fh:
+            data = fh.read()
     except OSError as e:
         sys.exit(f'pool.py: {path}: cannot read ({e.strerror})')
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        try:
-            n = int(lines[i])
-        except ValueError:
-            sys.exit(f'pool.py: {path}, line {i + 1}: expected an atom count, got {lines[i].strip()!r}')
-        if n < 1 or i + 2 + n > len(lines):
-            sys.exit(f'pool.py: {path}, line {i + 1}: a frame of {n} atoms does not fit in the file '
-                     f'({len(lines) - i - 2} lines left after its comment line)')
-        m = LABEL.search(lines[i + 1])
+    for start, end, line, problem in xyz.frame_spans(data):
+        if problem:
+            sys.exit(f'pool.py: {path}, line {problem[0]}: {problem[1]}')
+        text = data[start:end].decode()
+        head, comment = text.split('\n', 2)[:2]
+        if int(head) < 1:
+            sys.exit(f'pool.py: {path}, line {line}: expected a positive atom count, got {head.strip()!r}')
+        m = LABEL.search(comment)
         if not m:
-            sys.exit(f'pool.py: {path}, line {i + 2}: the frame has no label_id=')
-        yield m.group(1), ''.join(lines[i:i + 2 + n])
-        i += 2 + n
+            sys.exit(f'pool.py: {path}, line {line + 1}: the frame has no label_id=')
+        yield m.group(1), text
 
 
 def main():

@@ -28,6 +28,9 @@ Cases:
                   energy per atom (so the parameters are read back right), the tensor's C31 = C13,
                   the chemical-potential limits differ by the formation energy; annp-corundum
                   --references computes every value of the report from the same frames.
+  xyz-frames      xyz.frame_spans / complete_frames / repair_tail on whole, blank-separated and
+                  torn files: the offset past the last whole frame, the frame count and the line
+                  of each kind of damage (cut comment or atom line, short atom line, bad count).
   alo-pool        data/alo/pool.py: the frames of the listed files in order, byte for byte, less
                   the held-out label_ids, FILE:N taking the first N; a missing frame count, a
                   malformed frame, a repeated label_id or too few frames are refused with the file
@@ -718,6 +721,47 @@ def case_pulay(build, work):
         check('structure 0' in str(e), 'frames of another profile refused, the structure named')
 
 
+def case_xyz_frames(build, work):
+    a = xyz.format_frame(bulk('Al', 'fcc', a=4.05), energy=-3.5, forces=np.zeros((1, 3)),
+                         info={'label_id': 'a'}).encode()
+    b = xyz.format_frame(bulk('Al', 'fcc', a=4.05, cubic=True), energy=-14.0, forces=np.ones((4, 3)),
+                         info={'label_id': 'b'}).encode()
+    check(a.count(b'\n') == 3 and b.count(b'\n') == 6, 'frames of 3 and 6 lines')
+    cut_b = b[:b.index(b'\n', b.index(b'\n') + 1) + 5]  # count, comment and part of atom line 1
+    cases = (  # data, expected end, expected whole frames, expected (line, words) of the damage
+        (a + b, len(a + b), 2, None),
+        (a + b'\n  \n' + b + b'\n', len(a + b) + 5, 2, None),
+        (a + b[:-1], len(a), 1, (9, 'ends before atom line 4 of 4')),
+        (a + cut_b, len(a), 1, (6, 'ends before atom line 1 of 4')),
+        (a + b[:b.index(b'\n') + 4], len(a), 1, (5, 'ends before its comment line')),
+        (a + b'\n' + b.replace(b'\nAl ', b'\nAl\n', 1)[:-1], len(a) + 1, 1, (7, 'expected an atom line')),
+        (a + b'four\n' + b, len(a), 1, (4, "expected an atom count, got 'four'")),
+        (a + b'-1\n', len(a), 1, (4, "expected an atom count, got '-1'")),
+        (a + b'  ', len(a), 1, (4, 'the last line is cut off')),
+        (b'', 0, 0, None),
+    )
+    path = os.path.join(work, 'frames.xyz')
+    os.makedirs(work, exist_ok=True)
+    for k, (data, end, count, damage) in enumerate(cases):
+        spans = list(xyz.frame_spans(data))
+        whole = [sp for sp in spans if sp[3] is None]
+        check(len(whole) == count and all(data[s:e].lstrip(b'\n ').startswith(b'1\n') or
+                                          data[s:e].startswith(b'4\n') for s, e, _, _ in whole),
+              f'case {k}: {count} whole frames, each starting at its count line')
+        bad = [sp[3] for sp in spans if sp[3] is not None]
+        check(bad == ([] if damage is None else [bad[0]]) and
+              (damage is None or (bad[0][0] == damage[0] and damage[1] in bad[0][1])),
+              f'case {k}: damage {damage}, found {bad}')
+        with open(path, 'wb') as fh:
+            fh.write(data)
+        check(xyz.complete_frames(path) == (end, count), f'case {k}: complete_frames {xyz.complete_frames(path)}, '
+              f'expected {(end, count)}')
+        check(xyz.repair_tail(path) == len(data) - end and os.path.getsize(path) == end,
+              f'case {k}: repair_tail cuts {len(data) - end} bytes')
+    check(xyz.complete_frames(os.path.join(work, 'missing.xyz')) == (0, 0), 'a missing file has no frames')
+    print('xyz-frames: whole, blank-separated and torn files walked, counted and repaired')
+
+
 def case_alo_pool(build, work):
     import shutil
     script = os.path.join(ROOT, 'data', 'alo', 'pool.py')
@@ -755,9 +799,15 @@ def case_alo_pool(build, work):
     os.unlink(out)
     with open(os.path.join(work, 'bad.xyz'), 'w') as fh:
         fh.write(texts['a1'] + 'four\n')
+    with open(os.path.join(work, 'torn.xyz'), 'w') as fh:
+        fh.write(texts['a1'] + texts['a2'][:-20])
+    with open(os.path.join(work, 'nolabel.xyz'), 'w') as fh:
+        fh.write(texts['a1'] + texts['b1'].replace('label_id=b1', 'name=b1'))
     for args, expected in ((['a.xyz:4'], 'a.xyz:4: the file has only 3 frames'),
                            (['a.xyz', 'a.xyz'], 'a.xyz: label_id a1 appears twice'),
                            (['bad.xyz'], 'bad.xyz, line 7: expected an atom count'),
+                           (['torn.xyz'], 'torn.xyz, line 12: the frame of 4 atoms from line 7 ends before atom line 4'),
+                           (['nolabel.xyz'], 'nolabel.xyz, line 8: the frame has no label_id='),
                            (['a.xyz:x'], 'expected FILE or FILE:N'),
                            (['missing.xyz'], 'missing.xyz: cannot read')):
         p = run(*args)

@@ -3,7 +3,8 @@
 write_frame() formats one structure with every float in its shortest exact decimal form (so values
 read back are the values computed, to the last bit) and appends it with a single write() on a file
 opened with O_APPEND, followed by fsync: a process killed at any moment leaves either the whole
-frame or none of it. complete_frames() checks a file frame by frame and repair_tail() cuts off a
+frame or none of it. frame_spans() walks a file frame by frame (complete_frames() counts the whole
+frames it finds, data/alo/pool.py names the line of a bad one) and repair_tail() cuts off a
 partial last frame left by an older writer or a full disk.
 """
 import hashlib
@@ -117,42 +118,60 @@ def append_text(path, text):
         os.close(fd)
 
 
-def complete_frames(path):
-    """Byte offset just past the last complete frame of an extended XYZ file, and the frame count.
+def frame_spans(data):
+    """Walks the bytes of an extended XYZ file frame by frame, skipping blank lines between frames.
 
-    A frame is complete when its count line, comment line and that many atom lines, each ending
-    in a newline, are all present and the atom lines have at least four columns."""
+    Yields (start, end, line, problem) per frame: the byte offsets of its count line and just past
+    its last atom line, and the count line's number (from 1). problem is None for a complete frame:
+    a count line, a comment line and that many atom lines of at least four columns, each ending in
+    a newline. Otherwise it is (line, what is wrong) for the first line found wrong, end is None,
+    and the walk stops there."""
+    pos, line = 0, 1
+    while pos < len(data):
+        nl = data.find(b'\n', pos)
+        head = data[pos:nl if nl >= 0 else len(data)].strip()
+        if nl >= 0 and not head:  # blank line between frames
+            pos, line = nl + 1, line + 1
+            continue
+        if nl < 0:
+            yield pos, None, line, (line, 'the last line is cut off (no newline)')
+            return
+        try:
+            n = int(head)
+        except ValueError:
+            n = -1
+        if n < 0:
+            yield pos, None, line, (line, f'expected an atom count, got {head.decode(errors="replace")!r}')
+            return
+        p = nl + 1
+        for k in range(n + 1):
+            q = data.find(b'\n', p)
+            if q < 0:
+                what = 'its comment line' if k == 0 else f'atom line {k} of {n}'
+                yield pos, None, line, (line + k + 1, f'the frame of {n} atoms from line {line} ends before {what}')
+                return
+            if k > 0 and len(data[p:q].split()) < 4:
+                yield pos, None, line, (line + k + 1, f'expected an atom line (species x y z ...), got '
+                                        f'{data[p:q].strip().decode(errors="replace")!r}')
+                return
+            p = q + 1
+        yield pos, p, line, None
+        pos, line = p, line + n + 2
+
+
+def complete_frames(path):
+    """Byte offset just past the last complete frame of an extended XYZ file (and the blank lines
+    after it), and the number of complete frames (see frame_spans)."""
     if not os.path.exists(path):
         return 0, 0
     with open(path, 'rb') as fh:
         data = fh.read()
-    pos, end, frames = 0, 0, 0
-    while pos < len(data):
-        nl = data.find(b'\n', pos)
-        if nl < 0:
-            break
-        head = data[pos:nl].strip()
-        if not head:  # blank line between frames
-            pos = nl + 1
-            end = pos
-            continue
-        try:
-            n = int(head)
-        except ValueError:
-            break
-        p = nl + 1
-        ok = True
-        for k in range(n + 1):
-            q = data.find(b'\n', p)
-            if q < 0 or (k > 0 and len(data[p:q].split()) < 4):
-                ok = False
-                break
-            p = q + 1
-        if not ok:
-            break
-        pos = end = p
+    frames = 0
+    for start, _, _, problem in frame_spans(data):
+        if problem:
+            return start, frames
         frames += 1
-    return end, frames
+    return len(data), frames
 
 
 def repair_tail(path):
