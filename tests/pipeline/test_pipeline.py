@@ -44,7 +44,9 @@ Cases:
   gpaw-smoke      (slow) one 1-atom Al cell with GPAW at the bundled set's settings (its GPAW log
                   written by --calc-log) equals the
                   bundled value to 1 meV/atom; GPAW's stress with a dedecut differs from the one
-                  without by exactly the post hoc Pulay term.
+                  without by exactly the post hoc Pulay term; --scf-checkpoint: a run killed
+                  mid-SCF resumes from the saved state (a stale state of other settings removed)
+                  and gives the uninterrupted run's energy and stress to 1e-6; no state is left.
 Prints PASS at the end.
 """
 import io
@@ -630,6 +632,59 @@ def case_gpaw_smoke(build, work):
     d = got2.get_stress(voigt=False) - got.get_stress(voigt=False)
     check(np.abs(d - add * np.eye(3)).max() < 1e-9 * abs(add),
           f'GPAW adds the post hoc Pulay term: {np.diag(d)} against {add:.9g} eV/A^3')
+    # --scf-checkpoint: a run killed mid-SCF resumes from the saved state and ends where an
+    # uninterrupted run ends (tight SCF criteria, so that both are converged far below the check).
+    tight = dict(base, name='bundled-al-v1-tight')
+    tight['parameters'] = dict(base['parameters'], convergence={'energy': 1e-8, 'density': 1e-7})
+    prof3 = os.path.join(work, 'tight.json')
+    with open(prof3, 'w') as fh:
+        json.dump(tight, fh)
+    env1 = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=HERE)
+    whole, ckpt = os.path.join(work, 'one-whole.xyz'), os.path.join(work, 'scf-states')
+    tool('annp-label', one, whole, '--profile', prof3, env={'OMP_NUM_THREADS': '1'})
+    stopped = os.path.join(work, 'one-stopped.xyz')
+    os.makedirs(ckpt, exist_ok=True)
+    stale = os.path.join(ckpt, f'{got.info["label_id"]}-0000000000.gpw')  # another settings' state
+    open(stale, 'w').close()
+    p = subprocess.Popen([os.path.join(PIPE, 'annp-label'), one, stopped, '--profile', prof3, '-q',
+                          '--scf-checkpoint', ckpt, '--scf-checkpoint-every', '1'], env=env1,
+                         start_new_session=True)
+    t0, saves, seen = time.monotonic(), 0, None
+    while p.poll() is None and time.monotonic() - t0 < 300 and saves < 6:  # six saves: iteration 6
+        for f in os.listdir(ckpt):
+            if f.endswith('.gpw') and f != os.path.basename(stale):
+                try:
+                    ino = os.stat(os.path.join(ckpt, f)).st_ino  # each save is a new file renamed over
+                except FileNotFoundError:
+                    continue
+                if ino != seen:
+                    seen, saves = ino, saves + 1
+        time.sleep(0.005)
+    check(p.poll() is None, f'the SCF is still running after {saves} saves of its state')
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+    states = [f for f in os.listdir(ckpt) if f.endswith('.gpw')]
+    check(len(states) == 1 and not os.path.exists(stale) and
+          (not os.path.exists(stopped) or os.path.getsize(stopped) == 0),
+          f'killed mid-SCF: one saved state left ({states}), the stale one removed, no frame written')
+    logs3 = os.path.join(work, 'gpaw-logs-resumed')
+    tool('annp-label', one, stopped, '--profile', prof3, '--scf-checkpoint', ckpt, '--calc-log', logs3,
+         env={'OMP_NUM_THREADS': '1'})
+    a, b = read(whole), read(stopped)
+    check(b.info.get('scf_resumed') is True and 'scf_resumed' not in a.info,
+          'the rerun resumed the saved SCF state (scf_resumed=T in its frame)')
+    text = open(os.path.join(logs3, f'{b.info["label_id"]}.txt')).read()
+    n_resumed = int(text.split('Converged after')[1].split()[0])
+    tool('annp-label', one, os.path.join(work, 'one-whole-log.xyz'), '--profile', prof3, '--calc-log',
+         os.path.join(work, 'gpaw-logs-whole'), env={'OMP_NUM_THREADS': '1'})
+    text = open(os.path.join(work, 'gpaw-logs-whole', f'{b.info["label_id"]}.txt')).read()
+    n_whole = int(text.split('Converged after')[1].split()[0])
+    check(n_resumed < n_whole, f'the resumed SCF continued: {n_resumed} more iterations, {n_whole} from the start')
+    check(abs(a.get_potential_energy() - b.get_potential_energy()) < 1e-6 and
+          np.abs(a.get_stress() - b.get_stress()).max() < 1e-6 and a.info['label_settings'] == b.info['label_settings'],
+          f'resumed and uninterrupted SCF agree: energy {a.get_potential_energy():.9f} / {b.get_potential_energy():.9f} eV, '
+          f'stress difference {np.abs(a.get_stress() - b.get_stress()).max():.2e} eV/A^3')
+    check(os.listdir(ckpt) == [], f'the state is removed once the frame is written: {os.listdir(ckpt)}')
 
 
 def case_pulay(build, work):

@@ -15,6 +15,7 @@ calculator exception or SCF failure is recorded in OUTPUT.failures (JSON lines) 
 import argparse
 import datetime
 import fcntl
+import hashlib
 import importlib
 import json
 import math
@@ -231,20 +232,81 @@ def settings_text(params):
 
 def make_calculator(atoms, profile):
     """The profile's calculator for one structure, and its keyword arguments (k-points resolved)."""
-    cls, _ = _calculator_class(profile['calculator'])
     params = frame_settings(atoms, profile)
+    cls, kwargs = make_calculator_kwargs(atoms, profile, params)
+    return cls(**kwargs), params
+
+
+def make_calculator_kwargs(atoms, profile, params):
+    """The calculator class of the profile and the keyword arguments of one structure's calculator."""
+    cls, _ = _calculator_class(profile['calculator'])
     kwargs = dict(params)
     if profile['calculator'] == 'gpaw':
         # GPAW's own log (SCF iterations, k-points, timings): only with --calc-log, one file per
         # structure, so that a calculation of hours can be followed while it runs.
         log_dir, label_id = profile.get('_calc_log'), atoms.info.get('label_id')
         kwargs.setdefault('txt', os.path.join(log_dir, f'{label_id}.txt') if log_dir and label_id else None)
-    return cls(**kwargs), params
+    return cls, kwargs
+
+
+def checkpoint_path(atoms, profile, params):
+    """Where --scf-checkpoint keeps the SCF state of one structure: DIR/LABEL_ID-SETTINGS.gpw, with
+    SETTINGS a hash of the frame's settings, so that a state is only ever resumed with the
+    settings it was computed with."""
+    digest = hashlib.sha1(settings_text(params).encode()).hexdigest()[:10]
+    return os.path.join(profile['_scf_checkpoint'], f'{atoms.info["label_id"]}-{digest}.gpw')
+
+
+def _checkpointed_gpaw(atoms, profile, kwargs, path):
+    """A GPAW calculator that saves its SCF state (density, wave functions, convergence flag) to
+    path every --scf-checkpoint-every iterations and once converged, each save written whole
+    (a temporary file renamed over the last); resumed from path when a stopped run left one for
+    the same structure and settings. Returns (calculator, resumed)."""
+    from gpaw import GPAW
+    prefix = os.path.basename(path).split('-')[0] + '-'
+    for old in os.listdir(os.path.dirname(path)):  # states of this structure with other settings
+        if old.startswith(prefix) and os.path.join(os.path.dirname(path), old) != path:
+            os.unlink(os.path.join(os.path.dirname(path), old))
+    calc, resumed = None, False
+    if os.path.exists(path):
+        try:
+            calc = GPAW(path, txt=kwargs.get('txt'))
+            same = (len(calc.atoms) == len(atoms) and np.array_equal(calc.atoms.numbers, atoms.numbers)
+                    and np.allclose(calc.atoms.positions, atoms.positions, rtol=0, atol=1e-9)
+                    and np.allclose(calc.atoms.cell, atoms.cell, rtol=0, atol=1e-9))
+            if not same:
+                raise ValueError('the saved state is of another structure')
+            resumed = True
+        except Exception as e:  # an unreadable or foreign state is discarded, never trusted
+            print(f'annp-label: {path}: SCF state not resumed ({type(e).__name__}: {e}); starting afresh',
+                  file=sys.stderr)
+            calc = None
+            os.unlink(path)
+    if calc is None:
+        calc = GPAW(**kwargs)
+    tmp = f'{path}.tmp.{os.getpid()}'
+
+    def save():
+        calc.write(tmp, mode='all')
+        os.replace(tmp, path)
+
+    calc.attach(save, profile.get('_scf_checkpoint_every', 2))
+    return calc, resumed
 
 
 def compute(atoms, profile):
     """Labels one structure; returns the frame text. Raises on any calculator failure."""
     at = atoms.copy()
+    if profile.get('_scf_checkpoint') and profile['calculator'] == 'gpaw':
+        params = frame_settings(atoms, profile)
+        _, kwargs = make_calculator_kwargs(atoms, profile, params)
+        path = checkpoint_path(atoms, profile, params)
+        at.calc, resumed = _checkpointed_gpaw(at, profile, kwargs, path)
+        if resumed:
+            at.info['scf_resumed'] = True
+        text = results_frame(at, atoms.info['label_id'], profile, params)
+        os.unlink(path)
+        return text
     at.calc, params = make_calculator(atoms, profile)
     return results_frame(at, atoms.info['label_id'], profile, params)
 
@@ -465,6 +527,11 @@ def main(argv=None):
     p.add_argument('--progress-every', type=float, default=30.0, help='seconds between progress lines when not on a terminal')
     p.add_argument('--calc-log', metavar='DIR',
                    help="write the calculator's own log of each structure to DIR/LABEL_ID.txt (GPAW)")
+    p.add_argument('--scf-checkpoint', metavar='DIR',
+                   help='save the SCF state of each structure in DIR while it runs and resume a stopped '
+                        "structure's SCF from it (GPAW; for cells that take hours)")
+    p.add_argument('--scf-checkpoint-every', type=int, default=2, metavar='N',
+                   help='SCF iterations between two saves of the state (default 2)')
     p.add_argument('--show-settings', action='store_true', help='print the resolved profile and exit')
     p.add_argument('-q', '--quiet', action='store_true')
     a = p.parse_args(argv)
@@ -481,6 +548,15 @@ def main(argv=None):
                 raise LabelError(f'--calc-log: only GPAW writes a log of its own, not {profile["calculator"]}')
             os.makedirs(a.calc_log, exist_ok=True)
             profile['_calc_log'] = os.path.abspath(a.calc_log)
+        if a.scf_checkpoint:
+            if profile['calculator'] != 'gpaw':
+                raise LabelError(f'--scf-checkpoint: only GPAW states can be saved and resumed, not '
+                                 f'{profile["calculator"]}')
+            if a.scf_checkpoint_every < 1:
+                raise LabelError(f'--scf-checkpoint-every must be at least 1, got {a.scf_checkpoint_every}')
+            os.makedirs(a.scf_checkpoint, exist_ok=True)
+            profile['_scf_checkpoint'] = os.path.abspath(a.scf_checkpoint)
+            profile['_scf_checkpoint_every'] = a.scf_checkpoint_every
         ok, failed, skipped = label(a.input, a.output, profile, jobs=a.jobs, retry_failed=a.retry_failed,
                                     limit=a.limit, quiet=a.quiet, progress_every=a.progress_every)
         if not a.quiet:
