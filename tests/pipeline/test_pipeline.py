@@ -31,6 +31,10 @@ Cases:
   xyz-frames      xyz.frame_spans / complete_frames / repair_tail on whole, blank-separated and
                   torn files: the offset past the last whole frame, the frame count and the line
                   of each kind of damage (cut comment or atom line, short atom line, bad count).
+  alo-vacancy-cells data/alo/vacancy_model.py --unrelaxed: the 30-atom cell's vacancies are
+                  references.py's; --cell rho80 is the relaxed 10-atom bulk of references.xyz
+                  repeated 2x2x2 less one O or one Al (the same volume per atom, k-points 3x3x3,
+                  vacancy images 9.6 A apart).
   alo-pool        data/alo/pool.py: the frames of the listed files in order, byte for byte, less
                   the held-out label_ids, FILE:N taking the first N; a missing frame count, a
                   malformed frame, a repeated label_id or too few frames are refused with the file
@@ -815,6 +819,47 @@ def case_xyz_frames(build, work):
               f'case {k}: repair_tail cuts {len(data) - end} bytes')
     check(xyz.complete_frames(os.path.join(work, 'missing.xyz')) == (0, 0), 'a missing file has no frames')
     print('xyz-frames: whole, blank-separated and torn files walked, counted and repaired')
+
+
+def case_alo_vacancy_cells(build, work):
+    os.makedirs(work, exist_ok=True)
+    sys.path.insert(0, os.path.join(ROOT, 'data', 'alo'))
+    import references
+    from annp_pipeline import refjobs
+    script = os.path.join(ROOT, 'data', 'alo', 'vacancy_model.py')
+    env = dict(os.environ, PYTHONPATH=os.path.join(build, 'python'))
+    bulk = refjobs.ReferenceRun(references.OUT, references.RELAX, references.PROFILE).done()['bulk']
+    a_, c, u, x = references.parameters(bulk)
+    hexcell = references.corundum(a_, c, u, x, primitive=False)
+    for cell, natoms, kpts in (('hex30', 29, [6, 6, 2]), ('rho80', 79, [3, 3, 3])):
+        out = os.path.join(work, f'{cell}.xyz')
+        p = subprocess.run([sys.executable, script, '--cell', cell, '--unrelaxed', '--out', out],
+                           capture_output=True, text=True, env=env)
+        check(p.returncode == 0, f'vacancy_model.py --cell {cell} --unrelaxed: {p.stderr}')
+        frames = read(out, ':')
+        check([f.info['vacancy'] for f in frames] == ['O', 'Al'] and
+              all(len(f) == natoms and list(f.info['kpts']) == kpts and f.info['config_type'] == 'vacancy_unrelaxed'
+                  for f in frames), f'{cell}: the O and the Al vacancy, {natoms} atoms, k-points {kpts}')
+        for f in frames:
+            el = f.info['vacancy']
+            if cell == 'hex30':
+                ref = references.vacancy_cell(hexcell, el)
+                check(np.allclose(ref.positions, f.positions, atol=1e-9) and np.allclose(ref.cell, f.cell, atol=1e-9),
+                      f'hex30: the {el} vacancy cell is references.py\'s')
+                continue
+            big = bulk.repeat(2)
+            missing = big.get_chemical_symbols().index(el)
+            kept = [i for i in range(len(big)) if i != missing]
+            check(np.allclose(big.positions[kept], f.positions, atol=1e-9) and np.allclose(big.cell, f.cell, atol=1e-9)
+                  and abs(f.get_volume() / 80 - bulk.get_volume() / 10) < 1e-9,
+                  f'rho80: the relaxed bulk of references.xyz repeated 2x2x2, less one {el}')
+            shortest = min(np.linalg.norm(np.dot(np.array(n) - 1, f.cell)) for n in np.ndindex(3, 3, 3)
+                           if any(np.array(n) - 1))  # the shortest lattice vector: image distance
+            check(shortest > 9.6, f'rho80: vacancy images {shortest:.2f} A apart')
+    p = subprocess.run([sys.executable, script, '--out', os.path.join(work, 'none.xyz')], capture_output=True,
+                       text=True, env=env)
+    check(p.returncode != 0 and 'name the models' in p.stderr and not os.path.exists(os.path.join(work, 'none.xyz')),
+          'no models and no --unrelaxed is refused')
 
 
 def case_alo_pool(build, work):
