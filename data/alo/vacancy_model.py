@@ -15,7 +15,7 @@ references' 6x6x2.
 
 --cell rho80 takes instead the 10-atom rhombohedral cell of references.py's relaxed bulk repeated
 2x2x2 (80 atoms less the vacancy; k-points 3x3x3, exactly the 10-atom cells' Gamma-centred 6x6x6
-folded, so its energies compare with those cells' to the last meV): its vacancy images are 9.6 A
+folded: the same k-points and plane waves as eight 10-atom cells): its vacancy images are 9.6 A
 apart, where the 30-atom cell's are 4.8 A apart (an atom near the vacancy there always sees two).
 --unrelaxed also writes each unrelaxed vacancy cell (config_type vacancy_unrelaxed), first; with
 --unrelaxed the models may be left out (no relaxation, only those cells).
