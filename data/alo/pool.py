@@ -4,7 +4,8 @@ less the held-out structures (by label_id), each frame copied byte for byte.
 
     data/alo/pool.py OUT.xyz FILE[:N] [FILE[:N] ...] [--holdout LIST]
 
-FILE[:N] takes the first N frames of FILE (all without :N). LIST (default:
+FILE[:N] takes the first N frames of FILE (all without :N). With --held-out OUT gets the held-out
+frames instead (the test set of the committees, in the files' order). LIST (default:
 splits/holdout-2026-12-05.txt beside this script) names the held-out structures, one label_id per
 line (the rest of the line and lines starting with # are comments). Prints how many frames each
 file gave and how many it held out; OUT is written whole or not at all. The committees in
@@ -42,20 +43,26 @@ def frames(path):
         yield m.group(1), text
 
 
+def read_holdout(path):
+    """The label_ids of a held-out list, in its order (first word of each line; # comments)."""
+    try:
+        with open(path) as fh:
+            return [line.split()[0] for line in fh if line.strip() and not line.startswith('#')]
+    except OSError as e:
+        sys.exit(f'pool.py: {path}: cannot read the held-out list ({e.strerror})')
+
+
+HOLDOUT = os.path.join(here, 'splits', 'holdout-2026-12-05.txt')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('out')
     ap.add_argument('files', nargs='+', metavar='FILE[:N]')
-    ap.add_argument('--holdout', default=os.path.join(here, 'splits', 'holdout-2026-12-05.txt'))
+    ap.add_argument('--holdout', default=HOLDOUT)
+    ap.add_argument('--held-out', action='store_true', help='write the held-out frames instead of the pool')
     a = ap.parse_args()
-    held = set()
-    try:
-        with open(a.holdout) as fh:
-            for line in fh:
-                if line.strip() and not line.startswith('#'):
-                    held.add(line.split()[0])
-    except OSError as e:
-        sys.exit(f'pool.py: {a.holdout}: cannot read the held-out list ({e.strerror})')
+    held = set(read_holdout(a.holdout))
     out, seen, found = [], set(), set()
     for spec in a.files:
         path, _, count = spec.partition(':')
@@ -72,14 +79,16 @@ def main():
             seen.add(label)
             if label in held:
                 found.add(label)
-                continue
-            out.append(text)
-            kept += 1
+            if (label in held) == a.held_out:
+                out.append(text)
+            if label not in held:
+                kept += 1
         if limit is not None and taken < limit:
             sys.exit(f'pool.py: {spec}: the file has only {taken} frames')
         print(f'{path}: {taken} frames, {taken - kept} held out, {kept} in the pool')
     xyz.write_atomically(a.out, ''.join(out))
-    print(f'{a.out}: {len(out)} structures ({len(found)} of the {len(held)} held-out ones met)')
+    what = 'held-out structures' if a.held_out else 'structures'
+    print(f'{a.out}: {len(out)} {what} ({len(found)} of the {len(held)} held-out ones met)')
 
 
 if __name__ == '__main__':

@@ -50,12 +50,13 @@ def main():
         sys.exit('vacancy_model.py: name the models (M1.annp,M2.annp,...) or ask for --unrelaxed cells only')
     if not 0.0 < a.fmax <= 1.0:
         sys.exit(f'--fmax: expected a force criterion in (0, 1] eV/A, got {a.fmax:g}')
-    try:
-        import annp
-    except ImportError:
-        sys.exit('vacancy_model.py needs the annp Python module: build with -DANNP_BUILD_PYTHON=ON and '
-                 'set PYTHONPATH=build/python')
-    from ase.optimize import BFGS
+    if a.models:
+        try:
+            import annp
+        except ImportError:
+            sys.exit('vacancy_model.py needs the annp Python module to relax: build with '
+                     '-DANNP_BUILD_PYTHON=ON and set PYTHONPATH=build/python')
+        from ase.optimize import BFGS
     have = refjobs.ReferenceRun(references.OUT, references.RELAX, references.PROFILE).done()
     if 'bulk' not in have:
         sys.exit(f'{references.OUT}: no relaxed bulk frame yet (references.py bulk)')

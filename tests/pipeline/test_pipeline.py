@@ -35,8 +35,10 @@ Cases:
                   references.py's; --cell rho80 is the relaxed 10-atom bulk of references.xyz
                   repeated 2x2x2 less one O or one Al (the same volume per atom, k-points 3x3x3,
                   vacancy images 9.6 A apart).
+  alo-evaluate    data/alo/evaluate.py on the committed tail-35 committee reproduces the errors
+                  docs/validation-alumina.md gives for it (3.38 / 105 and 2.45 / 53).
   alo-pool        data/alo/pool.py: the frames of the listed files in order, byte for byte, less
-                  the held-out label_ids, FILE:N taking the first N; a missing frame count, a
+                  the held-out label_ids (--held-out: those alone), FILE:N taking the first N; a missing frame count, a
                   malformed frame, a repeated label_id or too few frames are refused with the file
                   (and line) named, and nothing is written.
   pulay           profiles with pulay_dedecut: GPAW's dedecut is the sum of the per-element values
@@ -862,6 +864,20 @@ def case_alo_vacancy_cells(build, work):
           'no models and no --unrelaxed is refused')
 
 
+def case_alo_evaluate(build, work):
+    if not os.path.isdir(os.path.join(build, 'python', 'annp')):
+        print('not checked: the annp Python module is not built (-DANNP_BUILD_PYTHON=ON)')
+        return
+    models = ','.join(os.path.join(ROOT, 'data', 'alo', 'tail35-models', f'seed{s}.annp') for s in (1, 2, 3))
+    p = subprocess.run([sys.executable, os.path.join(ROOT, 'data', 'alo', 'evaluate.py'), models],
+                       capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.path.join(build, 'python')))
+    check(p.returncode == 0, f'evaluate.py: {p.stderr}')
+    line = [ln for ln in p.stdout.splitlines() if ln.startswith('committee mean')]
+    words = line[0].split() if line else []
+    check(words[2:] == ['3.38', '/', '105', '2.45', '/', '53'], f'the tail-35 committee mean as documented: {line}')
+    check(p.stdout.count('seed') == 3, 'one line per member')
+
+
 def case_alo_pool(build, work):
     import shutil
     script = os.path.join(ROOT, 'data', 'alo', 'pool.py')
@@ -893,6 +909,9 @@ def case_alo_pool(build, work):
         check(fh.read() == texts['a1'] + texts['a3'] + texts['b1'],
               'the pool is a1, a3, b1 byte for byte')
     check('a.xyz: 3 frames, 1 held out, 2 in the pool' in p.stdout, p.stdout)
+    p = run('a.xyz', 'b.xyz', '--held-out')
+    with open(out) as fh:
+        check(p.returncode == 0 and fh.read() == texts['a2'] + texts['b2'], '--held-out: a2, b2 byte for byte')
     p = run('b.xyz:1', 'a.xyz:2')
     with open(out) as fh:
         check(fh.read() == texts['b1'] + texts['a1'], 'FILE:N takes the first N frames')
