@@ -15,11 +15,14 @@ tail. As in the active-learning loop:
      labelling order).
 
     /usr/bin/python3 data/alo/rattled10.py MODEL1 MODEL2 ... [--count 40] [--build build]
+        [--seed N] [--out FILE]
     OMP_NUM_THREADS=1 nohup integrations/pipeline/annp-label data/alo/rattled10.in.xyz \\
         data/alo/rattled10.xyz --profile gpaw-pbe-600 --progress-every 600 \\
         > data/alo/label-rattled10.log 2>&1 &
 
-Deterministic for given models; the written input is committed with the models' files.
+Deterministic for given models and seed; the written input is committed with the models' files.
+A later round draws fresh candidates with another --seed (the recipe's seed otherwise), scored by
+a committee trained on the earlier rounds.
 """
 import argparse
 import os
@@ -43,13 +46,15 @@ def main():
     ap.add_argument('--count', type=int, default=40)
     ap.add_argument('--build', default=os.path.join(root, 'build'))
     ap.add_argument('--out', default=os.path.join(here, 'rattled10.in.xyz'))
+    ap.add_argument('--seed', type=int, help="candidates' seed (default: the recipe's)")
     a = ap.parse_args()
     if len(a.models) < 2:
         sys.exit('rattled10.py: a committee needs at least two models')
     with tempfile.TemporaryDirectory() as tmp:
         cand = os.path.join(tmp, 'candidates.xyz')
         pred = os.path.join(tmp, 'predicted.xyz')
-        subprocess.run([os.path.join(root, 'integrations', 'pipeline', 'annp-generate'),
+        seed = [] if a.seed is None else ['--seed', str(a.seed)]
+        subprocess.run([os.path.join(root, 'integrations', 'pipeline', 'annp-generate'), *seed,
                         os.path.join(here, 'recipes', 'rattled10.json'), cand], check=True)
         subprocess.run([os.path.join(a.build, 'examples', 'annp-predict'), ','.join(a.models), cand, pred],
                        check=True, stdout=subprocess.DEVNULL)
