@@ -35,6 +35,9 @@ Cases:
                   references.py's; --cell rho80 is the relaxed 10-atom bulk of references.xyz
                   repeated 2x2x2 less one O or one Al (the same volume per atom, k-points 3x3x3,
                   vacancy images 9.6 A apart).
+  alo-rattled-round data/alo/rattled10.py --seed with the committed tail-40 committee writes the
+                  committed rattled10b.in.xyz (the same cells in the same order): fresh candidates
+                  (none of the first round's), no pair below 1.2 A, most uncertain first.
   alo-evaluate    data/alo/evaluate.py on the committed tail-35 committee reproduces the errors
                   docs/validation-alumina.md gives for it (3.38 / 105 and 2.45 / 53).
   alo-pool        data/alo/pool.py: the frames of the listed files in order, byte for byte, less
@@ -862,6 +865,29 @@ def case_alo_vacancy_cells(build, work):
                        text=True, env=env)
     check(p.returncode != 0 and 'name the models' in p.stderr and not os.path.exists(os.path.join(work, 'none.xyz')),
           'no models and no --unrelaxed is refused')
+
+
+def case_alo_rattled_round(build, work):
+    os.makedirs(work, exist_ok=True)
+    here = os.path.join(ROOT, 'data', 'alo')
+    models = [os.path.join(here, 'tail40-models', f'seed{s}.annp') for s in (1, 2, 3)]
+    out = os.path.join(work, 'round2.xyz')
+    p = subprocess.run([sys.executable, os.path.join(here, 'rattled10.py'), *models, '--seed', '20261206',
+                        '--count', '24', '--out', out, '--build', build], capture_output=True, text=True)
+    check(p.returncode == 0, f'rattled10.py: {p.stderr}')
+    got, committed, first = read(out, ':'), read(os.path.join(here, 'rattled10b.in.xyz'), ':'), \
+        read(os.path.join(here, 'rattled10.in.xyz'), ':')
+    check(len(got) == len(committed) == 24 and
+          all(np.allclose(g.positions, c.positions, atol=1e-9) and np.allclose(g.cell, c.cell, atol=1e-9)
+              for g, c in zip(got, committed)), 'the documented command writes the committed cells, in order')
+    dev = [g.info['committee_max_force_dev'] for g in got]
+    check(all(a >= b - 1e-3 for a, b in zip(dev, dev[1:])), f'most uncertain first: {dev}')
+    for g in got:
+        d = g.get_all_distances(mic=True)
+        np.fill_diagonal(d, np.inf)
+        check(d.min() >= 1.2, f'no pair below 1.2 A ({d.min():.3f})')
+    check(not any(np.allclose(g.positions, f.positions, atol=1e-6) for g in got for f in first),
+          'another seed draws other candidates than the first round')
 
 
 def case_alo_evaluate(build, work):
