@@ -29,6 +29,9 @@ seconds), --out DIR (default: this folder). --prerelax M1[,M2,...] (annp model f
 several: their mean; needs the annp Python module on PYTHONPATH): every positions-only relaxation
 not yet started relaxes with the model first and the first-principles one starts from there.
 --fmax F (eV/A, in (0, 1]): the force criterion of the relaxations run by this call.
+--scf-checkpoint DIR (GPAW): the SCF state of the running calculation is saved in DIR every two
+iterations (DIR/NAME-SETTINGS.gpw, written whole) and a rerun resumes it, so that a step killed
+mid-SCF loses at most two iterations; deleted when the calculation's frame is written.
 """
 import os
 import sys
@@ -43,6 +46,7 @@ OUT = os.path.join(here, 'references.xyz')
 RELAX = os.path.join(here, 'references.relax')
 PROFILE = 'gpaw-pbe-600'
 PRERELAX = None  # --prerelax MODELS: annp model(s) that relax positions before first principles
+CHECKPOINT = None  # --scf-checkpoint DIR: GPAW's SCF state saved while a calculation runs
 FMAX = 0.01  # eV/A
 DELTA = 0.005  # strain of the elastic constants
 EV_A3_GPA = 160.21766208
@@ -136,7 +140,7 @@ def vacancy_cell(hexcell, element):
 
 
 def run_jobs(jobs):
-    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX, PRERELAX)
+    runner = refjobs.ReferenceRun(OUT, RELAX, PROFILE, FMAX, PRERELAX, CHECKPOINT)
 
     def get(name, at, **kw):
         have = runner.done()
@@ -225,7 +229,8 @@ def report():
 
 
 if __name__ == '__main__':
-    PROFILE, OUT, RELAX, todo, PRERELAX, fmax = refjobs.parse_args(sys.argv[1:], JOBS, here, PROFILE)
+    PROFILE, OUT, RELAX, todo, PRERELAX, fmax, CHECKPOINT = refjobs.parse_args(sys.argv[1:], JOBS, here,
+                                                                              PROFILE)
     FMAX = fmax or FMAX
     if todo == 'report':
         report()

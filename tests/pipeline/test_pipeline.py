@@ -55,7 +55,10 @@ Cases:
                   bundled value to 1 meV/atom; GPAW's stress with a dedecut differs from the one
                   without by exactly the post hoc Pulay term; --scf-checkpoint: a run killed
                   mid-SCF resumes from the saved state (a stale state of other settings removed)
-                  and gives the uninterrupted run's energy and stress to 1e-6; no state is left.
+                  and gives the uninterrupted run's energy and stress to 1e-6; no state is left;
+                  a reference relaxation (refjobs, references.py --scf-checkpoint) killed
+                  mid-SCF after two steps resumes the running step and ends where an
+                  uninterrupted one ends (same steps, energy to 1e-5 eV).
 Prints PASS at the end.
 """
 import io
@@ -694,6 +697,79 @@ def case_gpaw_smoke(build, work):
           f'resumed and uninterrupted SCF agree: energy {a.get_potential_energy():.9f} / {b.get_potential_energy():.9f} eV, '
           f'stress difference {np.abs(a.get_stress() - b.get_stress()).max():.2e} eV/A^3')
     check(os.listdir(ckpt) == [], f'the state is removed once the frame is written: {os.listdir(ckpt)}')
+    gpaw_relaxation_checkpoint(work, tight)
+
+
+def gpaw_relaxation_checkpoint(work, base):
+    """refjobs with scf_checkpoint (references.py --scf-checkpoint): a relaxation killed mid-SCF,
+    after some steps, resumes the running step's saved state and ends where an uninterrupted
+    relaxation ends; so does one whose saved state is a step ahead of its trajectory (the state of
+    a geometry other than the step to compute: GPAW moves it there). base: a GPAW profile (dict),
+    made cheap here (300 eV, 2 x 3 x 3 k-points)."""
+    from ase.io import Trajectory
+    profile = os.path.join(work, 'relax.json')
+    with open(profile, 'w') as fh:
+        json.dump(dict(base, name='relax-check', parameters=dict(base['parameters'], mode={'name': 'pw', 'ecut': 300.0})),
+                  fh)
+    pair = bulk('Al', 'fcc', a=4.04).repeat((2, 1, 1))
+    pair.positions[1] += [0.10, 0.06, 0.0]
+    pair.info['kpts'] = [2, 3, 3]
+    start = os.path.join(work, 'pair.xyz')
+    write(start, pair)
+    driver = os.path.join(work, 'relax_pair.py')
+    with open(driver, 'w') as fh:
+        fh.write('import sys\n'
+                 f'sys.path.insert(0, {PIPE!r})\n'
+                 'from ase.io import read\n'
+                 'from annp_pipeline import refjobs\n'
+                 'out, ckpt = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else None)\n'
+                 f'refjobs.ReferenceRun(out + ".xyz", out + ".relax", {profile!r}, fmax=0.02, scf_checkpoint=ckpt,\n'
+                 '                      scf_checkpoint_every=1).run("pair", read(' + repr(start) + '), relax=True)\n')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    whole = os.path.join(work, 'relax-whole')
+    subprocess.run([sys.executable, driver, whole], check=True, env=env, stdout=subprocess.DEVNULL)
+    a = read(whole + '.xyz')
+    for variant in ('same step', 'state a step ahead'):
+        stopped = os.path.join(work, 'relax-' + variant.replace(' ', '-'))
+        ckpt = stopped + '-states'
+        p = subprocess.Popen([sys.executable, driver, stopped, ckpt], env=env, stdout=subprocess.DEVNULL,
+                             start_new_session=True)
+        traj = os.path.join(stopped + '.relax', 'pair.traj')
+        t0, saves, seen = time.monotonic(), 0, None
+        while p.poll() is None and time.monotonic() - t0 < 600 and saves < 3:
+            steps = len(read(traj, ':')) if os.path.exists(traj) and os.path.getsize(traj) > 0 else 0
+            for f in os.listdir(ckpt) if steps >= 2 and os.path.isdir(ckpt) else []:
+                if f.endswith('.gpw'):
+                    try:
+                        ino = os.stat(os.path.join(ckpt, f)).st_ino
+                    except FileNotFoundError:
+                        continue
+                    if ino != seen:
+                        seen, saves = ino, saves + 1
+            time.sleep(0.005)
+        check(p.poll() is None, f'{variant}: the relaxation is still running after two steps and {saves} saves')
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        states = os.listdir(ckpt)
+        check(len(states) == 1 and states[0].startswith('pair-') and not os.path.exists(stopped + '.xyz'),
+              f'{variant}: killed mid-step, the state of the running step is left ({states}), no frame written')
+        if variant != 'same step':  # the last finished step forgotten: the state is one step ahead
+            frames = list(Trajectory(traj))
+            with Trajectory(traj, 'w') as out:
+                for f in frames[:-1]:
+                    out.write(f)
+        subprocess.run([sys.executable, driver, stopped, ckpt], check=True, env=env, stdout=subprocess.DEVNULL)
+        b = read(stopped + '.xyz')
+        check(b.info.get('scf_resumed') is True and 'scf_resumed' not in a.info,
+              f'{variant}: the rerun resumed the saved SCF state (scf_resumed=T)')
+        check(a.info['relax_converged'] and b.info['relax_converged'] and a.info['relax_steps'] == b.info['relax_steps'],
+              f'{variant}: both relaxations converge, in the same number of steps '
+              f'({a.info["relax_steps"]}, {b.info["relax_steps"]})')
+        check(abs(a.get_potential_energy() - b.get_potential_energy()) < 1e-5 and
+              np.abs(a.positions - b.positions).max() < 1e-3,
+              f'{variant}: resumed and uninterrupted relaxations agree: energy {a.get_potential_energy():.7f} / '
+              f'{b.get_potential_energy():.7f} eV, positions to {np.abs(a.positions - b.positions).max():.1e} A')
+        check(os.listdir(ckpt) == [], f'{variant}: the state is removed once the frame is written: {os.listdir(ckpt)}')
 
 
 def case_pulay(build, work):

@@ -249,21 +249,24 @@ def make_calculator_kwargs(atoms, profile, params):
     return cls, kwargs
 
 
-def checkpoint_path(atoms, profile, params):
-    """Where --scf-checkpoint keeps the SCF state of one structure: DIR/LABEL_ID-SETTINGS.gpw, with
-    SETTINGS a hash of the frame's settings, so that a state is only ever resumed with the
-    settings it was computed with."""
+def checkpoint_path(atoms, profile, params, name=None):
+    """Where --scf-checkpoint keeps the SCF state of one structure: DIR/NAME-SETTINGS.gpw (NAME:
+    the structure's label_id unless given), with SETTINGS a hash of the frame's settings, so that
+    a state is only ever resumed with the settings it was computed with."""
     digest = hashlib.sha1(settings_text(params).encode()).hexdigest()[:10]
-    return os.path.join(profile['_scf_checkpoint'], f'{atoms.info["label_id"]}-{digest}.gpw')
+    return os.path.join(profile['_scf_checkpoint'], f'{name or atoms.info["label_id"]}-{digest}.gpw')
 
 
-def _checkpointed_gpaw(atoms, profile, kwargs, path):
+def _checkpointed_gpaw(atoms, profile, kwargs, path, same_geometry=True):
     """A GPAW calculator that saves its SCF state (density, wave functions, convergence flag) to
     path every --scf-checkpoint-every iterations and once converged, each save written whole
     (a temporary file renamed over the last); resumed from path when a stopped run left one for
-    the same structure and settings. Returns (calculator, resumed)."""
+    the same structure and settings. same_geometry=False (a relaxation, whose geometry moves
+    between saves): a state of the same atoms at any positions and cell is resumed, GPAW moving
+    its wave functions and density to the geometry asked for, as between two relaxation steps.
+    Returns (calculator, resumed)."""
     from gpaw import GPAW
-    prefix = os.path.basename(path).split('-')[0] + '-'
+    prefix = os.path.basename(path).rsplit('-', 1)[0] + '-'
     for old in os.listdir(os.path.dirname(path)):  # states of this structure with other settings
         if old.startswith(prefix) and os.path.join(os.path.dirname(path), old) != path:
             os.unlink(os.path.join(os.path.dirname(path), old))
@@ -272,8 +275,9 @@ def _checkpointed_gpaw(atoms, profile, kwargs, path):
         try:
             calc = GPAW(path, txt=kwargs.get('txt'))
             same = (len(calc.atoms) == len(atoms) and np.array_equal(calc.atoms.numbers, atoms.numbers)
-                    and np.allclose(calc.atoms.positions, atoms.positions, rtol=0, atol=1e-9)
-                    and np.allclose(calc.atoms.cell, atoms.cell, rtol=0, atol=1e-9))
+                    and (not same_geometry or
+                         (np.allclose(calc.atoms.positions, atoms.positions, rtol=0, atol=1e-9)
+                          and np.allclose(calc.atoms.cell, atoms.cell, rtol=0, atol=1e-9))))
             if not same:
                 raise ValueError('the saved state is of another structure')
             resumed = True
@@ -294,14 +298,33 @@ def _checkpointed_gpaw(atoms, profile, kwargs, path):
     return calc, resumed
 
 
+def enable_scf_checkpoint(profile, directory, every=2):
+    """--scf-checkpoint DIR [--scf-checkpoint-every N] on a loaded profile (GPAW only)."""
+    if profile['calculator'] != 'gpaw':
+        raise LabelError(f'--scf-checkpoint: only GPAW states can be saved and resumed, not {profile["calculator"]}')
+    if every < 1:
+        raise LabelError(f'--scf-checkpoint-every must be at least 1, got {every}')
+    os.makedirs(directory, exist_ok=True)
+    profile['_scf_checkpoint'] = os.path.abspath(directory)
+    profile['_scf_checkpoint_every'] = every
+
+
+def checkpointed_calculator(atoms, profile, name=None, same_geometry=True):
+    """make_calculator for a profile with an SCF checkpoint folder: the calculator (resumed from a
+    saved state where there is one, see _checkpointed_gpaw), its settings, the state's path (to
+    delete once the result is written) and whether it was resumed."""
+    params = frame_settings(atoms, profile)
+    _, kwargs = make_calculator_kwargs(atoms, profile, params)
+    path = checkpoint_path(atoms, profile, params, name)
+    calc, resumed = _checkpointed_gpaw(atoms, profile, kwargs, path, same_geometry)
+    return calc, params, path, resumed
+
+
 def compute(atoms, profile):
     """Labels one structure; returns the frame text. Raises on any calculator failure."""
     at = atoms.copy()
     if profile.get('_scf_checkpoint') and profile['calculator'] == 'gpaw':
-        params = frame_settings(atoms, profile)
-        _, kwargs = make_calculator_kwargs(atoms, profile, params)
-        path = checkpoint_path(atoms, profile, params)
-        at.calc, resumed = _checkpointed_gpaw(at, profile, kwargs, path)
+        at.calc, params, path, resumed = checkpointed_calculator(atoms, profile)
         if resumed:
             at.info['scf_resumed'] = True
         text = results_frame(at, atoms.info['label_id'], profile, params)
@@ -549,14 +572,7 @@ def main(argv=None):
             os.makedirs(a.calc_log, exist_ok=True)
             profile['_calc_log'] = os.path.abspath(a.calc_log)
         if a.scf_checkpoint:
-            if profile['calculator'] != 'gpaw':
-                raise LabelError(f'--scf-checkpoint: only GPAW states can be saved and resumed, not '
-                                 f'{profile["calculator"]}')
-            if a.scf_checkpoint_every < 1:
-                raise LabelError(f'--scf-checkpoint-every must be at least 1, got {a.scf_checkpoint_every}')
-            os.makedirs(a.scf_checkpoint, exist_ok=True)
-            profile['_scf_checkpoint'] = os.path.abspath(a.scf_checkpoint)
-            profile['_scf_checkpoint_every'] = a.scf_checkpoint_every
+            enable_scf_checkpoint(profile, a.scf_checkpoint, a.scf_checkpoint_every)
         ok, failed, skipped = label(a.input, a.output, profile, jobs=a.jobs, retry_failed=a.retry_failed,
                                     limit=a.limit, quiet=a.quiet, progress_every=a.progress_every)
         if not a.quiet:

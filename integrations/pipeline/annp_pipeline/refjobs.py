@@ -12,6 +12,10 @@ records the model (prerelaxed_with) and its steps (prerelax_steps).
 A relaxation resumed from its traj neither recomputes the last step (its energy, forces and
 stress are in the traj: a first-principles step of a 30-atom oxide cell is half an hour here) nor
 forgets its curvature (a positions-only BFGS rebuilds its Hessian from the steps so far).
+With scf_checkpoint (GPAW, the labeller's --scf-checkpoint) the step that was running is not lost
+either: its SCF state is saved every few iterations as DIR/NAME-SETTINGS.gpw and a rerun resumes
+it (for a relaxation, whichever step's state is there: GPAW moves it to the step's geometry as it
+does between steps); the frame records scf_resumed and the state is deleted once it is written.
 """
 import os
 import sys
@@ -51,10 +55,13 @@ def _resumed_calculator(calc, last):
 
 
 class ReferenceRun:
-    def __init__(self, out, relax_dir, profile_name, fmax=0.01, prerelax=None):
+    def __init__(self, out, relax_dir, profile_name, fmax=0.01, prerelax=None, scf_checkpoint=None,
+                 scf_checkpoint_every=2):
         self.out, self.relax_dir, self.fmax = out, relax_dir, fmax
         self.profile = label.load_profile(profile_name)
         self.prerelax = prerelax  # model file(s), comma-separated, or None
+        if scf_checkpoint:  # GPAW's SCF state saved mid-calculation (DIR/NAME-SETTINGS.gpw)
+            label.enable_scf_checkpoint(self.profile, scf_checkpoint, scf_checkpoint_every)
 
     def _prerelax(self, at):
         """Relaxes the positions of `at` in place with the prerelax model; returns the steps."""
@@ -84,7 +91,16 @@ class ReferenceRun:
         appends the labelled frame and returns it."""
         at = at.copy()
         at.info.update(config_type=f'reference_{name}', ref_name=name, **(info or {}))
-        at.calc, params = label.make_calculator(at, self.profile)
+        state = None
+        if self.profile.get('_scf_checkpoint'):
+            # One state per calculation, named by it: a relaxation's state is of whichever step was
+            # running, so any geometry of the same atoms is resumed (GPAW moves it to the step's).
+            at.calc, params, state, resumed = label.checkpointed_calculator(
+                at, self.profile, name=name, same_geometry=not (relax or cell))
+            if resumed:
+                at.info['scf_resumed'] = True
+        else:
+            at.calc, params = label.make_calculator(at, self.profile)
         t = time.time()
         steps = 0
         if relax or cell:
@@ -137,6 +153,8 @@ class ReferenceRun:
             at.info['relax_cell'] = bool(cell)
         frame = label.results_frame(at, xyz.structure_id(at), self.profile, params)
         xyz.append_text(self.out, frame)
+        if state and os.path.exists(state):
+            os.unlink(state)
         print(f'{name:20s} {len(at):3d} atoms  E {at.get_potential_energy(force_consistent=True):.6f} eV  '
               f'{time.time() - t:7.1f} s{f"  ({steps} steps)" if relax or cell else ""}', flush=True)
         return at
@@ -144,16 +162,18 @@ class ReferenceRun:
 
 def parse_args(argv, jobs, out_dir, profile, script='references.py'):
     """The command line of a reference script: [--profile NAME] [--out DIR] [--prerelax MODELS]
-    [--fmax F] (--report | JOB ...). Returns (profile, out xyz path, relaxation folder, 'report' or
-    the list of jobs to run, the prerelax model files or None, the force criterion in eV/A or None
-    for the script's own)."""
+    [--fmax F] [--scf-checkpoint DIR] (--report | JOB ...). Returns (profile, out xyz path,
+    relaxation folder, 'report' or the list of jobs to run, the prerelax model files or None, the
+    force criterion in eV/A or None for the script's own, the SCF checkpoint folder or None)."""
     args = list(argv)
-    prerelax = fmax = None
-    while args[:1] and args[0] in ('--profile', '--out', '--prerelax', '--fmax'):
+    prerelax = fmax = checkpoint = None
+    while args[:1] and args[0] in ('--profile', '--out', '--prerelax', '--fmax', '--scf-checkpoint'):
         if len(args) < 2:
             sys.exit(f'{script}: {args[0]} needs a value')
         if args[0] == '--profile':
             profile = args[1]
+        elif args[0] == '--scf-checkpoint':
+            checkpoint = args[1]
         elif args[0] == '--prerelax':
             missing = [m for m in args[1].split(',') if not os.path.isfile(m)]
             if missing:
@@ -172,8 +192,8 @@ def parse_args(argv, jobs, out_dir, profile, script='references.py'):
         args = args[2:]
     out, relax = os.path.join(out_dir, 'references.xyz'), os.path.join(out_dir, 'references.relax')
     if args == ['--report']:
-        return profile, out, relax, 'report', prerelax, fmax
+        return profile, out, relax, 'report', prerelax, fmax, checkpoint
     unknown = [j for j in args if j not in jobs]
     if unknown:
         sys.exit(f'{script}: unknown job(s) {unknown}; expected some of {list(jobs)} or --report')
-    return profile, out, relax, args or list(jobs), prerelax, fmax
+    return profile, out, relax, args or list(jobs), prerelax, fmax, checkpoint
