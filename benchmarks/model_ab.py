@@ -9,7 +9,8 @@ BEFORE_DIR and AFTER_DIR each hold an `annp` Python module (build/python, or a c
 build's). A rattled fcc Al box of 4 000 atoms (--cells 10), annp's own neighbour list,
 NativeModel.time_library (the structure built once); --rounds pairs of evaluations, the order
 within a pair alternating. Prints per model the best and median µs/atom of each build and the
-median over pairs of after/before.
+median over pairs of after/before. --structure FILE [--repeat N1 N2 N3]: the first structure of
+FILE (any ASE format; e.g. a 30-atom Al-O cell), repeated, instead of the Al box.
 """
 import argparse
 import importlib
@@ -25,6 +26,8 @@ ap.add_argument('after')
 ap.add_argument('models', nargs='+')
 ap.add_argument('--rounds', type=int, default=14)
 ap.add_argument('--cells', type=int, default=10)
+ap.add_argument('--structure', help='first structure of this file instead of the fcc Al box')
+ap.add_argument('--repeat', type=int, nargs=3, default=[1, 1, 1], help='repeats of --structure')
 a = ap.parse_args()
 
 import numpy as np  # noqa: E402
@@ -43,9 +46,14 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)  # loaded; the files are no longer needed
 
-at = bulk('Al', 'fcc', a=4.05, cubic=True).repeat((a.cells,) * 3)
-at.rattle(0.02, seed=1)
-args = (at.numbers, at.positions, np.asarray(at.cell), [True] * 3)
+if a.structure:
+    from ase.io import read  # noqa: E402
+    at = read(a.structure, 0).repeat(a.repeat)
+else:
+    at = bulk('Al', 'fcc', a=4.05, cubic=True).repeat((a.cells,) * 3)
+    at.rattle(0.02, seed=1)
+args = (at.numbers, at.positions, np.asarray(at.cell), [bool(p) for p in at.pbc])
+print(f'{len(at)} atoms', flush=True)
 for path in a.models:
     native = {n: m.read_model(path)._native for n, m in builds.items()}
     t = {n: [] for n in native}

@@ -291,6 +291,19 @@ template <class Descriptor, class Network> class potential {
   // and keep twice the workspaces warm (docs/performance.md).
   static constexpr std::size_t fused_block = simd::width;
 
+  // One thread's scratch of an evaluation: the gathered neighbourhoods of a block, the network's
+  // working arrays and the block's descriptors. Kept per thread between calls (OpenMP's threads
+  // persist), like buf's arrays, so that an evaluation of a small system (an MD step, a call
+  // from Python) does not allocate and page-fault its working set in again every time. Every
+  // use starts with gather(), which forgets what the last centre kept.
+  struct thread_scratch {
+    std::vector<typename engine_type::workspace> ws;
+    network_workspace nws;
+    std::vector<double> G, dEdG, out;
+    std::vector<int> nel;
+    std::vector<detail::core_slope_entry> core_slope;
+  };
+
   void run(const detail::pair_list& p, const int* element, const compute_options& options,
            evaluation& ev, std::vector<double>* forces, detail::evaluation_buffers& buf) const {
     const std::size_t nc = p.centres, ne = element_count();
@@ -329,11 +342,9 @@ template <class Descriptor, class Network> class potential {
     const auto nblocks = static_cast<std::ptrdiff_t>(blocks.size());
     ANNP_OMP("omp parallel")
     {
-      std::vector<typename engine_type::workspace> ws(fused_block);
-      network_workspace nws;
-      std::vector<double> G, dEdG, out;
-      std::vector<int> nel;
-      std::vector<detail::core_slope_entry> core_slope;
+      static thread_local thread_scratch scratch;
+      if (scratch.ws.size() < fused_block) scratch.ws.resize(fused_block);
+      auto& [ws, nws, G, dEdG, out, nel, core_slope] = scratch;
       ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t bi = 0; bi < nblocks; ++bi) {
         const auto [e, a0] = blocks[static_cast<std::size_t>(bi)];
