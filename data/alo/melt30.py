@@ -16,7 +16,11 @@ model's own MD explores and a committee picks the frames it disagrees on most:
 Deterministic for given models and seed (velocities and Langevin noise seeded).
 
     PYTHONPATH=build/python /usr/bin/python3 data/alo/melt30.py MODEL COMMITTEE_MODEL... \
-        [--seed 7] [--out data/alo/melt30.in.xyz]
+        [--seed 7] [--out data/alo/melt30.in.xyz] [--densities 2.93 3.30] [--no-hot]
+
+--densities: the liquid runs' densities (g/cm3), three frames each; --no-hot: no hot-crystal run.
+A later round asks a committee trained on the earlier frames about other densities (the liquid
+of a model whose pressure is wrong drifts to densities no fixed-density run has shown it).
 
 melt30.in.xyz is then labelled like the other files (annp-label, profile gpaw-pbe-600).
 """
@@ -122,15 +126,20 @@ def main():
     ap.add_argument('--seed', type=int, default=7)
     ap.add_argument('--out', default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   'melt30.in.xyz'))
+    ap.add_argument('--densities', type=float, nargs='+', default=[2.93, 3.30],
+                    help='densities of the liquid runs, g/cm3')
+    ap.add_argument('--no-hot', action='store_true', help='no hot-crystal run')
     a = ap.parse_args()
+    if any(not 1.0 <= rho <= 5.0 for rho in a.densities):
+        sys.exit(f'melt30.py: --densities: expected g/cm3 between 1 and 5, got {a.densities}')
     explorer = annp.Calculator(a.model)
     committee = [explorer] + [annp.Calculator(m) for m in a.committee]
     cell = hexagonal_cell()
     hot = cell.copy()
     hot.set_cell(cell.cell * 1.02, scale_atoms=True)
-    runs = [('corundum_hot', hot, [(2500.0, 6.0, 1.0)], 2),
-            ('corundum_melt', at_density(cell, 2.93), [(5000.0, 2.0, 0.5), (3000.0, 6.0, 1.0)], 3),
-            ('corundum_melt', at_density(cell, 3.30), [(5000.0, 2.0, 0.5), (3000.0, 6.0, 1.0)], 3)]
+    runs = [] if a.no_hot else [('corundum_hot', hot, [(2500.0, 6.0, 1.0)], 2)]
+    runs += [('corundum_melt', at_density(cell, rho), [(5000.0, 2.0, 0.5), (3000.0, 6.0, 1.0)], 3)
+             for rho in a.densities]
     out = []
     for n, (kind, start, stages, count) in enumerate(runs):
         frames = run(start, explorer, stages, a.seed + n)
@@ -140,6 +149,10 @@ def main():
             f = frames[k]
             d = f.get_all_distances(mic=True)
             np.fill_diagonal(d, np.inf)
+            for key in ('spacegroup', 'unit_cell'):  # the prototype's, not the snapshot's
+                f.info.pop(key, None)
+            if 'spacegroup_kinds' in f.arrays:
+                del f.arrays['spacegroup_kinds']
             f.info['config_type'] = kind
             f.info['committee_max_force_dev'] = round(scores[k], 4)
             f.info['density_g_cm3'] = round(rho, 3)
