@@ -541,6 +541,9 @@ def case_references(build, work):
               f'{ours}: annp-properties {compared[ours]} = references.py {table[theirs]}')
     bad = run('elasticity', ok=False)
     check(bad.returncode != 0 and 'unknown job' in bad.stderr, 'an unknown job is refused by name')
+    bad = run('--scf-checkpoint', os.path.join(work, 'states'), 'bulk', ok=False)
+    check(bad.returncode != 0 and 'only GPAW states' in bad.stderr and 'emt' in bad.stderr,
+          '--scf-checkpoint with a calculator other than GPAW is refused')
 
 
 def case_references_resume(build, work):

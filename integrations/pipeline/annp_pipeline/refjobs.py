@@ -190,6 +190,13 @@ def parse_args(argv, jobs, out_dir, profile, script='references.py'):
             os.makedirs(args[1], exist_ok=True)
             out_dir = args[1]
         args = args[2:]
+    if checkpoint:
+        try:
+            calculator = label.load_profile(profile)['calculator']
+        except label.LabelError as e:
+            sys.exit(f'{script}: {e}')
+        if calculator != 'gpaw':
+            sys.exit(f'{script}: --scf-checkpoint: only GPAW states can be saved and resumed, not {calculator}')
     out, relax = os.path.join(out_dir, 'references.xyz'), os.path.join(out_dir, 'references.relax')
     if args == ['--report']:
         return profile, out, relax, 'report', prerelax, fmax, checkpoint
