@@ -344,7 +344,14 @@ template <class Descriptor, class Network> class potential {
     {
       static thread_local thread_scratch scratch;
       if (scratch.ws.size() < fused_block) scratch.ws.resize(fused_block);
-      auto& [ws, nws, G, dEdG, out, nel, core_slope] = scratch;
+      // (References, not a structured binding: Clang's OpenMP cannot capture those.)
+      auto& ws = scratch.ws;
+      auto& nws = scratch.nws;
+      auto& G = scratch.G;
+      auto& dEdG = scratch.dEdG;
+      auto& out = scratch.out;
+      auto& nel = scratch.nel;
+      auto& core_slope = scratch.core_slope;
       ANNP_OMP("omp for schedule(dynamic, 1)")
       for (std::ptrdiff_t bi = 0; bi < nblocks; ++bi) {
         const auto [e, a0] = blocks[static_cast<std::size_t>(bi)];
