@@ -602,6 +602,24 @@ def case_references_resume(build, work):
           'a relaxation step as a labelled frame: its energy and forces, no stress')
 
 
+def wait_for_saves(proc, folder, count, timeout, ready=lambda: True, ignore=None):
+    """Watch `folder` while `proc` runs and count the saves of its SCF state (each save is a new
+    .gpw renamed over the old one: a new inode), once `ready()` holds. Returns the number seen:
+    `count` unless the process ended or `timeout` seconds passed first. `ignore`: a file name."""
+    t0, saves, seen = time.monotonic(), 0, None
+    while proc.poll() is None and time.monotonic() - t0 < timeout and saves < count:
+        for f in os.listdir(folder) if os.path.isdir(folder) and ready() else []:
+            if f.endswith('.gpw') and f != ignore:
+                try:
+                    ino = os.stat(os.path.join(folder, f)).st_ino
+                except FileNotFoundError:
+                    continue
+                if ino != seen:
+                    seen, saves = ino, saves + 1
+        time.sleep(0.005)
+    return saves
+
+
 def case_gpaw_smoke(build, work):
     try:
         import gpaw  # noqa: F401
@@ -664,17 +682,7 @@ def case_gpaw_smoke(build, work):
     p = subprocess.Popen([os.path.join(PIPE, 'annp-label'), one, stopped, '--profile', prof3, '-q',
                           '--scf-checkpoint', ckpt, '--scf-checkpoint-every', '1'], env=env1,
                          start_new_session=True)
-    t0, saves, seen = time.monotonic(), 0, None
-    while p.poll() is None and time.monotonic() - t0 < 300 and saves < 6:  # six saves: iteration 6
-        for f in os.listdir(ckpt):
-            if f.endswith('.gpw') and f != os.path.basename(stale):
-                try:
-                    ino = os.stat(os.path.join(ckpt, f)).st_ino  # each save is a new file renamed over
-                except FileNotFoundError:
-                    continue
-                if ino != seen:
-                    seen, saves = ino, saves + 1
-        time.sleep(0.005)
+    saves = wait_for_saves(p, ckpt, 6, 300, ignore=os.path.basename(stale))  # six saves: iteration 6
     check(p.poll() is None, f'the SCF is still running after {saves} saves of its state')
     os.killpg(p.pid, signal.SIGKILL)
     p.wait()
@@ -738,18 +746,8 @@ def gpaw_relaxation_checkpoint(work, base):
         p = subprocess.Popen([sys.executable, driver, stopped, ckpt], env=env, stdout=subprocess.DEVNULL,
                              start_new_session=True)
         traj = os.path.join(stopped + '.relax', 'pair.traj')
-        t0, saves, seen = time.monotonic(), 0, None
-        while p.poll() is None and time.monotonic() - t0 < 600 and saves < 3:
-            steps = len(read(traj, ':')) if os.path.exists(traj) and os.path.getsize(traj) > 0 else 0
-            for f in os.listdir(ckpt) if steps >= 2 and os.path.isdir(ckpt) else []:
-                if f.endswith('.gpw'):
-                    try:
-                        ino = os.stat(os.path.join(ckpt, f)).st_ino
-                    except FileNotFoundError:
-                        continue
-                    if ino != seen:
-                        seen, saves = ino, saves + 1
-            time.sleep(0.005)
+        saves = wait_for_saves(p, ckpt, 3, 600, ready=lambda: os.path.exists(traj) and os.path.getsize(traj) > 0
+                               and len(read(traj, ':')) >= 2)
         check(p.poll() is None, f'{variant}: the relaxation is still running after two steps and {saves} saves')
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
