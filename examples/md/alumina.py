@@ -20,7 +20,8 @@ Stages (each a LAMMPS run on the state the previous one left; times at the defau
            2.5 A of each Al: mean and the fractions of 3-, 4-, 5- and 6-fold Al) against the
            published liquid.
 --scale S multiplies every duration (0.01 for a smoke test). --melt-only skips the crystal and
-NVE stages and melts the relaxed crystal (the liquid's check alone, a third of the full run).
+NVE stages and melts the relaxed crystal (the liquid's check alone, a third of the full run);
+--crystal-only runs the relaxation, the crystal and the NVE stages and no melt.
 Exits with an error when the melt brings atoms closer than --require-distance (1.4 A). Writes
 OUTDIR/report.md, OUTDIR/rdf.csv and, with matplotlib, OUTDIR/rdf.svg; the LAMMPS inputs and
 logs stay in OUTDIR.
@@ -120,9 +121,13 @@ def frames(path):
     return images
 
 
-def rdf(images, rmax=6.0, bins=240):
-    """Partial g(r) of the pairs Al-O, O-O, Al-Al, averaged over the frames."""
-    edges = np.linspace(0.0, rmax, bins + 1)
+RDF_EDGES = np.linspace(0.0, 6.0, 241)  # the bins of every g(r): 0.025 A to 6 A
+RDF_R = 0.5 * (RDF_EDGES[1:] + RDF_EDGES[:-1])
+
+
+def rdf(images):
+    """Partial g(r) of the pairs Al-O, O-O, Al-Al, averaged over the frames, on RDF_R."""
+    edges, rmax, bins = RDF_EDGES, RDF_EDGES[-1], len(RDF_R)
     counts = {k: np.zeros(bins) for k in ("AlO", "OO", "AlAl")}
     volume = 0.0
     for atoms in images:
@@ -140,7 +145,7 @@ def rdf(images, rmax=6.0, bins=240):
     for key, (za, zb) in {"AlO": (13, 8), "OO": (8, 8), "AlAl": (13, 13)}.items():
         density_b = n[zb] / volume
         g[key] = counts[key] / (len(images) * n[za] * density_b * shell)
-    return 0.5 * (edges[1:] + edges[:-1]), g
+    return g
 
 
 def coordination(images, cutoff=2.5):
@@ -192,10 +197,10 @@ def crystal_stages(lmp, args, out, n, steps, g_all):
         o = lmp.run(f"nvt{t}", state, body)
         rows = thermo(o, ["Step", "Temp"])
         images = frames(os.path.join(out, f"nvt{t}.dump"))
-        r_mid, g = rdf(images)
+        g = rdf(images)
         g_all[t] = g
         _, _, shortest = coordination(images)
-        peak = r_mid[np.argmax(g["AlO"])]
+        peak = RDF_R[np.argmax(g["AlO"])]
         report.append(f"| {t} | {rows[:, 1].mean():.0f} | {rows[:, 3].mean():.0f} | "
                       f"{density(images[-1]):.4f} | {rows[:, 2].mean() / n:.5f} | {shortest:.3f} | {peak:.3f} |")
         state = f"nvt{t}.data"
@@ -231,8 +236,11 @@ def main():
     ap.add_argument("--c", type=float, default=13.12, help="starting c, A (relaxed first)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiplies every duration")
     ap.add_argument("--ranks", type=int, default=1, help="MPI ranks")
-    ap.add_argument("--melt-only", action="store_true",
-                    help="relax, then melt the relaxed crystal: no 300 K, 1500 K or NVE stages")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--melt-only", action="store_true",
+                      help="relax, then melt the relaxed crystal: no 300 K, 1500 K or NVE stages")
+    only.add_argument("--crystal-only", action="store_true",
+                      help="relax, the 300 K, 1500 K and NVE stages: no melt")
     ap.add_argument("--seed", type=int, default=4181)
     ap.add_argument("--relax-iterations", type=int, default=5000,
                     help="at most this many minimizer iterations for the 0 K cell")
@@ -282,39 +290,41 @@ def main():
     if not args.melt_only:
         report += crystal_stages(lmp, args, out, n, steps, g_all)
 
-    # Melt.
-    every = max(steps(0.1, 0.0005) // 10 * 10, 10)
-    o = lmp.run("melt", "relaxed.data" if args.melt_only else "nvt1500.data", [
-        "timestep 0.0005",
-        f"velocity all create 4000 {args.seed + 1} mom yes rot yes dist gaussian",
-        "fix hot all nvt temp 4000 4000 0.05", "thermo 1000", f"run {steps(10, 0.0005)}", "unfix hot",
-        "fix npt all npt temp 3000 3000 0.05 iso 0.0 0.0 0.5",
-        f"run {steps(10, 0.0005)}",
-        f"dump frames all custom {every} melt.dump id type x y z", "dump_modify frames sort id",
-        f"thermo {every}", "thermo_style custom step temp pe press vol",
-        f"run {steps(50, 0.0005)}"])
-    rows = thermo(o, ["Step", "Temp"])
-    images = frames(os.path.join(out, "melt.dump"))
-    r_mid, g_all["melt"] = rdf(images)
-    cn, fractions, shortest = coordination(images)
-    rho = np.mean([density(x) for x in images])
-    lit = coordination_literature(rows[:, 1].mean())
-    report += ["## Melt: 10 ps NVT at 4000 K, then NPT at 3000 K and 0 bar (0.5 fs)", "",
-               "| T mean (K) | P mean (bar) | density (g/cm³) | shortest distance (Å) | Al–O coordination "
-               "(2.5 Å) | 3-fold | 4-fold | 5-fold | 6-fold | published coordination at this T |",
-               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-               f"| {rows[:, 1].mean():.0f} | {rows[:, 3].mean():.0f} | {rho:.3f} | {shortest:.3f} | {cn:.2f} | "
-               + " | ".join(f"{fractions[k]:.2f}" for k in (3, 4, 5, 6)) + f" | {lit:.2f} |", "",
-               f"Shortest distance over {len(images)} frames: {shortest:.3f} Å "
-               f"({'above' if shortest >= 1.4 else 'BELOW'} 1.4 Å). Published: mean Al–O coordination "
-               "4.41 − 1.25e-4 (T − 2327 K) within 2.5 Å (Shi et al., Front. Mater. 6, 38 (2019), "
-               "x-ray and neutron diffraction of levitated liquid, 1 817–2 700 K), AlO₄ and AlO₅ "
-               "units dominant; liquid density near the melting point about 2.93 g/cm³.", ""]
+    # Melt (skipped by --crystal-only).
+    shortest = None
+    if not args.crystal_only:
+        every = max(steps(0.1, 0.0005) // 10 * 10, 10)
+        o = lmp.run("melt", "relaxed.data" if args.melt_only else "nvt1500.data", [
+            "timestep 0.0005",
+            f"velocity all create 4000 {args.seed + 1} mom yes rot yes dist gaussian",
+            "fix hot all nvt temp 4000 4000 0.05", "thermo 1000", f"run {steps(10, 0.0005)}", "unfix hot",
+            "fix npt all npt temp 3000 3000 0.05 iso 0.0 0.0 0.5",
+            f"run {steps(10, 0.0005)}",
+            f"dump frames all custom {every} melt.dump id type x y z", "dump_modify frames sort id",
+            f"thermo {every}", "thermo_style custom step temp pe press vol",
+            f"run {steps(50, 0.0005)}"])
+        rows = thermo(o, ["Step", "Temp"])
+        images = frames(os.path.join(out, "melt.dump"))
+        g_all["melt"] = rdf(images)
+        cn, fractions, shortest = coordination(images)
+        rho = np.mean([density(x) for x in images])
+        lit = coordination_literature(rows[:, 1].mean())
+        report += ["## Melt: 10 ps NVT at 4000 K, then NPT at 3000 K and 0 bar (0.5 fs)", "",
+                   "| T mean (K) | P mean (bar) | density (g/cm³) | shortest distance (Å) | Al–O coordination "
+                   "(2.5 Å) | 3-fold | 4-fold | 5-fold | 6-fold | published coordination at this T |",
+                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+                   f"| {rows[:, 1].mean():.0f} | {rows[:, 3].mean():.0f} | {rho:.3f} | {shortest:.3f} | {cn:.2f} | "
+                   + " | ".join(f"{fractions[k]:.2f}" for k in (3, 4, 5, 6)) + f" | {lit:.2f} |", "",
+                   f"Shortest distance over {len(images)} frames: {shortest:.3f} Å "
+                   f"({'above' if shortest >= 1.4 else 'BELOW'} 1.4 Å). Published: mean Al–O coordination "
+                   "4.41 − 1.25e-4 (T − 2327 K) within 2.5 Å (Shi et al., Front. Mater. 6, 38 (2019), "
+                   "x-ray and neutron diffraction of levitated liquid, 1 817–2 700 K), AlO₄ and AlO₅ "
+                   "units dominant; liquid density near the melting point about 2.93 g/cm³.", ""]
 
     with open(os.path.join(out, "rdf.csv"), "w") as f:
         keys = [(t, k) for t in g_all for k in ("AlO", "OO", "AlAl")]
         f.write("r_A," + ",".join(f"g_{k}_{t}" for t, k in keys) + "\n")
-        for b, rv in enumerate(r_mid):
+        for b, rv in enumerate(RDF_R):
             f.write(f"{rv:.4f}," + ",".join(f"{g_all[t][k][b]:.5f}" for t, k in keys) + "\n")
     try:
         import matplotlib
@@ -323,7 +333,7 @@ def main():
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=False)
         for ax, k, label in zip(axes, ("AlO", "OO", "AlAl"), ("Al–O", "O–O", "Al–Al")):
             for t in g_all:
-                ax.plot(r_mid, g_all[t][k], label=f"{t} K" if t != "melt" else "melt, 3000 K")
+                ax.plot(RDF_R, g_all[t][k], label=f"{t} K" if t != "melt" else "melt, 3000 K")
             ax.set_title(label)
             ax.set_xlabel("r (Å)")
         axes[0].set_ylabel("g(r)")
@@ -337,7 +347,7 @@ def main():
         f.write("\n".join(report) + "\n")
     os.replace(os.path.join(out, "report.md.tmp"), os.path.join(out, "report.md"))
     print("\n".join(report))
-    if shortest < args.require_distance:
+    if shortest is not None and shortest < args.require_distance:
         raise SystemExit(f"alumina.py: atoms came closer than {args.require_distance} Å in the melt")
 
 
