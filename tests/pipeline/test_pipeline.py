@@ -580,10 +580,19 @@ def case_references_resume(build, work):
         last = Trajectory(os.path.join(relax, 'vac.traj'))[-1].positions.copy()
         computed.clear()
         resumed = refjobs.ReferenceRun(os.path.join(work, 'b.xyz'), relax, 'emt').run('vac', at, relax=True)
+        computed_b = list(computed)
+        # Cut off after its first calculation (the traj holds the starting point only).
+        early = os.path.join(work, 'c.relax')
+        refjobs.ReferenceRun(os.path.join(work, 'cut0.xyz'), early, 'emt').run('vac', at, relax=True, max_steps=1)
+        first = Trajectory(os.path.join(early, 'vac.traj'))[0]
+        write(os.path.join(early, 'vac.traj'), first)  # killed before the second calculation ended
+        start = first.positions.copy()
+        computed.clear()
+        resumed0 = refjobs.ReferenceRun(os.path.join(work, 'c.xyz'), early, 'emt').run('vac', at, relax=True)
     finally:
         label.make_calculator = make
-    check(not any(np.array_equal(p, last) for p in computed) and len(computed) > 0,
-          f'the resumed relaxation does not recompute its last step ({len(computed)} calculations)')
+    check(not any(np.array_equal(p, last) for p in computed_b) and len(computed_b) > 0,
+          f'the resumed relaxation does not recompute its last step ({len(computed_b)} calculations)')
     steps = (whole.info['relax_steps'], resumed.info['relax_steps'])
     e = (whole.get_potential_energy(), resumed.get_potential_energy())
     check(steps[0] == steps[1] and abs(e[0] - e[1]) < 1e-9 and resumed.info['relax_converged'],
@@ -593,6 +602,14 @@ def case_references_resume(build, work):
     repeats = sum(np.array_equal(frames[i].positions, frames[i - 1].positions) for i in range(1, len(frames)))
     check(len(frames) == steps[1] + 1 and repeats == 0,
           f'its traj holds each step once: {len(frames)} frames for {steps[1]} steps, {repeats} repeated')
+    frames0 = Trajectory(os.path.join(early, 'vac.traj'))
+    repeats0 = sum(np.array_equal(frames0[i].positions, frames0[i - 1].positions) for i in range(1, len(frames0)))
+    check(len(frames0) == steps[0] + 1 and repeats0 == 0 and resumed0.info['relax_steps'] == steps[0]
+          and abs(resumed0.get_potential_energy() - e[0]) < 1e-9,
+          f'resumed after its first calculation only: {len(frames0)} frames for {steps[0]} steps, '
+          f'{repeats0} repeated, {resumed0.info["relax_steps"]} steps')
+    check(not any(np.array_equal(p, start) for p in computed) and len(computed) > 0,
+          f'nor does it recompute that first calculation ({len(computed)} calculations)')
     # A step as a training frame (data/alo/relax_frames.py): its energy and forces, no stress.
     step = frames[1]
     text = label.results_frame(step, 'step1', label.load_profile('emt'), {}, stress=False)

@@ -141,7 +141,14 @@ class ReferenceRun:
                 # again nor recomputed, and max_steps bounds the whole relaxation.
                 opt.nsteps = done_steps
             with Trajectory(traj, 'a', at) as steps_file:
-                opt.attach(steps_file)
+                def log_step():
+                    # ASE logs the starting point again when the optimiser's step count is 0 (a
+                    # run cut off after its first calculation): that step is on file already.
+                    if (last is not None and np.array_equal(at.positions, last.positions)
+                            and np.array_equal(np.array(at.cell), np.array(last.cell))):
+                        return
+                    steps_file.write()
+                opt.attach(log_step)
                 converged = opt.run(fmax=self.fmax, steps=max_steps)
             steps = opt.get_number_of_steps()
             at.info['relax_converged'] = bool(converged)
