@@ -549,7 +549,8 @@ def case_references(build, work):
 def case_references_resume(build, work):
     """A relaxation killed after some steps and resumed from its traj follows the path of one
     never interrupted (BFGS's Hessian rebuilt from the steps so far) and does not recompute the
-    last step (its results are in the traj)."""
+    last step (its results are in the traj) — also when cut off after its first calculation,
+    where its traj then holds each step once."""
     import shutil
     from ase.io import Trajectory
     from annp_pipeline import label, refjobs
