@@ -117,6 +117,10 @@ def case_train_checks(t):
         (['angular2=2', 'angular2_cutoff=4', 'angular2_kind=chebyshev'], ["unknown angular2_kind 'chebyshev'"]),
         (['angular2=2', 'angular2_cutoff=3', 'grid=linear', 'grid_lower=3.5'],
          ["beyond 'angular2_cutoff' 3 Å"]),
+        (['config_weights=fcc_volume'], ["expected config_type:weight with a weight >= 0, got 'fcc_volume'"]),
+        (['config_weights=fcc_volume:-1'], ["expected config_type:weight", "got 'fcc_volume:-1'"]),
+        (['config_weights=dimer:2 dimer:3'], ["config_type 'dimer' given twice"]),
+        (['config_weights=fcc_volum:2'], ["no structure has config_type 'fcc_volum'"]),
     ]
     for extra, texts in cases:
         args = [f'data={DATA}', 'output=o', 'epochs=3', *SMALL, *extra]
@@ -138,6 +142,27 @@ def case_train_checks(t):
     check(p.returncode == 0 and body('two', 'split.txt') == body('o', 'split.txt')
           and body('two', 'model.annp') == body('o', 'model.annp'),
           f'data = two files ({half} + {len(frames) - half} structures): same split and model as one file')
+    # Structure weights: the same weight on every structure (a weight=2 key in the file) is the
+    # unweighted run, bit for bit (only ratios matter); a config_type's weight changes the model
+    # and is named in the log; a bad weight key names file and line.
+    with open(os.path.join(t.work, 'weighted.xyz'), 'w') as f:
+        for frame in frames:
+            head, comment, rest = frame.split('\n', 2)
+            f.write(f'{head}\n{comment} weight=2\n{rest}')
+    p = t.run('annp-train', 'data=weighted.xyz', 'output=all2', 'epochs=3', *SMALL)
+    check(p.returncode == 0 and body('all2', 'model.annp') == body('o', 'model.annp'),
+          'every structure weighted 2: the model of the unweighted run')
+    p = t.run('annp-train', f'data={DATA}', 'output=w', 'epochs=3', 'config_weights=fcc_volume:0.2 dimer:3',
+              *SMALL)
+    check(p.returncode == 0 and 'dimer x3; fcc_volume x0.2' in p.stdout
+          and body('w', 'model.annp') != body('o', 'model.annp')
+          and 'config_weights = fcc_volume:0.2 dimer:3' in open(os.path.join(t.work, 'w', 'run.identity')).read(),
+          'config_weights: named in the log and the run identity, another model')
+    with open(os.path.join(t.work, 'badweight.xyz'), 'w') as f:
+        head, comment, rest = frames[1].split('\n', 2)
+        f.write(frames[0] + f'{head}\n{comment} weight=-0.5\n{rest}' + ''.join(frames[2:]))
+    expect_error(t.run('annp-train', 'data=badweight.xyz', 'output=o', 'epochs=3', *SMALL),
+                 ['badweight.xyz:', 'weight=-0.5: expected a finite number >= 0'], 'a negative weight key')
     # split_seed: another initialisation on the same split (a committee member); seed alone
     # moves the split too.
     p = t.run('annp-train', f'data={DATA}', 'output=member', 'epochs=3', 'seed=2', 'split_seed=1', *SMALL)

@@ -5,12 +5,14 @@
 #include <annp/training/optimizer.hpp>
 #include <annp/training/optimizers/kalman.hpp>
 #include <annp/training/optimizers/levenberg_marquardt.hpp>
+#include <annp/training/setup.hpp>
 
 #include "training/training_support.hpp"
 
 #include <doctest/doctest.h>
 
 #include <array>
+#include <map>
 #include <set>
 
 using namespace annp;
@@ -317,6 +319,100 @@ TEST_SUITE("training") {
     CHECK(ra == rb);
     CHECK(va.energy_observation(5, ra) == vb.energy_observation(5, rb));
     CHECK(ra == rb);
+  }
+
+  TEST_CASE("structure weights: a weight of 2 is the structure taken twice, only ratios matter") {
+    test_potential pot(make_test_model(19));
+    const auto s = labelled_structures(13, 6);
+    auto twice = s;
+    twice.push_back(s[2]); // structure 2 (periodic, with stress) taken twice
+    twice.push_back(s[3]); // structure 3 (a cluster) taken twice
+    auto weighted = scaled_data(pot, s);
+    const auto doubled = scaled_data(pot, twice);
+    weighted.set_weights(std::vector<double>{1, 1, 2, 2, 1, 1});
+    for (const loss_weights w : {loss_weights{1.0, 0.0, 0.0}, loss_weights{1.0, 0.3, 10.0, 0.5}}) {
+      training_objective a(pot, weighted, w), b(pot, doubled, w);
+      std::vector<double> ga(a.size()), gb(b.size());
+      const double la = a.value_and_gradient(ga), lb = b.value_and_gradient(gb);
+      CHECK(la == doctest::Approx(lb).epsilon(1e-12));
+      for (std::size_t k = 0; k < ga.size(); ++k)
+        CHECK(std::abs(ga[k] - gb[k]) <= 1e-11 * (vec::norm(gb) + 1.0));
+      // The same weights times 3: the same loss.
+      auto tripled = scaled_data(pot, s);
+      tripled.set_weights(std::vector<double>{3, 3, 6, 6, 3, 3});
+      training_objective c(pot, tripled, w);
+      CHECK(c.value() == doctest::Approx(la).epsilon(1e-12));
+    }
+    // Unequal weights (one 0) change the loss, and the gradient is still exact.
+    weighted.set_weights(std::vector<double>{0.2, 0.0, 3.0, 1.0, 0.7, 1.5});
+    training_objective obj(pot, weighted, loss_weights{1.0, 0.3, 10.0, 0.5});
+    const auto unit = scaled_data(pot, s); // every weight 1
+    training_objective plain(pot, unit, loss_weights{1.0, 0.3, 10.0, 0.5});
+    CHECK(std::abs(obj.value() - plain.value()) > 1e-6 * plain.value());
+    std::vector<double> g(obj.size());
+    obj.value_and_gradient(g);
+    std::mt19937_64 rng(3);
+    double worst = 0.0;
+    for (int t = 0; t < 30; ++t) {
+      const std::size_t k = rng() % obj.size();
+      const double fd = central_difference(obj, k, 1e-5, [&] { return obj.value(); });
+      worst =
+          std::max(worst, std::abs(fd - g[k]) / std::max(1e-3 * vec::norm(g) / 10, std::abs(g[k])));
+    }
+    CHECK(worst < 1e-6);
+    // The least-squares view: |r|^2 is the weighted loss.
+    optim::residual_view lsq(obj);
+    std::vector<double> r(lsq.residual_count());
+    lsq.residuals(r, nullptr);
+    CHECK(vec::dot(r, r) == doctest::Approx(obj.value()).epsilon(1e-12));
+    // The Kalman view: observations and rows times sqrt(weight); a weight of 0 observes nothing.
+    training_objective unweighted(pot, unit, loss_weights{1.0, 1.0, 1.0});
+    training_objective kal(pot, weighted, loss_weights{1.0, 1.0, 1.0});
+    optim::kalman_view vw(kal), v1(unweighted);
+    std::vector<double> rw(kal.size()), r1(kal.size());
+    const double root3 = std::sqrt(3.0);
+    const auto rows_scaled = [&] {
+      double d = 0.0;
+      for (std::size_t k = 0; k < rw.size(); ++k) d = std::max(d, std::abs(rw[k] - root3 * r1[k]));
+      return max_abs(r1) > 0.0 && d <= 1e-13 * max_abs(r1);
+    };
+    CHECK(vw.energy_observation(2, rw) == doctest::Approx(root3 * v1.energy_observation(2, r1)));
+    CHECK(rows_scaled());
+    CHECK(vw.force_observation(2, 4, rw) ==
+          doctest::Approx(root3 * v1.force_observation(2, 4, r1)));
+    CHECK(rows_scaled());
+    CHECK(vw.stress_observation(2, 1, rw) ==
+          doctest::Approx(root3 * v1.stress_observation(2, 1, r1)));
+    CHECK(rows_scaled());
+    CHECK(vw.energy_observation(1, rw) == 0.0);
+    CHECK(max_abs(rw) == 0.0);
+  }
+
+  TEST_CASE("structure weights from config_types and the files' weight keys, bad ones refused") {
+    auto s = labelled_structures(14, 4); // config_types even, odd, even, odd
+    s[1].info.emplace_back("weight", "0.5");
+    s[1].source = "pool.xyz:12";
+    const auto w = structure_weights(s, {{"even", 2.0}});
+    CHECK(w == std::vector<double>{2.0, 0.5, 2.0, 1.0});
+    CHECK(structure_weights(s) == std::vector<double>{1.0, 0.5, 1.0, 1.0});
+    const auto message = [&](const std::map<std::string, double>& m) {
+      try {
+        (void)structure_weights(s, m);
+      } catch (const annp::error& e) {
+        return std::string(e.what());
+      }
+      return std::string("no error");
+    };
+    CHECK(message({{"evn", 2.0}}).find("no structure has config_type 'evn'") != std::string::npos);
+    CHECK(message({{"odd", -1.0}}).find("'odd' must be a finite number >= 0") != std::string::npos);
+    s[1].info.back().second = "half";
+    CHECK(message({}).find("pool.xyz:12: weight=half: expected a finite number >= 0") !=
+          std::string::npos);
+    test_potential pot(make_test_model(20));
+    auto data = scaled_data(pot, labelled_structures(14, 4));
+    CHECK_THROWS_AS(data.set_weights(std::vector<double>{1.0, std::nan(""), 1.0, 1.0}),
+                    annp::error);
+    CHECK_THROWS_AS(data.set_weights(std::vector<double>{1.0, 1.0}), annp::error);
   }
 
   TEST_CASE("loss and gradient are bit-identical for 1 and 2 threads") {

@@ -48,6 +48,7 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -131,6 +132,9 @@ class config {
     def("force_weight", "0", "loss weight of force components (eV/Å)^-2; 0: energies only");
     def("stress_weight", "0", "loss weight of stress components (eV/Å³)^-2");
     def("regularization", "0", "L2 weight decay w_R (loss += w_R mean(theta^2))");
+    def("config_weights", "",
+        "relative loss weights of config_types, e.g. 'melt:0.5 dimer:2' (others 1); a "
+        "structure's own weight=... key multiplies");
     def("optimizer", "lbfgs", "lbfgs cg cg_annealing kalman adam gd lm annealing");
     def("epochs", "300", "maximum epochs (iterations for cg, lbfgs, lm)");
     def("patience", "0", "early stopping: epochs without validation improvement (0: off)");
@@ -599,6 +603,25 @@ inline short_range short_range_setting(config& cfg,
   return short_range::zbl(inner, outer);
 }
 
+/// config_weights = 'type:weight ...' as a map (each weight finite and >= 0, each type once).
+inline std::map<std::string, double> config_weight_setting(config& cfg) {
+  std::map<std::string, double> out;
+  const std::string value = cfg.str("config_weights"); // the words below are views into it
+  for (const auto word : split_whitespace(value)) {
+    const auto colon = word.rfind(':');
+    double w = 0.0;
+    if (colon == std::string_view::npos || colon == 0 ||
+        !try_parse_double(word.substr(colon + 1), w) || !(w >= 0.0 && std::isfinite(w)))
+      throw error(cfg.where("config_weights") +
+                  ": expected config_type:weight with a weight >= 0, got '" + std::string(word) +
+                  "'");
+    if (!out.emplace(std::string(word.substr(0, colon)), w).second)
+      throw error(cfg.where("config_weights") + ": config_type '" +
+                  std::string(word.substr(0, colon)) + "' given twice");
+  }
+  return out;
+}
+
 inline void check_settings_values(config& cfg) {
   const auto positive_whole = [&](const std::string& key, double v) {
     if (!(v >= 1.0) || v != std::floor(v) || v > 1e6)
@@ -669,6 +692,7 @@ inline void check_settings_values(config& cfg) {
   }
   one_of("grid", {"imbalzano", "linear"});
   one_of("select", {"validation", "last"});
+  (void)config_weight_setting(cfg);
   if (cfg.str("select") == "last" && cfg.count("patience") > 0)
     throw error(cfg.where("select") +
                 ": 'select = last' keeps the final epoch, early stopping ('patience') the best "
@@ -776,6 +800,9 @@ inline std::string run_identity(config& cfg, const std::vector<std::string>& dat
   if (cfg.count("angular2") > 0)
     for (const char* key : {"angular2", "angular2_kind", "angular2_cutoff", "angular2_zetas"})
       out += std::string(key) + " = " + cfg.str(key) + "\n";
+  // ... and only runs with structure weights theirs.
+  if (!cfg.str("config_weights").empty())
+    out += "config_weights = " + cfg.str("config_weights") + "\n";
   return out;
 }
 
@@ -947,6 +974,12 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
   const bool derivatives = weights.forces > 0 || weights.stress > 0 || cfg.flag("report_forces");
   auto data =
       prepare_training(m, structures, split, recipe, derivatives, cfg.flag("stream_derivatives"));
+  const auto config_weights = config_weight_setting(cfg);
+  for (const auto& [type, w] : config_weights)
+    if (std::none_of(structures.begin(), structures.end(),
+                     [&](const structure& s) { return s.config_type == type; }))
+      throw error(cfg.where("config_weights") + ": no structure has config_type '" + type + "'");
+  data.set_weights(structure_weights(structures, config_weights));
   std::string shape;
   for (const auto& l : m.networks[0].layers()) shape += std::to_string(l.in) + "-";
   shape += "1";
@@ -973,7 +1006,9 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
   out << "extrapolating (descriptors outside the training range): " << data.validation_extrapolating
       << " validation and " << data.test_extrapolating << " test structures\n";
   out << "loss weights: energy " << weights.energy << ", forces " << weights.forces << ", stress "
-      << weights.stress << "; optimizer " << cfg.str("optimizer") << "\n\n";
+      << weights.stress;
+  for (const auto& [type, w] : config_weights) out << "; " << type << " x" << format_double(w);
+  out << "; optimizer " << cfg.str("optimizer") << "\n\n";
 
   // The output directory: locked against a second run, stale temporary files of a killed run
   // removed, the log appended to across resumes, resume refused when the run is another one.

@@ -77,6 +77,7 @@ concept structure_objective = batch_objective<F> && requires(F f, const F cf, st
   cf.evaluator();
   cf.data();
   cf.count_labels();
+  { cf.factors(e, cf.count_labels()).energy } -> std::convertible_to<double>;
   { cf.weights().forces } -> std::convertible_to<double>;
   { cf.element_count() } -> std::convertible_to<std::size_t>;
   { cf.group_begin(e) } -> std::convertible_to<std::size_t>;

@@ -15,6 +15,7 @@
 
 #include <annp/core/error.hpp>
 #include <annp/core/parallel.hpp>
+#include <annp/core/text.hpp>
 #include <annp/descriptors/descriptor_set.hpp>
 #include <annp/descriptors/scaling.hpp>
 #include <annp/structure/neighbor_list.hpp>
@@ -27,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -150,6 +152,9 @@ struct training_structure {
   bool streamed = false;
   /// Descriptor values outside the training range (set by count_extrapolations()).
   std::size_t extrapolations = 0;
+  /// Relative weight of this structure's labels in the loss (training_objective): 1 by default,
+  /// 0 leaves them out; set by training_data::set_weights().
+  double weight = 1.0;
 };
 
 struct training_data_options {
@@ -262,7 +267,23 @@ class training_data {
     (*m_rebuild)((*m_structures)[t.index], t.index, scratch);
     if (m_scaling) scale(scratch, *m_scaling);
     scratch.extrapolations = t.extrapolations;
+    scratch.weight = t.weight;
     return scratch;
+  }
+
+  /// Sets every structure's loss weight from a list indexed like the structures the data were
+  /// built from (training_structure::index): finite and >= 0.
+  void set_weights(std::span<const double> per_structure) {
+    for (auto& t : m_items) {
+      if (t.index >= per_structure.size())
+        throw error("training data: " + std::to_string(per_structure.size()) +
+                    " structure weights for structure index " + std::to_string(t.index));
+      const double w = per_structure[t.index];
+      if (!(w >= 0.0 && std::isfinite(w)))
+        throw error("training data: the weight of structure " + std::to_string(t.index) +
+                    " must be a finite number >= 0, got " + format_double(w));
+      t.weight = w;
+    }
   }
 
   /// The structures for which keep(structure) is true (descriptors are copied).

@@ -6,13 +6,17 @@
 // this objective kept beside those optimisers (optimizers/levenberg_marquardt.hpp, kalman.hpp).
 //
 // Loss over a set (or mini-batch) B of structures:
-//   L = w_E / N_E sum_s (dE_s / N_s)^2 + w_F / N_F sum_{s,j,a} dF_sja^2
-//     + w_S / N_S sum_{s,ab} dS_sab^2 + w_R / P sum_k theta_k^2
-// with d = prediction - reference, N_E, N_F, N_S the numbers of energy, force-component and
-// stress-component labels in B, N_s the atoms of structure s. Units: eV/atom, eV/Å, eV/Å³.
+//   L = w_E / N_E sum_s o_s (dE_s / N_s)^2 + w_F / N_F sum_{s,j,a} o_s dF_sja^2
+//     + w_S / N_S sum_{s,ab} o_s dS_sab^2 + w_R / P sum_k theta_k^2
+// with d = prediction - reference, o_s the structure's weight (training_structure::weight, 1 by
+// default), N_E, N_F, N_S the weighted numbers of energy, force-component and stress-component
+// labels in B (each label counted o_s times: with all weights 1 the plain counts, so that only
+// the ratios of the weights matter and a weight of 2 acts as the structure taken twice), N_s
+// the atoms of structure s. Units: eV/atom, eV/Å, eV/Å³.
 //
 // Gradients are exact: per structure one sweep of structure_evaluator::add_loss_gradient with
-//   c_energy = 2 w_E/N_E dE_s scale / N_s^2,  cF_ja = 2 w_F/N_F dF_ja,  cS_ab = 2 w_S/N_S dS_ab.
+//   c_energy = 2 w_E o_s/N_E dE_s scale / N_s^2,  cF_ja = 2 w_F o_s/N_F dF_ja,
+//   cS_ab = 2 w_S o_s/N_S dS_ab.
 //
 // The objective owns the flat parameter vector theta (all element networks concatenated) and
 // copies it into the networks before every evaluation. Sums over structures are taken in fixed
@@ -172,21 +176,42 @@ template <trainable_potential Potential> class training_objective {
   /// the least-squares and Kalman views read; call sync() first).
   [[nodiscard]] const structure_evaluator<Potential>& evaluator() const noexcept { return m_eval; }
 
-  /// Label counts over a set of structure indices (the normalisation of the loss).
+  /// Label counts over a set of structure indices, and the same counts with every label of
+  /// structure s counted o_s times (its weight; the normalisation of the loss).
   struct label_counts {
-    std::size_t energy = 0; ///< structures with an energy
-    std::size_t forces = 0; ///< force components
-    std::size_t stress = 0; ///< stress components (periodic structures)
+    std::size_t energy = 0;       ///< structures with an energy
+    std::size_t forces = 0;       ///< force components
+    std::size_t stress = 0;       ///< stress components (periodic structures)
+    double weighted_energy = 0.0; ///< sum of o_s over the energy labels
+    double weighted_forces = 0.0; ///< ... over the force components
+    double weighted_stress = 0.0; ///< ... over the stress components
   };
   [[nodiscard]] label_counts count_labels(std::span<const std::size_t> batch) const {
     label_counts n;
     for (std::size_t s : batch) {
       const auto& ref = m_data->source(s);
-      n.energy += ref.energy ? 1 : 0;
-      n.forces += ref.forces ? 3 * ref.size() : 0;
-      n.stress += (ref.stress && (*m_data)[s].periodic) ? 9 : 0;
+      const double o = (*m_data)[s].weight;
+      const std::size_t ne = ref.energy ? 1 : 0, nf = ref.forces ? 3 * ref.size() : 0,
+                        ns = (ref.stress && (*m_data)[s].periodic) ? 9 : 0;
+      n.energy += ne;
+      n.forces += nf;
+      n.stress += ns;
+      n.weighted_energy += o * static_cast<double>(ne);
+      n.weighted_forces += o * static_cast<double>(nf);
+      n.weighted_stress += o * static_cast<double>(ns);
     }
     return n;
+  }
+  /// The factor of structure s's squared errors in the loss, per label kind (energy, force
+  /// component, stress component): w o_s / N with the counts n (0 where N is 0).
+  struct label_factors {
+    double energy = 0.0, forces = 0.0, stress = 0.0;
+  };
+  [[nodiscard]] label_factors factors(std::size_t s, const label_counts& n) const {
+    const double o = (*m_data)[s].weight;
+    const auto f = [o](double w, double count) { return count > 0.0 ? w * o / count : 0.0; };
+    return {f(m_w.energy, n.weighted_energy), f(m_w.forces, n.weighted_forces),
+            f(m_w.stress, n.weighted_stress)};
   }
   /// ... over the whole set.
   [[nodiscard]] label_counts count_labels() const { return count_labels(all()); }
@@ -210,16 +235,17 @@ template <trainable_potential Potential> class training_objective {
     m_eval.predict(s, sc, p, use_f || use_s);
     const double scale = m_eval.energy_scale();
     const double natoms = static_cast<double>(t.atoms);
+    const auto k = factors(s, n);
     double loss = 0.0, ce = 0.0;
     if (ref.energy && n.energy) {
       const double de = (p.energy - *ref.energy) / natoms;
-      const double w = m_w.energy / static_cast<double>(n.energy);
+      const double w = k.energy;
       loss += w * de * de;
       ce = 2.0 * w * de * scale / natoms;
     }
     std::vector<double> cF, cS;
     if (use_f && n.forces) {
-      const double w = m_w.forces / static_cast<double>(n.forces);
+      const double w = k.forces;
       cF.resize(3 * t.atoms);
       for (std::size_t c = 0; c < 3 * t.atoms; ++c) {
         const double d = p.forces[c] - (*ref.forces)(c / 3, c % 3);
@@ -228,7 +254,7 @@ template <trainable_potential Potential> class training_objective {
       }
     }
     if (use_s && n.stress && p.stress) {
-      const double w = m_w.stress / static_cast<double>(n.stress);
+      const double w = k.stress;
       cS.resize(9);
       for (std::size_t ab = 0; ab < 9; ++ab) {
         const double d = (*p.stress)[ab / 3][ab % 3] - (*ref.stress)[ab / 3][ab % 3];

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -235,6 +236,39 @@ struct core_intrusion {
   return worst;
 }
 
+/// The loss weight of every structure (training_structure::weight): the weight of its
+/// config_type in `by_config_type` (1 where absent) times its own `weight` key, when its source
+/// file gives one (an extended-XYZ comment line's weight=0.5). Every config_type named must
+/// occur in the structures, every weight be finite and >= 0.
+[[nodiscard]] inline std::vector<double>
+structure_weights(const std::vector<structure>& structures,
+                  const std::map<std::string, double>& by_config_type = {}) {
+  std::set<std::string> seen;
+  std::vector<double> out(structures.size(), 1.0);
+  for (std::size_t k = 0; k < structures.size(); ++k) {
+    const auto& s = structures[k];
+    const std::string where = s.source.empty() ? "structure " + std::to_string(k) : s.source;
+    seen.insert(s.config_type);
+    if (const auto it = by_config_type.find(s.config_type); it != by_config_type.end())
+      out[k] = it->second;
+    for (const auto& [key, value] : s.info) {
+      if (key != "weight") continue;
+      double w = 0.0;
+      if (!try_parse_double(value, w) || !(w >= 0.0 && std::isfinite(w)))
+        throw error(where + ": weight=" + value + ": expected a finite number >= 0");
+      out[k] *= w;
+    }
+  }
+  for (const auto& [type, w] : by_config_type) {
+    if (!seen.contains(type))
+      throw error("structure weights: no structure has config_type '" + type + "'");
+    if (!(w >= 0.0 && std::isfinite(w)))
+      throw error("structure weights: the weight of config_type '" + type +
+                  "' must be a finite number >= 0, got " + format_double(w));
+  }
+  return out;
+}
+
 struct prepared_training {
   training_data train, validation, test;
   /// The validation structures whose descriptors all lie inside the training range: model
@@ -243,6 +277,13 @@ struct prepared_training {
   std::size_t validation_extrapolating = 0, test_extrapolating = 0; ///< structures
   std::vector<double> reference_energies; ///< per element, eV (least squares, training split)
   double energy_scale = 1.0;              ///< eV: spread of interaction energies per atom
+
+  /// Sets the loss weights of every split's structures (structure_weights(), indexed like the
+  /// structures the data were prepared from).
+  void set_weights(std::span<const double> per_structure) {
+    for (auto* d : {&train, &validation, &test, &validation_in_range})
+      d->set_weights(per_structure);
+  }
 };
 
 /// Fits the reference energies and the energy scale on the training split, computes the

@@ -21,7 +21,11 @@
 // random, forces with threshold 1 and 3 trials.
 //
 // Runs on any kalman_objective; a training objective (structure_objective) is seen through
-// kalman_view, defined here: its energy, force and stress labels as single observations.
+// kalman_view, defined here: its energy, force and stress labels as single observations. A
+// structure of weight o (training_structure::weight) has its observations and their rows
+// multiplied by sqrt(o): the update is then the one of an observation whose noise variance is
+// divided by o (a = o H^T P H + 1/eta is o (H^T P H + 1/(o eta))), so that o weighs the
+// structure as it does in the loss. Selection by error compares the unweighted errors.
 
 #include <annp/core/parallel.hpp>
 #include <annp/training/evaluator.hpp>
@@ -116,31 +120,34 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
     structure_prediction p;
     const auto& ev = prepare(s, p, true);
     const std::size_t ab = 3 * voigt_row(k) + voigt_column(k);
+    const double r = root_weight(s);
     std::fill(row.begin(), row.end(), 0.0);
-    ev.add_stress_row(s, ab, m_ws, row.data(), 1.0 / m_stress_unit);
-    return (stress_label(ev.data().source(s), k) - (*p.stress)[ab / 3][ab % 3]) / m_stress_unit;
+    ev.add_stress_row(s, ab, m_ws, row.data(), r / m_stress_unit);
+    return r * (stress_label(ev.data().source(s), k) - (*p.stress)[ab / 3][ab % 3]) / m_stress_unit;
   }
 
   /// Energy observation of structure s: returns the error (E_ref - E) / (N scale) and writes
-  /// d(E / (N scale))/dtheta into row (size()).
+  /// d(E / (N scale))/dtheta into row (size()); both times sqrt(o_s).
   double energy_observation(std::size_t s, std::span<double> row) {
     structure_prediction p;
     const auto& ev = prepare(s, p, false);
     const auto natoms = static_cast<double>(ev.data()[s].atoms);
+    const double r = root_weight(s);
     std::fill(row.begin(), row.end(), 0.0);
-    ev.add_output_row(s, m_ws, row.data(), 1.0 / natoms);
-    return (*ev.data().source(s).energy - p.energy) / (natoms * ev.energy_scale());
+    ev.add_output_row(s, m_ws, row.data(), r / natoms);
+    return r * (*ev.data().source(s).energy - p.energy) / (natoms * ev.energy_scale());
   }
 
   /// Force-component observation c = 3 j + a of structure s: returns (F_ref - F) / u and
-  /// writes d(F / u)/dtheta into row, u = force_unit().
+  /// writes d(F / u)/dtheta into row, u = force_unit(); both times sqrt(o_s).
   double force_observation(std::size_t s, std::size_t c, std::span<double> row) {
     structure_prediction p;
     const auto& ev = prepare(s, p, true);
     const double unit = force_unit();
+    const double r = root_weight(s);
     std::fill(row.begin(), row.end(), 0.0);
-    ev.add_force_row(s, c, m_ws, row.data(), 1.0 / unit);
-    return ((*ev.data().source(s).forces)(c / 3, c % 3) - p.forces[c]) / unit;
+    ev.add_force_row(s, c, m_ws, row.data(), r / unit);
+    return r * ((*ev.data().source(s).forces)(c / 3, c % 3) - p.forces[c]) / unit;
   }
 
   /// Current prediction errors of structure s (for selection by error): |dE|/N and per force
@@ -168,6 +175,11 @@ template <structure_objective F> class kalman_view : public ::annp::detail::obje
     const auto& ev = f.evaluator();
     ev.predict(s, m_ws, p, derivatives);
     return ev;
+  }
+
+  // sqrt of structure s's weight: the factor of its observations and their rows.
+  [[nodiscard]] double root_weight(std::size_t s) const {
+    return std::sqrt(this->objective().data()[s].weight);
   }
 
   // Sample standard deviation from the sum, the sum of squares and the count (0 below 2).

@@ -65,9 +65,10 @@ inline void cholesky_solve(const std::vector<double>& l, std::size_t n, std::vec
 } // namespace detail
 
 /// The least-squares view of a training objective: its loss as L = |r|^2 with, per structure in
-/// index order, r = sqrt(w_E/N_E) dE_s/N_s, then sqrt(w_F/N_F) dF_sja (when w_F > 0), then
-/// sqrt(w_S/N_S) dS_sab (when w_S > 0), and after all structures sqrt(w_R/P) theta_k (when
-/// w_R > 0); d = prediction - reference, the N the label counts of the whole set.
+/// index order, r = sqrt(w_E o_s/N_E) dE_s/N_s, then sqrt(w_F o_s/N_F) dF_sja (when w_F > 0),
+/// then sqrt(w_S o_s/N_S) dS_sab (when w_S > 0), and after all structures sqrt(w_R/P) theta_k
+/// (when w_R > 0); d = prediction - reference, o_s the structure's weight, the N the weighted
+/// label counts of the whole set (training_objective).
 template <structure_objective F> class residual_view : public ::annp::detail::objective_view<F> {
  public:
   explicit residual_view(F& f) noexcept : ::annp::detail::objective_view<F>(f) {}
@@ -89,9 +90,6 @@ template <structure_objective F> class residual_view : public ::annp::detail::ob
     const auto& data = f.data();
     const auto& w = f.weights();
     const auto n = f.count_labels();
-    const double fe = n.energy ? std::sqrt(w.energy / static_cast<double>(n.energy)) : 0.0;
-    const double ff = n.forces ? std::sqrt(w.forces / static_cast<double>(n.forces)) : 0.0;
-    const double fs = n.stress ? std::sqrt(w.stress / static_cast<double>(n.stress)) : 0.0;
     // Row offsets per structure (in order: energy, forces, stress).
     std::vector<std::size_t> row(data.size() + 1, 0);
     for (std::size_t s = 0; s < data.size(); ++s) {
@@ -118,6 +116,9 @@ template <structure_objective F> class residual_view : public ::annp::detail::ob
         ev.predict(s, ws, p, w.forces > 0 || w.stress > 0);
         std::size_t k = row[s];
         const double natoms = static_cast<double>(t.atoms);
+        const auto factors = f.factors(s, n);
+        const double fe = std::sqrt(factors.energy), ff = std::sqrt(factors.forces),
+                     fs = std::sqrt(factors.stress);
         if (ref.energy) {
           r[k] = fe * (p.energy - *ref.energy) / natoms;
           if (J) ev.add_output_row(s, ws, clear(k), fe * ev.energy_scale() / natoms);
