@@ -975,10 +975,12 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
   auto data =
       prepare_training(m, structures, split, recipe, derivatives, cfg.flag("stream_derivatives"));
   const auto config_weights = config_weight_setting(cfg);
-  for (const auto& [type, w] : config_weights)
+  for (const auto& entry : config_weights) {
+    const std::string& type = entry.first; // a named variable: lambdas cannot capture bindings
     if (std::none_of(structures.begin(), structures.end(),
                      [&](const structure& s) { return s.config_type == type; }))
       throw error(cfg.where("config_weights") + ": no structure has config_type '" + type + "'");
+  }
   data.set_weights(structure_weights(structures, config_weights));
   std::string shape;
   for (const auto& l : m.networks[0].layers()) shape += std::to_string(l.in) + "-";
