@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -395,6 +396,11 @@ TEST_SUITE("training") {
     const auto w = structure_weights(s, {{"even", 2.0}});
     CHECK(w == std::vector<double>{2.0, 0.5, 2.0, 1.0});
     CHECK(structure_weights(s) == std::vector<double>{1.0, 0.5, 1.0, 1.0});
+    CHECK(absent_config_type(s, {{"even", 1.0}, {"evn", 1.0}}) == std::string("evn"));
+    CHECK_FALSE(absent_config_type(s, {{"even", 1.0}, {"odd", 0.0}}).has_value());
+    CHECK(is_loss_weight(0.0));
+    CHECK_FALSE(is_loss_weight(-1e-300));
+    CHECK_FALSE(is_loss_weight(std::numeric_limits<double>::infinity()));
     const auto message = [&](const std::map<std::string, double>& m) {
       try {
         (void)structure_weights(s, m);

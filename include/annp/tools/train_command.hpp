@@ -611,7 +611,7 @@ inline std::map<std::string, double> config_weight_setting(config& cfg) {
     const auto colon = word.rfind(':');
     double w = 0.0;
     if (colon == std::string_view::npos || colon == 0 ||
-        !try_parse_double(word.substr(colon + 1), w) || !(w >= 0.0 && std::isfinite(w)))
+        !try_parse_double(word.substr(colon + 1), w) || !is_loss_weight(w))
       throw error(cfg.where("config_weights") +
                   ": expected config_type:weight with a weight >= 0, got '" + std::string(word) +
                   "'");
@@ -975,12 +975,8 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
   auto data =
       prepare_training(m, structures, split, recipe, derivatives, cfg.flag("stream_derivatives"));
   const auto config_weights = config_weight_setting(cfg);
-  for (const auto& entry : config_weights) {
-    const std::string& type = entry.first; // a named variable: lambdas cannot capture bindings
-    if (std::none_of(structures.begin(), structures.end(),
-                     [&](const structure& s) { return s.config_type == type; }))
-      throw error(cfg.where("config_weights") + ": no structure has config_type '" + type + "'");
-  }
+  if (const auto type = absent_config_type(structures, config_weights))
+    throw error(cfg.where("config_weights") + ": no structure has config_type '" + *type + "'");
   data.set_weights(structure_weights(structures, config_weights));
   std::string shape;
   for (const auto& l : m.networks[0].layers()) shape += std::to_string(l.in) + "-";

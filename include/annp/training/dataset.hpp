@@ -130,6 +130,9 @@ fit_reference_energies(const std::vector<structure>& structures,
   return mu;
 }
 
+/// The rule for a structure's loss weight (training_structure::weight): finite and >= 0.
+[[nodiscard]] inline bool is_loss_weight(double w) { return w >= 0.0 && std::isfinite(w); }
+
 /// The precomputed view of one structure.
 struct training_structure {
   std::size_t index = 0; ///< position in the data set's structure list
@@ -279,7 +282,7 @@ class training_data {
         throw error("training data: " + std::to_string(per_structure.size()) +
                     " structure weights for structure index " + std::to_string(t.index));
       const double w = per_structure[t.index];
-      if (!(w >= 0.0 && std::isfinite(w)))
+      if (!is_loss_weight(w))
         throw error("training data: the weight of structure " + std::to_string(t.index) +
                     " must be a finite number >= 0, got " + format_double(w));
       t.weight = w;

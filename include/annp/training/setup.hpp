@@ -29,6 +29,7 @@
 #include <concepts>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -236,35 +237,44 @@ struct core_intrusion {
   return worst;
 }
 
+/// The first config_type named in `by_config_type` that no structure has, if any.
+[[nodiscard]] inline std::optional<std::string>
+absent_config_type(const std::vector<structure>& structures,
+                   const std::map<std::string, double>& by_config_type) {
+  std::set<std::string> seen;
+  for (const auto& s : structures) seen.insert(s.config_type);
+  for (const auto& entry : by_config_type)
+    if (!seen.contains(entry.first)) return entry.first;
+  return std::nullopt;
+}
+
 /// The loss weight of every structure (training_structure::weight): the weight of its
 /// config_type in `by_config_type` (1 where absent) times its own `weight` key, when its source
 /// file gives one (an extended-XYZ comment line's weight=0.5). Every config_type named must
-/// occur in the structures, every weight be finite and >= 0.
+/// occur in the structures (absent_config_type), every weight follow is_loss_weight (a weight
+/// key that does not is refused with its source).
 [[nodiscard]] inline std::vector<double>
 structure_weights(const std::vector<structure>& structures,
                   const std::map<std::string, double>& by_config_type = {}) {
-  std::set<std::string> seen;
+  if (const auto type = absent_config_type(structures, by_config_type))
+    throw error("structure weights: no structure has config_type '" + *type + "'");
+  for (const auto& [type, w] : by_config_type)
+    if (!is_loss_weight(w))
+      throw error("structure weights: the weight of config_type '" + type +
+                  "' must be a finite number >= 0, got " + format_double(w));
   std::vector<double> out(structures.size(), 1.0);
   for (std::size_t k = 0; k < structures.size(); ++k) {
     const auto& s = structures[k];
-    const std::string where = s.source.empty() ? "structure " + std::to_string(k) : s.source;
-    seen.insert(s.config_type);
     if (const auto it = by_config_type.find(s.config_type); it != by_config_type.end())
       out[k] = it->second;
     for (const auto& [key, value] : s.info) {
       if (key != "weight") continue;
       double w = 0.0;
-      if (!try_parse_double(value, w) || !(w >= 0.0 && std::isfinite(w)))
-        throw error(where + ": weight=" + value + ": expected a finite number >= 0");
+      if (!try_parse_double(value, w) || !is_loss_weight(w))
+        throw error((s.source.empty() ? "structure " + std::to_string(k) : s.source) +
+                    ": weight=" + value + ": expected a finite number >= 0");
       out[k] *= w;
     }
-  }
-  for (const auto& [type, w] : by_config_type) {
-    if (!seen.contains(type))
-      throw error("structure weights: no structure has config_type '" + type + "'");
-    if (!(w >= 0.0 && std::isfinite(w)))
-      throw error("structure weights: the weight of config_type '" + type +
-                  "' must be a finite number >= 0, got " + format_double(w));
   }
   return out;
 }
