@@ -6,10 +6,10 @@ labelled training frames.
 Each step of those relaxations is a full first-principles calculation at the set's settings
 (profile gpaw-pbe-600, the vacancy cells' pinned 6x6x2 mesh, the slab's 6x6x1): energy (the free
 energy, as every labelled frame) and forces, no stress (BFGS does not ask for it; a slab's would
-include its vacuum). A step that repeats the one
-before it (a restart of an older version of the resumable runner logged its last step again) is
-skipped. Frames: config_type vacancy_dft_path, vacancy (O or Al), or slab_dft_path, surface
-(0001); relax_step (0: the first computed geometry), with the labeller's provenance keys. Rerun as the relaxations grow: the file is rewritten
+include its vacuum). A step that repeats the one before it (a restart of an older version of the
+resumable runner logged its last step again) is skipped. Frames: config_type vacancy_dft_path
+and vacancy (O or Al), or slab_dft_path and surface (0001); relax_step (0: the first computed
+geometry); the labeller's provenance keys. Rerun as the relaxations grow: each file is rewritten
 whole (atomically) from the trajectories.
 
 Usage: /usr/bin/python3 data/alo/relax_frames.py
