@@ -257,6 +257,33 @@ def checkpoint_path(atoms, profile, params, name=None):
     return os.path.join(profile['_scf_checkpoint'], f'{name or atoms.info["label_id"]}-{digest}.gpw')
 
 
+def _keep_saved_density(calc):
+    """Make a calculator read from a state saved mid-SCF start from the density it saved.
+    GPAW (22.8) rebuilds the density of a restarted calculation from its wave functions: for a
+    converged state that is the same density, but mid-SCF it is the output density of the saved
+    iteration, unmixed — an undamped step away from the mixed density the SCF had reached. In a
+    liquid oxide cell that step undid most of the progress (density change 10^-1.8 before a stop,
+    10^-0.7 at the first iteration after it). Instead the saved density (pseudo-density and
+    atomic density matrices, as read from the file) is put back once, when GPAW first asks for
+    it; the mixer's history is not in the file and starts afresh. Only for a state of the same
+    geometry: a state of other positions (a relaxation's next step) is moved as GPAW does."""
+    d = calc.density
+    nt_xG = d.nt_xG.copy()
+    D_asp = {a: D_p.copy() for a, D_p in d.D_asp.items()}
+
+    def restore(wfs):
+        del d.initialize_from_wavefunctions  # once: later steps use GPAW's own
+        d.log('Density restored from the saved SCF state')
+        d.nt_xG = nt_xG
+        d.update_atomic_density_matrices(d.setups.empty_atomic_matrix(d.ncomponents, wfs.atom_partition))
+        for a, D_p in D_asp.items():
+            if a in d.D_asp:
+                d.D_asp[a][:] = D_p
+        d.calculate_normalized_charges_and_mix()
+
+    d.initialize_from_wavefunctions = restore
+
+
 def _checkpointed_gpaw(atoms, profile, kwargs, path, same_geometry=True):
     """A GPAW calculator that saves its SCF state (density, wave functions, convergence flag) to
     path every --scf-checkpoint-every iterations and once converged, each save written whole
@@ -281,6 +308,9 @@ def _checkpointed_gpaw(atoms, profile, kwargs, path, same_geometry=True):
             if not same:
                 raise ValueError('the saved state is of another structure')
             resumed = True
+            if (np.allclose(calc.atoms.positions, atoms.positions, rtol=0, atol=1e-9)
+                    and np.allclose(calc.atoms.cell, atoms.cell, rtol=0, atol=1e-9)):
+                _keep_saved_density(calc)
         except Exception as e:  # an unreadable or foreign state is discarded, never trusted
             print(f'annp-label: {path}: SCF state not resumed ({type(e).__name__}: {e}); starting afresh',
                   file=sys.stderr)
