@@ -38,6 +38,10 @@ Cases:
   alo-rattled-round data/alo/rattled10.py --seed with the committed tail-40 committee writes the
                   committed rattled10b.in.xyz (the same cells in the same order): fresh candidates
                   (none of the first round's), no pair below 1.2 A, most uncertain first.
+  alo-member-paths data/alo/member_paths.py with the committed tail-42-slab committee writes the
+                  committed slab_paths.in.xyz and vacancy_paths.in.xyz (the same frames in order):
+                  frames only from members whose relaxation strays from the mean's (none for
+                  the O vacancy), each the committee's most uncertain steps; one model is refused.
   alo-evaluate    data/alo/evaluate.py on the committed tail-35 committee reproduces the errors
                   docs/validation-alumina.md gives for it (3.38 / 105 and 2.45 / 53).
   alo-pool        data/alo/pool.py: the frames of the listed files in order, byte for byte, less
@@ -1035,6 +1039,47 @@ def case_alo_rattled_round(build, work):
         check(d.min() >= 1.2, f'no pair below 1.2 A ({d.min():.3f})')
     check(not any(np.allclose(g.positions, f.positions, atol=1e-6) for g in got for f in first),
           'another seed draws other candidates than the first round')
+
+
+def case_alo_member_paths(build, work):
+    if not os.path.isdir(os.path.join(build, 'python', 'annp')):
+        print('not checked: the annp Python module is not built (-DANNP_BUILD_PYTHON=ON)')
+        return
+    os.makedirs(work, exist_ok=True)
+    here = os.path.join(ROOT, 'data', 'alo')
+    models = [os.path.join(here, 'tail42-slab-models', f'seed{s}.annp') for s in (1, 2, 3)]
+    env = dict(os.environ, PYTHONPATH=os.path.join(build, 'python'), OMP_NUM_THREADS='1')
+    script = os.path.join(here, 'member_paths.py')
+    for starts, committed in ((['slab0001'], 'slab_paths.in.xyz'),
+                              (['vacancy_O', 'vacancy_Al'], 'vacancy_paths.in.xyz')):
+        out = os.path.join(work, committed)
+        p = subprocess.run([sys.executable, script, *models, '--start', *starts, '--out', out],
+                           capture_output=True, text=True, env=env)
+        check(p.returncode == 0, f'member_paths.py --start {" ".join(starts)}: {p.stderr}')
+        got, ref = read(out, ':'), read(os.path.join(here, committed), ':')
+        check(len(got) == len(ref) == 2 and
+              all(np.allclose(g.positions, c.positions, atol=1e-6) and np.allclose(g.cell, c.cell, atol=1e-9)
+                  and g.info['config_type'] == c.info['config_type'] for g, c in zip(got, ref)),
+              f'the documented command writes the committed {committed} (positions to 1e-6 A: relaxation paths)')
+        strays = {}
+        for line in p.stdout.splitlines():  # "START: MODEL: N steps, relaxation D UNIT (mean M); ..."
+            if ' steps, relaxation ' in line:
+                name, model = line.split(': ')[:2]
+                d, mean = line.split('relaxation ')[1].split()[0], line.split('(mean ')[1].split(')')[0]
+                strays[(name, models.index(model) + 1)] = abs(float(d) - float(mean)) > 0.1
+        picked = {(g.info['config_type'], g.info['member']) for g in got}
+        kind = {'slab_member_path': 'slab0001', 'vacancy_O_member_path': 'vacancy_O',
+                'vacancy_Al_member_path': 'vacancy_Al'}
+        check(len(strays) == 3 * len(starts) and all(strays[(kind[t], m)] for t, m in picked),
+              f'frames only from members that stray from the mean ({sorted(picked)})')
+        check(not any(g.info['config_type'] == 'vacancy_O_member_path' for g in got),
+              'no frames for the O vacancy, which every member relaxes alike')
+        dev = [g.info['committee_max_force_dev'] for g in got]
+        check(min(dev) > 1.0, f'the chosen steps are ones the committee disagrees on: {dev} eV/A')
+    p = subprocess.run([sys.executable, script, models[0], '--out', os.path.join(work, 'one.xyz')],
+                       capture_output=True, text=True, env=env)
+    check(p.returncode != 0 and 'at least two models' in p.stderr and not os.path.exists(os.path.join(work, 'one.xyz')),
+          f'one model is refused: {p.stderr.strip()}')
 
 
 def case_alo_evaluate(build, work):
