@@ -69,17 +69,19 @@ def pick(scores, count, min_gap):
 
 
 def start_structure(refs, name, path):
-    """The unrelaxed structure `name` (slab0001, vacancy_O, vacancy_Al), its scale for reporting
-    (J/m2 per eV for the slab, 1 for a vacancy) and its unit."""
+    """The unrelaxed structure `name` (slab0001, vacancy_O, vacancy_Al), its k-point mesh (the
+    reference frame's), its scale for reporting (J/m2 per eV for the slab, 1 for a vacancy) and
+    its unit."""
     if name == 'slab0001':
         if name not in refs:
             sys.exit(f'member_paths.py: {path}: no frame with ref_name=slab0001 (the unrelaxed (0001) slab)')
         slab = refs[name]
         area = np.linalg.norm(np.cross(slab.cell[0], slab.cell[1]))
-        return slab, EV_PER_A2_TO_J_PER_M2 / (2 * area), 'J/m2'
+        return slab, list(slab.info['kpts']), EV_PER_A2_TO_J_PER_M2 / (2 * area), 'J/m2'
     if 'perfect30' not in refs:
         sys.exit(f'member_paths.py: {path}: no frame with ref_name=perfect30 (the relaxed 30-atom cell)')
-    return vacancy_cell(refs['perfect30'], name.split('_', 1)[1]), 1.0, 'eV'
+    perfect = refs['perfect30']
+    return vacancy_cell(perfect, name.split('_', 1)[1]), list(perfect.info['kpts']), 1.0, 'eV'
 
 
 def main():
@@ -102,8 +104,7 @@ def main():
     mean = annp.Calculator(a.models)
     out = []
     for name in a.start:
-        start, scale, unit = start_structure(refs, name, a.references)
-        kpts = [int(x) for x in (refs['slab0001'] if name == 'slab0001' else refs['perfect30']).info['kpts']]
+        start, kpts, scale, unit = start_structure(refs, name, a.references)
 
         def relaxation(calc, e_relaxed):
             at = start.copy()
@@ -125,7 +126,7 @@ def main():
                 f = path[k]
                 f.calc = None
                 f.info = {'config_type': 'slab_member_path' if name == 'slab0001' else f'{name}_member_path',
-                          'kpts': kpts, 'member': n + 1, 'relax_step': k,
+                          'kpts': [int(k) for k in kpts], 'member': n + 1, 'relax_step': k,
                           'committee_max_force_dev': round(scores[k], 4)}
                 dist = f.get_all_distances(mic=True)
                 np.fill_diagonal(dist, np.inf)
