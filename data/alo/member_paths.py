@@ -77,11 +77,11 @@ def start_structure(refs, name, path):
             sys.exit(f'member_paths.py: {path}: no frame with ref_name=slab0001 (the unrelaxed (0001) slab)')
         slab = refs[name]
         area = np.linalg.norm(np.cross(slab.cell[0], slab.cell[1]))
-        return slab, list(slab.info['kpts']), EV_PER_A2_TO_J_PER_M2 / (2 * area), 'J/m2'
+        return slab, [int(x) for x in slab.info['kpts']], EV_PER_A2_TO_J_PER_M2 / (2 * area), 'J/m2'
     if 'perfect30' not in refs:
         sys.exit(f'member_paths.py: {path}: no frame with ref_name=perfect30 (the relaxed 30-atom cell)')
     perfect = refs['perfect30']
-    return vacancy_cell(perfect, name.split('_', 1)[1]), list(perfect.info['kpts']), 1.0, 'eV'
+    return vacancy_cell(perfect, name.split('_', 1)[1]), [int(x) for x in perfect.info['kpts']], 1.0, 'eV'
 
 
 def main():
@@ -126,7 +126,7 @@ def main():
                 f = path[k]
                 f.calc = None
                 f.info = {'config_type': 'slab_member_path' if name == 'slab0001' else f'{name}_member_path',
-                          'kpts': [int(k) for k in kpts], 'member': n + 1, 'relax_step': k,
+                          'kpts': kpts, 'member': n + 1, 'relax_step': k,
                           'committee_max_force_dev': round(scores[k], 4)}
                 dist = f.get_all_distances(mic=True)
                 np.fill_diagonal(dist, np.inf)
