@@ -18,7 +18,8 @@ Cases:
   kim-install       annp-kim-install refuses an empty or damaged model before compiling anything,
                     naming file and line; annp-summary --model describes a good one.
   select-split      scripts/select-split copies the frames a split lists, verbatim and in its
-                    order; a bad index names split file and line, and nothing is written.
+                    order, counting through several data files; a bad index names split file
+                    and line, and nothing is written.
   memory            a 0.01 A cell, fcc in nm, a 1000 A cutoff: a clear error well inside a 4 GB
                     address-space limit (ulimit -v), never an abort or the kernel's OOM killer.
 Prints PASS at the end.
@@ -348,6 +349,25 @@ def case_select_split(t):
     check(p.returncode == 1 and 'no line "validation' in p.stderr, 'a missing part is named')
     p = subprocess.run([tool, DATA + '.missing', split, 'test', out], capture_output=True, text=True)
     check(p.returncode == 1 and 'cannot read' in p.stderr, 'a missing data file is named')
+    count = 0  # frames in DATA: indices of a second file follow on from it
+    at = 0
+    while at < len(lines):
+        if lines[at].strip():
+            count += 1
+            at += 2 + int(lines[at])
+        else:
+            at += 1
+    with open(split, 'w') as f:
+        f.write(f'train 0\ntest {count + 3} 2\n')
+    p = subprocess.run([tool, DATA, DATA, split, 'test', out], capture_output=True, text=True)
+    check(p.returncode == 0 and open(out).read() == frame(3) + frame(2),
+          'two data files: indices counted through both, in the order named')
+    os.remove(out)
+    with open(split, 'w') as f:
+        f.write(f'test {2 * count}\n')
+    p = subprocess.run([tool, DATA, DATA, split, 'test', out], capture_output=True, text=True)
+    check(p.returncode == 1 and f'({2 * count} structures)' in p.stderr and not os.path.exists(out),
+          'an index past the last file is refused')
 
 
 def case_memory(t):
