@@ -1,8 +1,10 @@
 // annp-properties: physical properties of a model against the first-principles data.
 //
 //   annp-properties MODEL DATA OUTDIR [REFERENCES]
+//   annp-properties MODEL1,MODEL2,... DATA OUTDIR [REFERENCES]     (a committee)
 //
-// MODEL       an annp model file (one element)
+// MODEL       an annp model file (one element); several, comma-separated, are a committee whose
+//             mean energy, forces and stress are the calculator (relaxations follow the mean)
 // DATA        the labelled structures (extended XYZ or input.data) holding the reference volume
 //             scans (config_type <lattice>_volume) and slabs (fcc100_slab, fcc111_slab)
 // OUTDIR      receives report.md (the tables), eos.svg (energy-volume curves, model lines and
@@ -118,19 +120,11 @@ struct fcc_references {
   }
 };
 
-int run(int argc, char** argv) {
-  if (argc != 4 && argc != 5) {
-    std::cerr << "usage: annp-properties MODEL DATA OUTDIR [REFERENCES]\n";
-    return 2;
-  }
-  const std::string model_path = argv[1], data_path = argv[2], out = argv[3];
-  const std::string references_path = argc == 5 ? argv[4] : "";
-  std::filesystem::create_directories(out);
-  const annp::any_potential pot = annp::any_potential::from_file(model_path);
-  if (pot.elements().size() != 1)
-    throw annp::error(model_path + ": annp-properties handles one-element models, this one has " +
-                      std::to_string(pot.elements().size()));
-  const int z = pot.elements()[0];
+// Every table and plot for one calculator: an annp potential or a committee's mean.
+template <class Calculator>
+int report_properties(const Calculator& pot, int z, const std::string& model_path,
+                      const std::string& data_path, const std::string& out,
+                      const std::string& references_path) {
   const double mass = annp::atomic_mass(z);
   const auto data = annp::read_structures(data_path);
 
@@ -378,6 +372,31 @@ int run(int argc, char** argv) {
   annp::write_file_atomically(out + "/report.md", report);
   std::cout << report;
   return 0;
+}
+
+int run(int argc, char** argv) {
+  if (argc != 4 && argc != 5) {
+    std::cerr << "usage: annp-properties MODEL[,MODEL2,...] DATA OUTDIR [REFERENCES]\n";
+    return 2;
+  }
+  const std::string model_path = argv[1], data_path = argv[2], out = argv[3];
+  const std::string references_path = argc == 5 ? argv[4] : "";
+  std::vector<annp::any_potential> members;
+  for (const auto& path : annp::split_list(model_path, ',')) {
+    if (path.empty()) throw annp::error("'" + model_path + "': empty model path in the list");
+    members.push_back(annp::any_potential::from_file(path));
+    if (members.back().elements() != members.front().elements())
+      throw annp::error(path + ": a committee's models must have the same elements");
+  }
+  if (members.front().elements().size() != 1)
+    throw annp::error(model_path + ": annp-properties handles one-element models, this one has " +
+                      std::to_string(members.front().elements().size()));
+  const int z = members.front().elements()[0];
+  std::filesystem::create_directories(out);
+  if (members.size() == 1)
+    return report_properties(members.front(), z, model_path, data_path, out, references_path);
+  return report_properties(annp::committee_mean<annp::any_potential>(std::move(members)), z,
+                           model_path, data_path, out, references_path);
 }
 
 } // namespace

@@ -20,6 +20,9 @@ Cases:
   select-split      scripts/select-split copies the frames a split lists, verbatim and in its
                     order, counting through several data files; a bad index names split file
                     and line, and nothing is written.
+  properties-committee annp-properties on a committee of two copies of one model writes the
+                    single model's report (the mean of equal members is that model, to the bit);
+                    an empty path in the list is named.
   memory            a 0.01 A cell, fcc in nm, a 1000 A cutoff: a clear error well inside a 4 GB
                     address-space limit (ulimit -v), never an abort or the kernel's OOM killer.
 Prints PASS at the end.
@@ -368,6 +371,20 @@ def case_select_split(t):
     p = subprocess.run([tool, DATA, DATA, split, 'test', out], capture_output=True, text=True)
     check(p.returncode == 1 and f'({2 * count} structures)' in p.stderr and not os.path.exists(out),
           'an index past the last file is refused')
+
+
+def case_properties_committee(t):
+    reports = []
+    for name, models in (('one', MODEL), ('two', f'{MODEL},{MODEL}')):
+        p = t.run('annp-properties', models, DATA, name)
+        check(p.returncode == 0, f'annp-properties {name} model(s): exit {p.returncode} {p.stderr[-300:]}')
+        with open(os.path.join(t.work, name, 'report.md')) as f:
+            reports.append(f.read().split('\n', 1))
+    check(reports[0][0] != reports[1][0] and f'{MODEL},{MODEL}' in reports[1][0], 'the title names the committee')
+    check(len(reports[0][1]) > 3000 and reports[0][1] == reports[1][1],
+          'the committee of two equal members gives the single model\'s report, every number')
+    p = t.run('annp-properties', f'{MODEL},', DATA, 'bad')
+    expect_error(p, ['empty model path in the list'], 'a trailing comma')
 
 
 def case_memory(t):
