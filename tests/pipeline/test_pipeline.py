@@ -327,6 +327,25 @@ def case_generate(build, work):
         json.dump({'sets': [{'kind': 'melt'}]}, fh)
     p = tool('annp-generate', r, b, check_rc=False)
     check(p.returncode == 2 and "unknown kind 'melt'" in p.stderr, 'unknown kind named')
+    # Explicit strains (Voigt, engineering shears) after the scale: cell = scale * cell0 (1 + eps).
+    strains = [[0.01, 0, 0, 0, 0, 0], [0, 0, 0, 0.02, 0, 0], [0, 0, 0, 0, 0, -0.02]]
+    fcc = {'bulk': {'name': 'Al', 'crystalstructure': 'fcc', 'a': 4.0}}
+    with open(r, 'w') as fh:
+        json.dump({'prototypes': {'fcc': fcc}, 'sets': [
+            {'kind': 'bulk', 'prototype': 'fcc', 'scale': 1.01, 'strains': strains, 'kpts': [9, 9, 9]}]}, fh)
+    tool('annp-generate', r, b)
+    fb = read(b, ':')
+    cell0 = 1.01 * np.array(bulk('Al', 'fcc', a=4.0).cell)
+    eps = [np.array([[0.01, 0, 0], [0, 0, 0], [0, 0, 0]]), np.array([[0, 0, 0], [0, 0, 0.01], [0, 0.01, 0]]),
+           np.array([[0, -0.01, 0], [-0.01, 0, 0], [0, 0, 0]])]
+    check(len(fb) == 3 and all(np.allclose(f.cell, cell0 @ (np.eye(3) + e), atol=1e-12) for f, e in zip(fb, eps))
+          and all(list(f.info['kpts']) == [9, 9, 9] for f in fb), 'explicit strains, engineering shears, one mesh')
+    for bad, text in (({'strains': [[0.01, 0, 0]]}, '6 Voigt components'),
+                      ({'strains': strains, 'strain': 0.02}, 'takes neither')):
+        with open(r, 'w') as fh:
+            json.dump({'prototypes': {'fcc': fcc}, 'sets': [dict({'kind': 'bulk', 'prototype': 'fcc'}, **bad)]}, fh)
+        p = tool('annp-generate', r, b, check_rc=False)
+        check(p.returncode == 2 and text in p.stderr, f'strains: "{text}" named')
 
 
 # ---- active learning ---------------------------------------------------------------------------

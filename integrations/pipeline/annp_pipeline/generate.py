@@ -26,7 +26,9 @@ Every set draws from its own generator seeded by (seed, position of the set), so
 changes the structures of the others. Common options of the crystal kinds: "repeat" (supercell),
 "scale" ([lo, hi] uniform) or "scales" ([lo, hi, n] evenly: a volume scan), "c_scale" ([lo, hi]: the
 third cell vector alone, e.g. c/a), "strain" (largest component of a random symmetric strain: axis
-lengths and angles), "sigma" ([lo, hi]: Gaussian displacement width, A), "kpts" (a fixed k-point mesh
+lengths and angles), "strains" (bulk: a list of explicit strains, Voigt [xx, yy, zz, yz, xz, xy] with
+engineering shears, one structure each, applied after "scale" and "repeat"),
+"sigma" ([lo, hi]: Gaussian displacement width, A), "kpts" (a fixed k-point mesh
 written into every frame, so that one family never changes mesh). Each frame carries config_type
 (default: the prototype name and kind), gen_kind, gen_set and index.
 """
@@ -138,7 +140,25 @@ def largest_void(at, rng, samples=4000):
 # ---- kinds -------------------------------------------------------------------------------------
 
 
+def voigt_strain(e, where='strains'):
+    """The symmetric strain tensor of a Voigt vector [xx, yy, zz, yz, xz, xy] with engineering
+    shears (yz = 2 e_yz), the convention of elastic constants: stress_yz = C44 * yz."""
+    e = [float(x) for x in e]
+    if len(e) != 6:
+        raise RecipeError(f'{where}: a strain has 6 Voigt components [xx, yy, zz, yz, xz, xy], got {len(e)}')
+    xx, yy, zz, yz, xz, xy = e
+    return np.array([[xx, xy / 2, xz / 2], [xy / 2, yy, yz / 2], [xz / 2, yz / 2, zz]])
+
+
 def gen_bulk(proto, s, rng):
+    if 'strains' in s:  # explicit homogeneous strains (elastic constants), after scale and repeat
+        if 'strain' in s or 'scales' in s:
+            raise RecipeError('"strains" (explicit) takes neither "strain" (random) nor "scales" (a scan)')
+        for e in s['strains']:
+            at = deform(proto, rng, s)
+            at.set_cell(np.array(at.cell) @ (np.eye(3) + voigt_strain(e)), scale_atoms=True)
+            yield rattle(at, rng, s)
+        return
     if 'scales' in s:
         lo, hi, n = s['scales']
         for sc in np.linspace(lo, hi, int(n)):
