@@ -13,7 +13,10 @@ for recipe in "$here"/*.json; do
   [ -e "$recipe" ] || continue
   name=$(basename "$recipe" .json)
   "$root/integrations/pipeline/annp-generate" "$recipe" "$here/$name.in.xyz"
-  "$label" "$here/$name.in.xyz" "$here/$name.xyz" --profile gpaw-pbe --progress-every 600
+  # supercells take hours each on one core: their SCF state is saved every two iterations
+  # (scf-states/, not committed) so that a stopped run resumes mid-SCF
+  "$label" "$here/$name.in.xyz" "$here/$name.xyz" --profile gpaw-pbe --progress-every 600 \
+    --scf-checkpoint "$here/scf-states"
 done
 # DFT references of the properties (references.py) after the training supercells: its slab and
 # vacancy relaxations take hours and resume from references.relax/ (committed with the data)
