@@ -311,8 +311,9 @@ def case_kim_install(t):
     env = dict(os.environ, ANNP_BUILD_DIR=os.path.dirname(t.bin))
     open(os.path.join(t.work, 'empty.annp'), 'w').close()
     with open(MODEL) as f:
-        open(os.path.join(t.work, 'cut.annp'), 'w').write(f.read()[:300])
-    for name, text in (('empty.annp', 'the model file is empty'), ('cut.annp', 'cut.annp:11')):
+        cut = f.read()[:300]  # ends inside the header: the error names the line it ends in
+    open(os.path.join(t.work, 'cut.annp'), 'w').write(cut)
+    for name, text in (('empty.annp', 'the model file is empty'), ('cut.annp', f'cut.annp:{cut.count(chr(10)) + 1}')):
         p = subprocess.run([tool, name, 'X', 'coll'], cwd=t.work, env=env, capture_output=True, text=True)
         check(p.returncode == 1 and text in p.stderr and not os.path.exists(os.path.join(t.work, 'coll')),
               f'{name}: refused before building ("{p.stderr.strip().splitlines()[0][:100]}")')
