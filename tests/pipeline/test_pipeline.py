@@ -149,6 +149,18 @@ def case_label_emt(build, work):
     check('6 already labelled' in p.stderr and len(read(out, ':')) == 6, 'rerun skips the labelled structures')
     summary = subprocess.run([os.path.join(build, 'examples', 'annp-summary'), out], capture_output=True, text=True)
     check(summary.returncode == 0 and 'total' in summary.stdout, "annp's own reader reads the labelled file")
+    # --first: the named config_types ahead of the rest, each group in file order
+    first = os.path.join(work, 'first.xyz')
+    tool('annp-label', inp, first, '--profile', 'emt', '--first', 'rattled_12')
+    order = [a.info['config_type'] for a in read(first, ':')]
+    ids = [a.info['label_id'] for a in read(first, ':')]
+    by_file = [xyz.structure_id(a) for a in read(inp, ':')]
+    check(order == ['rattled_12'] * 3 + ['rattled_8'] * 3
+          and ids == [by_file[k] for k in (1, 3, 5, 0, 2, 4)], f'--first rattled_12 labels those first: {order}')
+    p = tool('annp-label', inp, os.path.join(work, 'none.xyz'), '--profile', 'emt', '--first', 'vacancy',
+             check_rc=False)
+    check(p.returncode == 2 and 'no structure of' in p.stderr and 'config_type vacancy' in p.stderr
+          and 'rattled_12, rattled_8' in p.stderr, 'an absent config_type in --first is named')
 
 
 def case_label_kill(build, work):

@@ -15,8 +15,13 @@ for recipe in "$here"/*.json; do
   "$root/integrations/pipeline/annp-generate" "$recipe" "$here/$name.in.xyz"
   # supercells take hours each on one core: their SCF state is saved every two iterations
   # (scf-states/, not committed) so that a stopped run resumes mid-SCF
+  # the vacancy cells first: no vacancy is in the bundled data (data/al/README.md)
+  first=()
+  if grep -q 'config_type=fcc_vacancy' "$here/$name.in.xyz"; then
+    first=(--first fcc_vacancy,fcc_divacancy)
+  fi
   "$label" "$here/$name.in.xyz" "$here/$name.xyz" --profile gpaw-pbe --progress-every 600 \
-    --scf-checkpoint "$here/scf-states"
+    --scf-checkpoint "$here/scf-states" "${first[@]}"
 done
 # DFT references of the properties (references.py) after the training supercells: its slab and
 # vacancy relaxations take hours and resume from references.relax/ (committed with the data)

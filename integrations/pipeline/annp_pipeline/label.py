@@ -498,9 +498,16 @@ class Progress:
 
 
 def label(input_path, output_path, profile, jobs=1, retry_failed=False, limit=0, quiet=False,
-          progress_every=30.0):
-    """Labels the structures of input_path not yet in output_path. Returns (labelled, failed, skipped)."""
+          progress_every=30.0, first=()):
+    """Labels the structures of input_path not yet in output_path, those whose config_type is in
+    first ahead of the rest (in the order named, each in file order). Returns (labelled, failed,
+    skipped)."""
     frames = read_input(input_path)
+    types = {str(at.info.get('config_type', '')) for at in frames}
+    unknown = [t for t in first if t not in types]
+    if unknown:
+        raise LabelError(f'--first: no structure of {input_path} has config_type {", ".join(unknown)} '
+                         f'(present: {", ".join(sorted(types))})')
     out_dir = os.path.dirname(os.path.abspath(output_path))
     os.makedirs(out_dir, exist_ok=True)
     lock = open(output_path + '.lock', 'w')
@@ -524,6 +531,8 @@ def label(input_path, output_path, profile, jobs=1, retry_failed=False, limit=0,
             seen.add(i)
             todo.append(at)
         skipped = len(frames) - len(todo)
+        rank = {t: k for k, t in enumerate(first)}  # a stable sort: file order within each group
+        todo.sort(key=lambda at: rank.get(str(at.info.get('config_type', '')), len(rank)))
         if limit:
             todo = todo[:limit]
         if not quiet:
@@ -577,6 +586,8 @@ def main(argv=None):
     p.add_argument('-j', '--jobs', type=int, default=1, help='parallel calculations (one process each)')
     p.add_argument('--retry-failed', action='store_true', help='try the structures of OUTPUT.failures again')
     p.add_argument('--limit', type=int, default=0, help='label at most this many structures this run')
+    p.add_argument('--first', metavar='TYPES', default='',
+                   help='comma-separated config_types to label ahead of the others (in that order)')
     p.add_argument('--progress-every', type=float, default=30.0, help='seconds between progress lines when not on a terminal')
     p.add_argument('--calc-log', metavar='DIR',
                    help="write the calculator's own log of each structure to DIR/LABEL_ID.txt (GPAW)")
@@ -604,7 +615,8 @@ def main(argv=None):
         if a.scf_checkpoint:
             enable_scf_checkpoint(profile, a.scf_checkpoint, a.scf_checkpoint_every)
         ok, failed, skipped = label(a.input, a.output, profile, jobs=a.jobs, retry_failed=a.retry_failed,
-                                    limit=a.limit, quiet=a.quiet, progress_every=a.progress_every)
+                                    limit=a.limit, quiet=a.quiet, progress_every=a.progress_every,
+                                    first=[t for t in a.first.split(',') if t])
         if not a.quiet:
             print(f'annp-label: labelled {ok}, failed {failed}, skipped {skipped}; output {a.output}', file=sys.stderr)
         return 1 if failed and not ok else 0
