@@ -21,6 +21,7 @@
 // bundled data uses, has its own known offsets from experiment).
 
 #include <annp/annp.hpp>
+#include <annp/tools/model_list.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -76,13 +77,7 @@ int run(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string model_path = argv[1], out = argv[2];
   const std::string references_path = argc == 4 ? argv[3] : "";
-  std::vector<annp::any_potential> members;
-  for (const auto& path : annp::split_list(model_path, ',')) {
-    if (path.empty()) throw annp::error("'" + model_path + "': empty model path in the list");
-    members.push_back(annp::any_potential::from_file(path));
-    if (members.back().elements() != members.front().elements())
-      throw annp::error(path + ": a committee's models must have the same elements");
-  }
+  const std::vector<annp::any_potential> members = annp::read_model_list(model_path);
   const annp::any_potential& pot = members.front();
   const auto& el = pot.elements();
   if (el.size() != 2 || (el[0] != 8 && el[1] != 8))

@@ -25,6 +25,7 @@
 // structures. Stress and per-atom energies are those of the first member.
 
 #include <annp/annp.hpp>
+#include <annp/tools/model_list.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -124,14 +125,7 @@ int main(int argc, char** argv) {
       throw annp::error("'" + args[2] +
                         "': OUTPUT is written as extended XYZ, but a *.data name is read as n2p2 "
                         "input.data by annp's tools; name it *.xyz");
-    std::vector<annp::any_potential> members;
-    for (const auto& path : annp::split_list(args[0], ',')) {
-      if (path.empty()) throw annp::error("'" + args[0] + "': empty model path in the list");
-      const bool is_n2p2 = std::filesystem::is_directory(path);
-      members.emplace_back(is_n2p2 ? annp::read_n2p2_model(path) : annp::read_model(path));
-      if (members.back().elements() != members.front().elements())
-        throw annp::error(path + ": a committee's models must have the same elements");
-    }
+    const std::vector<annp::any_potential> members = annp::read_model_list(args[0]);
     const annp::any_potential& pot = members.front();
     const bool is_committee = members.size() > 1;
     const annp::committee<annp::any_potential> group =

@@ -19,6 +19,7 @@
 // for phonons, they are reported for the model alone. Numbers: docs/validation.md.
 
 #include <annp/annp.hpp>
+#include <annp/tools/model_list.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -382,13 +383,7 @@ int run(int argc, char** argv) {
   }
   const std::string model_path = argv[1], data_path = argv[2], out = argv[3];
   const std::string references_path = argc == 5 ? argv[4] : "";
-  std::vector<annp::any_potential> members;
-  for (const auto& path : annp::split_list(model_path, ',')) {
-    if (path.empty()) throw annp::error("'" + model_path + "': empty model path in the list");
-    members.push_back(annp::any_potential::from_file(path));
-    if (members.back().elements() != members.front().elements())
-      throw annp::error(path + ": a committee's models must have the same elements");
-  }
+  std::vector<annp::any_potential> members = annp::read_model_list(model_path);
   if (members.front().elements().size() != 1)
     throw annp::error(model_path + ": annp-properties handles one-element models, this one has " +
                       std::to_string(members.front().elements().size()));
