@@ -45,6 +45,12 @@ annp_python_packages=(pybind11-dev python3-pybind11 python3-dev python3-numpy py
 # benchmarks/count_flops.py (gdb).
 annp_check_packages=(clang clang-format libclang-rt-14-dev libfuzzer-14-dev libomp-dev gdb)
 
+# annp_conf_data CONF: the data files an annp-train configuration names (its `data =` line),
+# one per line, in order.
+annp_conf_data() {
+  sed -n 's/^data *= *\([^#]*\).*/\1/p' "$1" | tr -s ' \t' '\n' | sed '/^$/d'
+}
+
 # annp_configure DIR [cmake options...]: configures DIR (Release unless told otherwise).
 annp_configure() {
   local dir="$1"
