@@ -5,6 +5,7 @@
 // own the library's buffers). The GIL is released while the library computes or trains.
 
 #include <annp/annp.hpp>
+#include <annp/tools/model_list.hpp>
 #include <annp/tools/train_command.hpp>
 
 #include <pybind11/functional.h>
@@ -36,14 +37,8 @@ py::array_t<double> adopt(Container&& c, std::vector<py::ssize_t> shape) {
 /// One model or a committee of models read from annp model files (or n2p2 model directories).
 class model_handle {
  public:
-  explicit model_handle(const std::vector<std::string>& paths) : m_paths(paths) {
-    if (paths.empty()) throw annp::error("read_model: no model path given");
-    for (const auto& p : paths) {
-      namespace fs = std::filesystem;
-      m_members.emplace_back(fs::is_directory(p) ? annp::read_n2p2_model(p) : annp::read_model(p));
-      if (m_members.back().elements() != m_members.front().elements())
-        throw annp::error(p + ": a committee's models must have the same elements");
-    }
+  explicit model_handle(const std::vector<std::string>& paths)
+      : m_paths(paths), m_members(annp::read_models(paths)) {
     if (m_members.size() > 1) m_committee.emplace(m_members);
   }
 

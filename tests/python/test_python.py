@@ -197,6 +197,7 @@ def case_errors(build, work):
     with open(bad, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     raises(lambda: annp.read_model(bad), 'bad.annp:21', 'malformed model names file and line')
+    raises(lambda: annp.read_model([]), 'no model path given', 'an empty committee')
     at = bulk('Cu', 'fcc', a=3.6)
     at.calc = annp.Calculator(MODEL)
     raises(at.get_potential_energy, 'element Cu is not in the model', 'unknown element')
