@@ -5,7 +5,8 @@ Held-out errors of the Al-O models are set by the most strongly rattled 10-atom 
 test split, the cells 1.0-1.7 eV/atom above the crystal (shortest Al-O distance 1.32-1.44 A) are
 off by 70-115 meV/atom and 1.5-3.8 eV/A while every other oxide cell is within 1 meV/atom
 (docs/validation-alumina.md). corundum10.xyz has 50 rattled cells; those energies are its sparse
-tail. As in the active-learning loop:
+tail. As in the active-learning loop (integrations/pipeline/annp-select, which this runs with the
+recipe below and a shortest distance of 1.2 A):
   1. candidates: recipes/rattled10.json (annp-generate), 300 cells drawn like corundum10's rattled
      set (volume x0.97-1.04, strain 0.02, Gaussian displacements sigma 0.04-0.21 A, mesh 6x6x6);
   2. every candidate scored by the committee: the largest per-atom standard deviation of the
@@ -26,17 +27,11 @@ a committee trained on the earlier rounds.
 """
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
-
-import numpy as np
-from ase.io import read
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', '..', 'integrations', 'pipeline'))
-from annp_pipeline.generate import write_structures  # noqa: E402
-root = os.path.abspath(os.path.join(here, '..', '..'))
+from annp_pipeline.selection import run  # noqa: E402
 MIN_DISTANCE = 1.2  # A
 
 
@@ -44,42 +39,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('models', nargs='+', help='the committee: two or more annp model files')
     ap.add_argument('--count', type=int, default=40)
-    ap.add_argument('--build', default=os.path.join(root, 'build'))
+    ap.add_argument('--build', default=None)
     ap.add_argument('--out', default=os.path.join(here, 'rattled10.in.xyz'))
     ap.add_argument('--seed', type=int, help="candidates' seed (default: the recipe's)")
     a = ap.parse_args()
-    if len(a.models) < 2:
-        sys.exit('rattled10.py: a committee needs at least two models')
-    with tempfile.TemporaryDirectory() as tmp:
-        cand = os.path.join(tmp, 'candidates.xyz')
-        pred = os.path.join(tmp, 'predicted.xyz')
-        seed = [] if a.seed is None else ['--seed', str(a.seed)]
-        subprocess.run([os.path.join(root, 'integrations', 'pipeline', 'annp-generate'), *seed,
-                        os.path.join(here, 'recipes', 'rattled10.json'), cand], check=True)
-        subprocess.run([os.path.join(a.build, 'examples', 'annp-predict'), ','.join(a.models), cand, pred],
-                       check=True, stdout=subprocess.DEVNULL)
-        frames, scored = read(cand, ':'), read(pred, ':')
-    if len(frames) != len(scored):
-        sys.exit('rattled10.py: annp-predict returned another number of structures')
-    keep = []
-    for k, (f, p) in enumerate(zip(frames, scored)):
-        d = f.get_all_distances(mic=True)
-        np.fill_diagonal(d, np.inf)
-        if d.min() >= MIN_DISTANCE:
-            keep.append((float(p.info['max_force_dev']), k, d.min()))
-    keep.sort(key=lambda x: (-x[0], x[1]))
-    out = []
-    for dev, k, dmin in keep[:a.count]:
-        f = frames[k]
-        f.info['committee_max_force_dev'] = round(dev, 4)
-        out.append(f)
-    devs = [x[0] for x in keep]
-    print(f'{len(frames)} candidates, {len(keep)} without pairs below {MIN_DISTANCE} A; committee '
-          f'deviation median {np.median(devs):.2f} eV/A, kept the {len(out)} from {keep[len(out) - 1][0]:.2f} '
-          f'to {keep[0][0]:.2f} eV/A')
-    write_structures(a.out, out)
-    print(f'{len(out)} structures -> {a.out}')
-    return 0
+    return run(os.path.join(here, 'recipes', 'rattled10.json'), a.models, a.count, a.out, a.build, a.seed,
+               MIN_DISTANCE, prog='rattled10.py')
 
 
 if __name__ == '__main__':

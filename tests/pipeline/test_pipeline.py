@@ -38,6 +38,10 @@ Cases:
   alo-rattled-round data/alo/rattled10.py --seed with the committed tail-40 committee writes the
                   committed rattled10b.in.xyz (the same cells in the same order): fresh candidates
                   (none of the first round's), no pair below 1.2 A, most uncertain first.
+  select          annp-select: the COUNT candidates of a recipe with the largest committee force
+                  deviation (annp-predict's own, recomputed), none with a pair below the distance,
+                  most uncertain first; byte-identical reruns, another --seed other candidates; one
+                  model, a missing recipe or no candidate left: exit 2 and nothing written.
   alo-member-paths data/alo/member_paths.py with the committed tail-42-slab committee writes the
                   committed slab_paths.in.xyz and vacancy_paths.in.xyz (the same frames in order):
                   frames only from members whose relaxation strays from the mean's (none for
@@ -1071,6 +1075,54 @@ def case_alo_rattled_round(build, work):
         check(d.min() >= 1.2, f'no pair below 1.2 A ({d.min():.3f})')
     check(not any(np.allclose(g.positions, f.positions, atol=1e-6) for g in got for f in first),
           'another seed draws other candidates than the first round')
+
+
+def case_select(build, work):
+    os.makedirs(work, exist_ok=True)
+    sys.path.insert(0, PIPE)
+    from annp_pipeline.generate import min_distance
+    recipe = os.path.join(work, 'recipe.json')
+    with open(recipe, 'w') as f:
+        json.dump({'seed': 3, 'prototypes': {'fcc': {'bulk': {'name': 'Al', 'crystalstructure': 'fcc', 'a': 4.04,
+                                                                'cubic': True}},
+                                             'bcc': {'bulk': {'name': 'Al', 'crystalstructure': 'bcc', 'a': 3.24,
+                                                              'cubic': True}}},
+                   'sets': [{'kind': 'bulk', 'prototype': 'fcc', 'count': 30, 'strain': 0.04, 'sigma': [0.03, 0.3]},
+                            {'kind': 'bulk', 'prototype': 'bcc', 'count': 10, 'strain': 0.04, 'sigma': [0.03, 0.3]}]},
+                  f)
+    models = [os.path.join(ROOT, 'data', 'models', 'al-committee', f'member{k}.annp') for k in (1, 2, 3)]
+    out, again, other = (os.path.join(work, n) for n in ('out.xyz', 'again.xyz', 'other.xyz'))
+    dmin = 2.2
+    p = tool('annp-select', recipe, out, *models, '--count', 8, '--min-distance', dmin, '--build', build)
+    check('40 candidates' in p.stdout, f'the summary counts the candidates: {p.stdout}')
+    got = read(out, ':')
+    dev = [g.info['committee_max_force_dev'] for g in got]
+    check(len(got) == 8 and all(a >= b for a, b in zip(dev, dev[1:])), f'8 structures, most uncertain first: {dev}')
+    check(all(min_distance(g) >= dmin for g in got), f'no pair below {dmin} A')
+    # independently: every candidate scored by annp-predict, the distance filter, the top 8
+    cand, scored = os.path.join(work, 'all.xyz'), os.path.join(work, 'all-scored.xyz')
+    tool('annp-generate', recipe, cand)
+    subprocess.run([os.path.join(build, 'examples', 'annp-predict'), ','.join(models), cand, scored], check=True,
+                   capture_output=True)
+    ranked = sorted(((float(sc.info['max_force_dev']), k) for k, (c, sc) in
+                     enumerate(zip(read(cand, ':'), read(scored, ':'))) if min_distance(c) >= dmin),
+                    key=lambda x: (-x[0], x[1]))
+    check(len(ranked) < 40, f'the distance check drops some candidates ({len(ranked)} of 40 kept)')
+    check([g.info['index'] for g in got] == [k for _, k in ranked[:8]] and
+          np.allclose(dev, [round(d, 4) for d, _ in ranked[:8]], atol=1e-12),
+          'the chosen are the 8 with the largest deviation among the candidates that pass the distance check')
+    tool('annp-select', recipe, again, *models, '--count', 8, '--min-distance', dmin, '--build', build)
+    with open(out, 'rb') as a, open(again, 'rb') as b:
+        check(a.read() == b.read(), 'a rerun writes the same bytes')
+    tool('annp-select', recipe, other, *models, '--count', 8, '--seed', 4, '--build', build)
+    check(not any(np.allclose(o.positions, g.positions) for o in read(other, ':') for g in got),
+          'another --seed draws other candidates')
+    for args, text in (([recipe, os.path.join(work, 'x.xyz'), models[0]], 'at least two models'),
+                       ([os.path.join(work, 'none.json'), os.path.join(work, 'x.xyz'), *models], 'none.json: no such file'),
+                       ([recipe, os.path.join(work, 'x.xyz'), *models, '--min-distance', 9], 'every candidate has a pair')):
+        p = tool('annp-select', *args, '--build', build, check_rc=False)
+        check(p.returncode == 2 and text in p.stderr and not os.path.exists(os.path.join(work, 'x.xyz')),
+              f'refused with "{text}": exit {p.returncode}, {p.stderr.strip()}')
 
 
 def case_alo_member_paths(build, work):

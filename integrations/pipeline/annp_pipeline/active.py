@@ -35,6 +35,7 @@ import numpy as np
 
 from . import label as labeller
 from . import xyz
+from .generate import read_json
 
 DEFAULTS = {
     'workdir': 'active',
@@ -79,13 +80,7 @@ def log(msg):
 
 
 def load_config(path):
-    try:
-        with open(path) as fh:
-            user = json.load(fh)
-    except FileNotFoundError:
-        raise ActiveError(f'{path}: no such file') from None
-    except json.JSONDecodeError as e:
-        raise ActiveError(f'{path}:{e.lineno}: not valid JSON: {e.msg}') from None
+    user = read_json(path, ActiveError)
     unknown = set(user) - set(DEFAULTS)
     if unknown:
         raise ActiveError(f'{path}: unknown keys {sorted(unknown)} (known: {", ".join(DEFAULTS)})')

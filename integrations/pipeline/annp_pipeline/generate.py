@@ -48,6 +48,19 @@ class RecipeError(Exception):
 # ---- prototypes --------------------------------------------------------------------------------
 
 
+def read_json(path, error=None):
+    """The JSON document of a file; a missing file or invalid JSON raises `error` (RecipeError by
+    default) naming the file (and the line)."""
+    error = error or RecipeError
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise error(f'{path}: no such file') from None
+    except json.JSONDecodeError as e:
+        raise error(f'{path}:{e.lineno}: not valid JSON: {e.msg}') from None
+
+
 def build_prototype(spec, where):
     from ase.build import bulk
     if not isinstance(spec, dict) or len(spec) != 1:
@@ -353,14 +366,7 @@ def main(argv=None):
     p.add_argument('--seed', type=int, default=None, help='overrides the recipe seed')
     a = p.parse_args(argv)
     try:
-        try:
-            with open(a.recipe) as fh:
-                recipe = json.load(fh)
-        except FileNotFoundError:
-            raise RecipeError(f'{a.recipe}: no such file') from None
-        except json.JSONDecodeError as e:
-            raise RecipeError(f'{a.recipe}:{e.lineno}: not valid JSON: {e.msg}') from None
-        frames = generate(recipe, a.seed, where=a.recipe)
+        frames = generate(read_json(a.recipe), a.seed, where=a.recipe)
         write_structures(a.output, frames)
         counts = {}
         for at in frames:
