@@ -1117,9 +1117,35 @@ def case_select(build, work):
     tool('annp-select', recipe, other, *models, '--count', 8, '--seed', 4, '--build', build)
     check(not any(np.allclose(o.positions, g.positions) for o in read(other, ':') for g in got),
           'another --seed draws other candidates')
+    # the trust window and the per-type cap, checked against the same independent ranking
+    all_frames = read(cand, ':')
+    lo, hi = ranked[len(ranked) // 2][0], ranked[2][0]
+    window = os.path.join(work, 'window.xyz')
+    tool('annp-select', recipe, window, *models, '--count', 5, '--min-distance', dmin, '--trust', lo, hi,
+         '--build', build)
+    inside = [k for d, k in ranked if lo <= d < hi]
+    check(len(inside) > 5 and [g.info['index'] for g in read(window, ':')] == inside[:5],
+          f'--trust keeps the 5 most uncertain with {lo:.3f} <= deviation < {hi:.3f}')
+    kinds = [all_frames[k].info['config_type'] for _, k in ranked]
+    check(kinds[:4].count('fcc_bulk') > 2, f'the top 4 are mostly fcc: {kinds[:4]}')
+    capped = os.path.join(work, 'capped.xyz')
+    tool('annp-select', recipe, capped, *models, '--count', 4, '--min-distance', dmin, '--per-type', 2,
+         '--build', build)
+    expect, taken = [], {}
+    for (_, k), kind in zip(ranked, kinds):
+        if taken.get(kind, 0) < 2:
+            taken[kind] = taken.get(kind, 0) + 1
+            expect.append(k)
+    got_capped = read(capped, ':')
+    check([g.info['index'] for g in got_capped] == expect[:4] and
+          sorted(g.info['config_type'] for g in got_capped) == ['bcc_bulk', 'bcc_bulk', 'fcc_bulk', 'fcc_bulk'],
+          f'--per-type 2 takes the 2 most uncertain of each config_type: {[g.info["config_type"] for g in got_capped]}')
     for args, text in (([recipe, os.path.join(work, 'x.xyz'), models[0]], 'at least two models'),
                        ([os.path.join(work, 'none.json'), os.path.join(work, 'x.xyz'), *models], 'none.json: no such file'),
-                       ([recipe, os.path.join(work, 'x.xyz'), *models, '--min-distance', 9], 'every candidate has a pair')):
+                       ([recipe, os.path.join(work, 'x.xyz'), *models, '--min-distance', 9], 'every candidate has a pair'),
+                       ([recipe, os.path.join(work, 'x.xyz'), *models, '--trust', 0.5, 0.1], 'needs 0 <= LO < HI'),
+                       ([recipe, os.path.join(work, 'x.xyz'), *models, '--trust', 50, 60], 'inside the trust window'),
+                       ([recipe, os.path.join(work, 'x.xyz'), *models, '--per-type', 0], 'at least 1')):
         p = tool('annp-select', *args, '--build', build, check_rc=False)
         check(p.returncode == 2 and text in p.stderr and not os.path.exists(os.path.join(work, 'x.xyz')),
               f'refused with "{text}": exit {p.returncode}, {p.stderr.strip()}')
