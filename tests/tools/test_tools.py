@@ -8,7 +8,8 @@ Cases:
   train-lock        a second annp-train into the same output directory is refused while the
                     first runs; the first finishes normally.
   train-checks      bad settings and data are refused before anything is written: an existing
-                    train.log and split.txt stay byte-identical; each message names the problem.
+                    train.log and split.txt stay byte-identical; each message names the problem;
+                    split=content keeps the split when data is added or relabelled.
   train-resume      resume appends to train.log; a changed seed, data set or network is refused
                     with what changed; stale *.tmp.* files of a killed run are removed; select=last
                     keeps the last epoch (also on resuming a finished run), the default the best.
@@ -176,6 +177,29 @@ def case_train_checks(t):
           and body('seed2', 'split.txt') != body('o', 'split.txt')
           and body('member', 'model.annp') != body('o', 'model.annp'),
           'seed=2 split_seed=1: the split of seed 1, weights of its own; seed=2 alone: another split')
+    # split=content: a new config_type (first in name order) and a relabelled copy of the data leave
+    # the split of the original structures as it was; the shuffled split moves
+    def parts(d):
+        lines = [l.split() for l in open(os.path.join(t.work, d, 'split.txt')) if not l.startswith('#')]
+        return {l[0]: [int(k) for k in l[1:] if int(k) < len(frames)] for l in lines}
+    with open(os.path.join(t.work, 'grown.xyz'), 'w') as f:
+        f.write(''.join(frames) + ''.join(x.replace('config_type=', 'config_type=aaa_new_', 1) for x in frames[:12]))
+    with open(os.path.join(t.work, 'relabelled.xyz'), 'w') as f:
+        f.write(''.join(re.sub(r' energy=(-?[0-9.]+)', lambda m: f' energy={float(m.group(1)) + 0.01!r}', x, count=1)
+                        for x in frames))
+    runs = {}
+    for name, data, kind in (('c', DATA, 'content'), ('c_grown', 'grown.xyz', 'content'),
+                             ('c_relabelled', 'relabelled.xyz', 'content'), ('s_grown', 'grown.xyz', 'shuffle')):
+        runs[name] = t.run('annp-train', f'data={data}', f'output={name}', 'epochs=1', f'split={kind}', *SMALL)
+    check(all(p.returncode == 0 for p in runs.values()) and 'by content' in runs['c'].stdout
+          and parts('c_grown') == parts('c') and parts('c_relabelled') == parts('c') and parts('c') != parts('o')
+          and parts('s_grown') != parts('o')
+          and 'split = content' in open(os.path.join(t.work, 'c', 'run.identity')).read()
+          and 'meta split_kind content' in open(os.path.join(t.work, 'c', 'model.annp')).read(),
+          'split=content: 12 structures of a new config_type and relabelled energies leave the split as it was '
+          '(split=shuffle moves it); named in the log, the run identity and the model')
+    expect_error(t.run('annp-train', f'data={DATA}', 'output=o', 'epochs=3', 'split=random', *SMALL),
+                 ["split", "random"], 'an unknown split kind')
     expect_error(t.run('annp-train', 'data=first.xyz missing.xyz', 'output=o', 'epochs=3', *SMALL),
                  ['missing.xyz', 'cannot open'], 'data = a good file and a missing one')
     expect_error(t.run('annp-train', 'data= ', 'output=o', 'epochs=3', *SMALL),

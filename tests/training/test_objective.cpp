@@ -14,6 +14,7 @@
 #include <array>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 
 using namespace annp;
@@ -65,6 +66,86 @@ TEST_SUITE("training") {
     CHECK(count(a.validation, "dimer") == 1); // at least one of a small category
     CHECK(count(a.test, "dimer") == 1);
     CHECK_THROWS_AS((void)split_dataset(s, {0.6, 0.5}, 1), annp::error);
+  }
+
+  TEST_CASE("split by content: stable when data is added, relabelled or reordered") {
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<double> u(0.0, 4.0);
+    const auto make = [&](const std::string& type) {
+      structure t;
+      t.config_type = type;
+      t.numbers = {13, 13};
+      t.positions = xt::xtensor<double, 2>::from_shape({2, 3});
+      for (std::size_t i = 0; i < 2; ++i)
+        for (std::size_t a = 0; a < 3; ++a) t.positions(i, a) = u(rng);
+      t.cell = mat3{{{4, 0, 0}, {0, 4, 0}, {0, 0, 4}}};
+      t.pbc = {true, true, true};
+      return t;
+    };
+    std::vector<structure> s;
+    for (std::size_t k = 0; k < 100; ++k)
+      s.push_back(make(k < 80 ? "bulk" : (k < 95 ? "surface" : "dimer")));
+    const split_fractions f{0.2, 0.1};
+    const auto a = split_dataset(s, f, 7, split_kind::content);
+    const auto part_of = [](const dataset_split& d, std::size_t n) {
+      std::vector<int> p(n, -1);
+      for (auto k : d.train) p[k] = 0;
+      for (auto k : d.validation) p[k] = 1;
+      for (auto k : d.test) p[k] = 2;
+      return p;
+    };
+    const auto pa = part_of(a, s.size());
+    CHECK(std::count(pa.begin(), pa.end(), -1) == 0); // complete (and so disjoint: sizes add up)
+    CHECK(a.train.size() + a.validation.size() + a.test.size() == s.size());
+    // the same proportions per config_type as the shuffled split
+    const auto b = split_dataset(s, f, 7);
+    for (const auto* t : {"bulk", "surface", "dimer"}) {
+      const auto count = [&](const std::vector<std::size_t>& v) {
+        return std::count_if(v.begin(), v.end(),
+                             [&](std::size_t k) { return s[k].config_type == t; });
+      };
+      CHECK(count(a.validation) == count(b.validation));
+      CHECK(count(a.test) == count(b.test));
+    }
+    CHECK(split_dataset(s, f, 7, split_kind::content).test == a.test); // deterministic
+    CHECK(split_dataset(s, f, 8, split_kind::content).test != a.test); // seeded
+    // a new config_type (first in name order) and one more bulk structure
+    auto grown = s;
+    for (int k = 0; k < 5; ++k) grown.push_back(make("aaa"));
+    grown.push_back(make("bulk"));
+    const auto pg = part_of(split_dataset(grown, f, 7, split_kind::content), grown.size());
+    int moved_bulk = 0, moved_other = 0;
+    for (std::size_t k = 0; k < s.size(); ++k)
+      if (pg[k] != pa[k]) ++(s[k].config_type == "bulk" ? moved_bulk : moved_other);
+    CHECK(moved_other == 0);
+    CHECK(moved_bulk <= 2);
+    // the shuffled split, by contrast, reshuffles every type after the new one
+    const auto pb = part_of(b, s.size());
+    const auto pbg = part_of(split_dataset(grown, f, 7), grown.size());
+    int moved_shuffled = 0;
+    for (std::size_t k = 80; k < s.size(); ++k) moved_shuffled += pbg[k] != pb[k];
+    CHECK(moved_shuffled > 0);
+    // relabelled: the same split; reordered: the same structures in each part
+    auto relabelled = s;
+    for (auto& t : relabelled) t.energy = u(rng);
+    CHECK(part_of(split_dataset(relabelled, f, 7, split_kind::content), s.size()) == pa);
+    std::vector<std::size_t> order(s.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<structure> reordered;
+    for (auto k : order) reordered.push_back(s[k]);
+    const auto pr = part_of(split_dataset(reordered, f, 7, split_kind::content), s.size());
+    for (std::size_t k = 0; k < s.size(); ++k) CHECK(pr[k] == pa[order[k]]);
+    // the key sees the last bit of a coordinate, not the sign of a zero
+    auto t = s[0];
+    const auto key = structure_key(t, 7);
+    t.positions(1, 2) = std::nextafter(t.positions(1, 2), 10.0);
+    CHECK(structure_key(t, 7) != key);
+    t = s[0];
+    t.positions(0, 0) = 0.0;
+    const auto zero = structure_key(t, 7);
+    t.positions(0, 0) = -0.0;
+    CHECK(structure_key(t, 7) == zero);
   }
 
   TEST_CASE("reference energies: least squares recovers per-element energies exactly") {

@@ -87,6 +87,11 @@ class config {
     def("split_seed", "",
         "seed of the split alone (default: seed): runs with different seeds and one split_seed "
         "share their split (a committee)");
+    def("split", "shuffle",
+        "how each config_type is ordered before it is cut into validation, test and training: "
+        "shuffle (one seeded random stream through the config_types in name order) or content "
+        "(each structure ranked by a seeded hash of its geometry: adding data or a config_type "
+        "moves at most a few structures of the types that grow, relabelling moves none)");
     def("threads", "0", "OpenMP threads (0: all)");
     def("validation", "0.1", "fraction of each config_type for validation (model selection)");
     def("test", "0.1", "fraction of each config_type held out for the final test");
@@ -692,6 +697,7 @@ inline void check_settings_values(config& cfg) {
   }
   one_of("grid", {"imbalzano", "linear"});
   one_of("select", {"validation", "last"});
+  one_of("split", {"shuffle", "content"});
   (void)config_weight_setting(cfg);
   if (cfg.str("select") == "last" && cfg.count("patience") > 0)
     throw error(cfg.where("select") +
@@ -800,6 +806,8 @@ inline std::string run_identity(config& cfg, const std::vector<std::string>& dat
   if (cfg.count("angular2") > 0)
     for (const char* key : {"angular2", "angular2_kind", "angular2_cutoff", "angular2_zetas"})
       out += std::string(key) + " = " + cfg.str(key) + "\n";
+  // ... only runs split by content their split kind ...
+  if (cfg.str("split") != "shuffle") out += "split = " + cfg.str("split") + "\n";
   // ... and only runs with structure weights theirs.
   if (!cfg.str("config_weights").empty())
     out += "config_weights = " + cfg.str("config_weights") + "\n";
@@ -883,8 +891,9 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
   const auto seed = static_cast<std::uint64_t>(cfg.count("seed"));
   const auto split_seed =
       cfg.str("split_seed").empty() ? seed : static_cast<std::uint64_t>(cfg.count("split_seed"));
-  auto split =
-      split_dataset(structures, {cfg.number("validation"), cfg.number("test")}, split_seed);
+  const bool split_by_content = cfg.str("split") == "content";
+  auto split = split_dataset(structures, {cfg.number("validation"), cfg.number("test")}, split_seed,
+                             split_by_content ? split_kind::content : split_kind::shuffle);
   if (const auto limit = cfg.count("train_limit"); limit > 0 && limit < split.train.size()) {
     std::mt19937_64 rng(split_seed + 1);
     for (std::size_t k = split.train.size(); k > 1; --k)
@@ -912,7 +921,8 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
                 std::to_string(structures.size()) + " structures; lower validation/test)");
   out << "data: " << data_path << ", " << structures.size() << " structures; split "
       << split.train.size() << " train / " << split.validation.size() << " validation / "
-      << split.test.size() << " test (seed " << split_seed << ", stratified by config_type)\n";
+      << split.test.size() << " test (seed " << split_seed
+      << (split_by_content ? ", by content" : "") << ", stratified by config_type)\n";
 
   // Model recipe.
   model_recipe recipe;
@@ -1044,6 +1054,7 @@ ANNP_SEPARATE_INLINE int train_command(const std::vector<std::string>& args, std
                 {"split", std::to_string(split.train.size()) + " train, " +
                               std::to_string(split.validation.size()) + " validation, " +
                               std::to_string(split.test.size()) + " test"}};
+  if (split_by_content) m.metadata.emplace_back("split_kind", "content");
   const std::string model_path = dir + "/model.annp";
   write_model(model_path, m);
   held_out_report(c, model_path);

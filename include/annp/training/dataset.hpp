@@ -4,7 +4,10 @@
 //
 // - split_dataset(): seeded, by structure, stratified by config_type: every config_type is split
 //   in the requested proportions, so small categories (dimers, slabs) are represented in the
-//   validation and test sets too.
+//   validation and test sets too. split_kind::shuffle draws one random stream through the
+//   config_types in name order (a new config_type reshuffles every type after it);
+//   split_kind::content ranks each type's structures by a seeded hash of their geometry, so a
+//   structure keeps its place when data is added or relabelled.
 // - fit_reference_energies(): per-element energies mu_e minimising sum_s (E_s - sum_e N_se mu_e)^2
 //   (linear least squares), so that the networks learn only the interaction part.
 // - training_data: for each structure, the scaled descriptors of every atom and, for force and
@@ -22,6 +25,7 @@
 #include <annp/structure/structure.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -43,21 +47,68 @@ struct dataset_split {
   std::vector<std::size_t> train, validation, test; ///< indices into the structure list
 };
 
+/// How split_dataset orders each config_type before cutting it into validation, test, training.
+enum class split_kind {
+  shuffle, ///< one seeded Fisher-Yates stream through the config_types in name order
+  content  ///< each structure ranked by structure_key(structure, seed)
+};
+
+namespace detail {
+[[nodiscard]] constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+} // namespace detail
+
+/// A seeded 64-bit key of a structure's geometry: atomic numbers, cell, periodicity and
+/// positions (their exact bits as read), nothing else — labels, config_type and the position
+/// in the file do not enter, so relabelled or reordered data keep their keys.
+[[nodiscard]] inline std::uint64_t structure_key(const structure& s, std::uint64_t seed) {
+  std::uint64_t h = detail::mix64(seed ^ 0x616e6e7073706c74ull);
+  const auto add = [&h](std::uint64_t word) { h = detail::mix64(h ^ word); };
+  const auto add_real = [&add](double x) { add(std::bit_cast<std::uint64_t>(x == 0.0 ? 0.0 : x)); };
+  add(s.size());
+  for (int z : s.numbers) add(static_cast<std::uint64_t>(static_cast<std::int64_t>(z)));
+  for (std::size_t a = 0; a < 3; ++a) {
+    add(s.pbc[a] ? 1u : 0u);
+    for (std::size_t b = 0; b < 3; ++b) add_real(s.cell[a][b]);
+  }
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (std::size_t a = 0; a < 3; ++a) add_real(s.positions(i, a));
+  return h;
+}
+
 /// Seeded split by structure, stratified by config_type. In each config_type with n structures,
 /// round(n * validation) go to validation and round(n * test) to test (at least one each when
-/// the fraction is positive and n >= 3), the rest to training.
+/// the fraction is positive and n >= 3), the rest to training. With split_kind::content the
+/// structures of a type are ranked by structure_key (ties by index): adding structures to the
+/// data moves at most a few of that type's structures between the parts and none of any other
+/// type, and relabelling moves nothing.
 [[nodiscard]] inline dataset_split split_dataset(const std::vector<structure>& structures,
-                                                 const split_fractions& f, std::uint64_t seed) {
+                                                 const split_fractions& f, std::uint64_t seed,
+                                                 split_kind kind = split_kind::shuffle) {
   if (f.validation < 0 || f.test < 0 || f.validation + f.test >= 1.0)
     throw error("split fractions must be >= 0 and leave structures for training");
   std::map<std::string, std::vector<std::size_t>> by_type;
   for (std::size_t k = 0; k < structures.size(); ++k)
     by_type[structures[k].config_type].push_back(k);
   std::mt19937_64 rng(seed);
+  std::vector<std::uint64_t> keys;
+  if (kind == split_kind::content) {
+    keys.resize(structures.size());
+    for (std::size_t k = 0; k < structures.size(); ++k)
+      keys[k] = structure_key(structures[k], seed);
+  }
   dataset_split out;
   for (auto& [type, idx] : by_type) {
-    // Fisher-Yates with raw engine bits (portable across standard libraries).
-    for (std::size_t k = idx.size(); k > 1; --k) std::swap(idx[k - 1], idx[rng() % k]);
+    if (kind == split_kind::content)
+      std::sort(idx.begin(), idx.end(), [&keys](std::size_t a, std::size_t b) {
+        return keys[a] != keys[b] ? keys[a] < keys[b] : a < b;
+      });
+    else // Fisher-Yates with raw engine bits (portable across standard libraries).
+      for (std::size_t k = idx.size(); k > 1; --k) std::swap(idx[k - 1], idx[rng() % k]);
     const std::size_t size = idx.size();
     const auto count = [size](double frac) {
       if (frac <= 0.0) return std::size_t{0};
