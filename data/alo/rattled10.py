@@ -13,10 +13,10 @@ recipe below and a shortest distance of 1.2 A):
      force over the models (annp-predict with several models, eV/A);
   3. candidates with a pair closer than 1.2 A dropped (inside the short-range core of the
      models trained on the set), the COUNT highest-scoring kept, most uncertain first (the
-     labelling order).
+     labelling order); with --trust only those with LO <= deviation < HI (eV/A).
 
     /usr/bin/python3 data/alo/rattled10.py MODEL1 MODEL2 ... [--count 40] [--build build]
-        [--seed N] [--out FILE]
+        [--seed N] [--trust LO HI] [--out FILE]
     OMP_NUM_THREADS=1 nohup integrations/pipeline/annp-label data/alo/rattled10.in.xyz \\
         data/alo/rattled10.xyz --profile gpaw-pbe-600 --progress-every 600 \\
         > data/alo/label-rattled10.log 2>&1 &
@@ -42,9 +42,11 @@ def main():
     ap.add_argument('--build', default=None)
     ap.add_argument('--out', default=os.path.join(here, 'rattled10.in.xyz'))
     ap.add_argument('--seed', type=int, help="candidates' seed (default: the recipe's)")
+    ap.add_argument('--trust', type=float, nargs=2, metavar=('LO', 'HI'), default=None,
+                    help='keep only candidates with LO <= deviation < HI (eV/A)')
     a = ap.parse_args()
     return run(os.path.join(here, 'recipes', 'rattled10.json'), a.models, a.count, a.out, a.build, a.seed,
-               MIN_DISTANCE, prog='rattled10.py')
+               MIN_DISTANCE, prog='rattled10.py', trust=a.trust)
 
 
 if __name__ == '__main__':
