@@ -9,9 +9,12 @@ first-principles relaxation starts from there: it ends at the same minimum (the 
 criterion, first-principles forces) in fewer expensive steps when the model is close. The frame
 records the model (prerelaxed_with) and its steps (prerelax_steps).
 
-A relaxation resumed from its traj neither recomputes the last step (its energy, forces and
-stress are in the traj: a first-principles step of a 30-atom oxide cell is half an hour here) nor
-forgets its curvature (a positions-only BFGS rebuilds its Hessian from the steps so far).
+A relaxation resumed from its traj neither recomputes the last step (its energy and forces are in
+the traj: a first-principles step of a 30-atom oxide cell is half an hour here) nor forgets its
+curvature (a positions-only BFGS rebuilds its Hessian from the steps so far). The one exception is
+the stress of a periodic cell that a positions-only relaxation ends in: its steps store none, so
+the frame's stress costs one more SCF at the final positions (from the saved state, where there
+is one).
 With scf_checkpoint (GPAW, the labeller's --scf-checkpoint) the step that was running is not lost
 either: its SCF state is saved every few iterations as DIR/NAME-SETTINGS.gpw and a rerun resumes
 it (for a relaxation, whichever step's state is there: GPAW moves it to the step's geometry as it
