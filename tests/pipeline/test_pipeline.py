@@ -37,7 +37,8 @@ Cases:
                   vacancy images 9.6 A apart).
   alo-rattled-round data/alo/rattled10.py --seed with the committed tail-40 committee writes the
                   committed rattled10b.in.xyz (the same cells in the same order): fresh candidates
-                  (none of the first round's), no pair below 1.2 A, most uncertain first.
+                  (none of the first round's), no pair below 1.2 A, most uncertain first; with
+                  --trust and the eq3 committee, the committed rattled10d.in.xyz.
   select          annp-select: the COUNT candidates of a recipe with the largest committee force
                   deviation (annp-predict's own, recomputed), none with a pair below the distance,
                   most uncertain first; byte-identical reruns, another --seed other candidates; one
@@ -1075,6 +1076,19 @@ def case_alo_rattled_round(build, work):
         check(d.min() >= 1.2, f'no pair below 1.2 A ({d.min():.3f})')
     check(not any(np.allclose(g.positions, f.positions, atol=1e-6) for g in got for f in first),
           'another seed draws other candidates than the first round')
+    # the fourth round: the trust window of the documented command
+    eq3 = [os.path.join(here, 'tail42-slab-r24-eq3-models', f'seed{s}.annp') for s in range(1, 6)]
+    out = os.path.join(work, 'round4.xyz')
+    p = subprocess.run([sys.executable, os.path.join(here, 'rattled10.py'), *eq3, '--seed', '20261208',
+                        '--count', '24', '--trust', '0.15', '0.3', '--out', out, '--build', build],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, f'rattled10.py --trust: {p.stderr}')
+    got, committed = read(out, ':'), read(os.path.join(here, 'rattled10d.in.xyz'), ':')
+    dev = [g.info['committee_max_force_dev'] for g in got]
+    check(len(got) == len(committed) == 24 and
+          all(np.allclose(g.positions, c.positions, atol=1e-9) for g, c in zip(got, committed)) and
+          all(0.15 <= d < 0.3 for d in dev),
+          f'the fourth round: the committed cells, every deviation inside [0.15, 0.3) eV/A ({min(dev)}-{max(dev)})')
 
 
 def case_select(build, work):
