@@ -192,6 +192,7 @@ def case_train_checks(t):
                              ('c_relabelled', 'relabelled.xyz', 'content'), ('s_grown', 'grown.xyz', 'shuffle')):
         runs[name] = t.run('annp-train', f'data={data}', f'output={name}', 'epochs=1', f'split={kind}', *SMALL)
     check(all(p.returncode == 0 for p in runs.values()) and 'by content' in runs['c'].stdout
+          and open(os.path.join(t.work, 'relabelled.xyz')).read() != open(DATA).read()
           and parts('c_grown') == parts('c') and parts('c_relabelled') == parts('c') and parts('c') != parts('o')
           and parts('s_grown') != parts('o')
           and 'split = content' in open(os.path.join(t.work, 'c', 'run.identity')).read()

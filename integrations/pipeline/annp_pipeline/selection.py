@@ -8,12 +8,12 @@ candidates; annp-predict with the committee scores each by its largest per-atom 
 (the norm of the standard deviation of the force over the models, eV/A); candidates with two atoms
 closer than --min-distance (periodic images included) are dropped (a pair inside a model's
 short-range core says nothing about the network); with --trust only those with LO <= deviation < HI
-stay (the active-learning loop's trust window: below LO the committee agrees, at HI and above a cell
-is more likely beyond what the data can describe than informative); with --per-type at most K of one
-config_type are taken, so that one kind of cell cannot fill the round; the COUNT highest-scoring
-are written, most uncertain first (the labelling order), each with `committee_max_force_dev`. Deterministic for given
-models and seed: the written input is committed beside the models it was scored with, and a later
-round draws fresh candidates with another --seed.
+stay (the active-learning loop's trust window: below LO the committee agrees; the deviation grows
+with a cell's distance from the data, so without HI a round is all of the most extreme kind); with
+--per-type at most K of one config_type are taken, so that one kind of cell cannot fill the round;
+the COUNT highest-scoring are written, most uncertain first (the labelling order), each with
+`committee_max_force_dev`. Deterministic for given models and seed: the written input is committed
+beside the models it was scored with, and a later round draws fresh candidates with another --seed.
 """
 import argparse
 import os
