@@ -8,6 +8,9 @@
 // E+F epoch for 16, 160 and 1 600 structures (about 1.2 k, 12 k and 125 k atoms), with the
 // derivatives stored and streamed (recomputed at every use).
 //
+// error_table_after_step: the per-epoch error table, predicted again and from the predictions
+// the last loss evaluation kept.
+//
 // ANNP_BENCH_SMOKE=1 (the bench_smoke CTest label) uses 8 structures instead of 64 (16 for
 // epoch_scaling).
 #include <annp/annp.hpp>
@@ -104,6 +107,33 @@ void loss_gradient(benchmark::State& state, loss_weights w) {
 void energy_and_forces(benchmark::State& state) { loss_gradient(state, {1.0, 0.01, 0.0}); }
 void energies_only(benchmark::State& state) { loss_gradient(state, {1.0, 0.0, 0.0}); }
 
+// The error table a trainer records every epoch (errors(): energy, force and stress RMSEs per
+// config_type), one thread: Arg 0 predicts every structure again (an objective that has evaluated
+// nothing); Arg 1 tabulates the predictions kept by the whole-set loss evaluation an optimiser's
+// step ends with (training_objective::predictions_kept()).
+void error_table_after_step(benchmark::State& state) {
+  auto& f = eam_data();
+  if (!f.why_not.empty()) {
+    state.SkipWithError(f.why_not.c_str());
+    return;
+  }
+  set_threads(1);
+  network_set<> nets(f.m);
+  const loss_weights w{1.0, 0.01, 0.0};
+  training_objective stepped(nets, f.data->train, w), fresh(nets, f.data->train, w);
+  std::vector<double> g(stepped.size());
+  (void)stepped.value_and_gradient(g);
+  const bool kept = state.range(0) != 0;
+  auto& obj = kept ? stepped : fresh;
+  if (obj.predictions_kept() != kept) {
+    state.SkipWithError("the objective does not keep what this case measures");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(obj.errors().total().force.rmse());
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(obj.sample_count()));
+  set_threads(max_threads());
+}
+
 void prepare(benchmark::State& state) {
   auto& f = eam_data();
   if (!f.why_not.empty()) {
@@ -169,5 +199,11 @@ BENCHMARK(epoch_scaling)
     ->Iterations(2);
 BENCHMARK(energy_and_forces)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(energies_only)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(error_table_after_step)
+    ->ArgName("kept")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(prepare)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();

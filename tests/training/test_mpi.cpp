@@ -71,6 +71,12 @@ TEST_SUITE("training") {
     const auto t1 = totals(alone.errors()), t2 = totals(shared.errors());
     CHECK(same_bits(t1, t2));
     CHECK(same_on_all_ranks(t2));
+    // The same tables from the predictions a whole-set evaluation keeps (each rank its groups).
+    (void)alone.value();
+    (void)shared.value();
+    REQUIRE(shared.predictions_kept());
+    CHECK(same_bits(totals(shared.errors()), t1));
+    CHECK(same_bits(totals(alone.errors()), t1));
   }
 
   TEST_CASE("a distributed trainer ends with one process's parameters on every rank") {

@@ -502,6 +502,63 @@ TEST_SUITE("training") {
     CHECK_THROWS_AS(data.set_weights(std::vector<double>{1.0, 1.0}), annp::error);
   }
 
+  TEST_CASE("errors() reuse the last whole-set evaluation only where it predicted the same") {
+    test_potential pot(make_test_model(18));
+    auto s = labelled_structures(12, 12);
+    s[3].stress.reset(); // a structure without a stress label among ones with
+    const auto data = scaled_data(pot, s);
+    // Every number of two tables, compared exactly.
+    const auto same = [](const error_table& a, const error_table& b) {
+      const auto exact = [](const error_stats& x, const error_stats& y) {
+        return x.count() == y.count() && x.rmse() == y.rmse() && x.mae() == y.mae() &&
+               x.max() == y.max();
+      };
+      if (a.by_type().size() != b.by_type().size()) return false;
+      for (const auto& [type, e] : a.by_type()) {
+        const auto it = b.by_type().find(type);
+        if (it == b.by_type().end() || e.structures != it->second.structures ||
+            !exact(e.energy, it->second.energy) || !exact(e.force, it->second.force) ||
+            !exact(e.stress, it->second.stress))
+          return false;
+      }
+      return true;
+    };
+    training_objective obj(pot, data, loss_weights{1.0, 0.1, 10.0});
+    // A fresh pass: an objective that has evaluated nothing, at the same parameters.
+    const auto fresh = [&] {
+      training_objective other(pot, data, loss_weights{1.0, 0.1, 10.0});
+      vec::copy(obj.parameters(), other.parameters());
+      CHECK_FALSE(other.predictions_kept());
+      return other.errors();
+    };
+    std::vector<double> g(obj.size());
+    CHECK_FALSE(obj.predictions_kept());
+    (void)obj.value_and_gradient(g);
+    CHECK(obj.predictions_kept());
+    const auto kept = obj.errors();
+    CHECK(same(kept, fresh()));
+    // Moved parameters (an optimiser's rejected trial, a Kalman update): a new pass.
+    obj.parameters()[5] += 1e-3;
+    CHECK_FALSE(obj.predictions_kept());
+    const auto moved = obj.errors();
+    CHECK(same(moved, fresh()));
+    CHECK_FALSE(same(moved, kept));
+    (void)obj.value();
+    CHECK(obj.predictions_kept());
+    CHECK(same(obj.errors(), fresh()));
+    // A mini-batch covers part of the set: nothing kept.
+    const std::vector<std::size_t> batch = {0, 4, 7};
+    (void)obj.value_and_gradient(batch, g);
+    CHECK_FALSE(obj.predictions_kept());
+    CHECK(same(obj.errors(), fresh()));
+    // An energy-only loss predicts no forces, which errors() reports: nothing kept.
+    training_objective eonly(pot, data, loss_weights{1.0, 0.0, 0.0});
+    vec::copy(obj.parameters(), eonly.parameters());
+    (void)eonly.value();
+    CHECK_FALSE(eonly.predictions_kept());
+    CHECK(same(eonly.errors(), fresh()));
+  }
+
   TEST_CASE("loss and gradient are bit-identical for 1 and 2 threads") {
     test_potential pot(make_test_model(16));
     const auto s = labelled_structures(10, 20);

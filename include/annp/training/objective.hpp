@@ -68,6 +68,12 @@ template <trainable_potential Potential> class training_objective {
       for (std::size_t s = 0; s < data.size(); ++s)
         if (!data[s].has_derivatives)
           throw error("force or stress training needs training data with derivatives");
+    // The loss predicts each structure as errors() does (with forces exactly where errors()
+    // wants them) in every force-trained set whose structures all carry force labels: then a
+    // whole-set evaluation keeps its predictions for errors() (see m_cache).
+    m_cacheable = true;
+    for (std::size_t s = 0; s < data.size(); ++s)
+      if (loss_derivatives(s) != with_forces(s)) m_cacheable = false;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return m_theta.size(); }
@@ -99,9 +105,9 @@ template <trainable_potential Potential> class training_objective {
   }
 
   /// Loss over the whole set.
-  [[nodiscard]] double value() { return evaluate(all(), nullptr); }
+  [[nodiscard]] double value() { return evaluate(all(), nullptr, true); }
   /// Loss and gradient over the whole set.
-  double value_and_gradient(std::span<double> g) { return evaluate(all(), g.data()); }
+  double value_and_gradient(std::span<double> g) { return evaluate(all(), g.data(), true); }
   /// Loss and gradient over a mini-batch of structure indices.
   double value_and_gradient(std::span<const std::size_t> batch, std::span<double> g) {
     return evaluate(std::vector<std::size_t>(batch.begin(), batch.end()), g.data());
@@ -119,40 +125,34 @@ template <trainable_potential Potential> class training_objective {
   /// Errors per config_type over the whole set.
   [[nodiscard]] error_table errors() {
     sync();
-    // Predictions of every structure in one flat array, structure s at at[s]: the energy, then
-    // its forces (3 N, when it has force labels and derivatives), then its stress (9, when
-    // periodic with derivatives). Filled in parallel (and shared between processes), then
-    // tabulated in index order.
+    // Predictions of every structure in one flat array (layout()), filled in parallel (and
+    // shared between processes), then tabulated in index order. When the last whole-set loss
+    // evaluation predicted the same parameters, its predictions are these (m_cache): an
+    // optimiser's step ends with one, so a trainer's per-epoch errors cost no second pass.
     const std::size_t ns = m_data->size();
-    const auto with_forces = [&](std::size_t s) {
-      return m_data->source(s).forces.has_value() && (*m_data)[s].has_derivatives;
-    };
-    std::vector<std::size_t> at(ns + 1, 0);
-    for (std::size_t s = 0; s < ns; ++s)
-      at[s + 1] = at[s] + 1 +
-                  (with_forces(s) ? 3 * (*m_data)[s].atoms + ((*m_data)[s].periodic ? 9 : 0) : 0);
+    const auto at = layout();
     const std::size_t groups = (ns + group_size - 1) / group_size;
     std::vector<std::size_t> offsets(groups + 1);
     for (std::size_t g = 0; g <= groups; ++g) offsets[g] = at[std::min(ns, g * group_size)];
-    std::vector<double> values(at[ns], 0.0);
-    const auto [g0, g1] =
-        m_dist ? m_dist->share(groups) : std::pair<std::size_t, std::size_t>{0, groups};
-    const auto first = static_cast<std::ptrdiff_t>(g0), last = static_cast<std::ptrdiff_t>(g1);
-    ANNP_OMP("omp parallel")
-    {
-      scratch sc;
-      structure_prediction p;
-      ANNP_OMP("omp for schedule(dynamic, 1)")
-      for (std::ptrdiff_t gi = first; gi < last; ++gi) {
-        const auto g = static_cast<std::size_t>(gi);
-        for (std::size_t s = g * group_size; s < std::min(ns, (g + 1) * group_size); ++s) {
-          m_eval.predict(s, sc, p, with_forces(s));
-          double* v = values.data() + at[s];
-          v[0] = p.energy;
-          std::copy(p.forces.begin(), p.forces.end(), v + 1);
-          if (p.stress)
-            for (std::size_t ab = 0; ab < 9; ++ab)
-              v[1 + p.forces.size() + ab] = (*p.stress)[ab / 3][ab % 3];
+    std::vector<double> values;
+    if (cache_matches()) {
+      values = m_cache.values;
+    } else {
+      values.assign(at[ns], 0.0);
+      const auto [g0, g1] =
+          m_dist ? m_dist->share(groups) : std::pair<std::size_t, std::size_t>{0, groups};
+      const auto first = static_cast<std::ptrdiff_t>(g0), last = static_cast<std::ptrdiff_t>(g1);
+      ANNP_OMP("omp parallel")
+      {
+        scratch sc;
+        structure_prediction p;
+        ANNP_OMP("omp for schedule(dynamic, 1)")
+        for (std::ptrdiff_t gi = first; gi < last; ++gi) {
+          const auto g = static_cast<std::size_t>(gi);
+          for (std::size_t s = g * group_size; s < std::min(ns, (g + 1) * group_size); ++s) {
+            m_eval.predict(s, sc, p, with_forces(s));
+            store(p, values.data() + at[s]);
+          }
         }
       }
     }
@@ -171,6 +171,11 @@ template <trainable_potential Potential> class training_objective {
     }
     return table;
   }
+
+  /// Whether errors() will tabulate the predictions kept from the last whole-set evaluation
+  /// (value() or value_and_gradient() at the current parameters, with a loss that predicts
+  /// forces where errors() reports them) instead of predicting every structure again.
+  [[nodiscard]] bool predictions_kept() const { return m_cacheable && cache_matches(); }
 
   /// The per-structure predictions and parameter derivatives this objective is built from (what
   /// the least-squares and Kalman views read; call sync() first).
@@ -225,14 +230,56 @@ template <trainable_potential Potential> class training_objective {
     return v;
   }
 
+  // errors() predicts structure s with forces (and stress) exactly when it has force labels and
+  // stored derivatives; the loss predicts them when it uses force or stress labels.
+  [[nodiscard]] bool with_forces(std::size_t s) const {
+    return m_data->source(s).forces.has_value() && (*m_data)[s].has_derivatives;
+  }
+  [[nodiscard]] bool use_forces(std::size_t s) const {
+    return m_w.forces > 0 && m_data->source(s).forces && (*m_data)[s].has_derivatives;
+  }
+  [[nodiscard]] bool use_stress(std::size_t s) const {
+    const auto& t = (*m_data)[s];
+    return m_w.stress > 0 && m_data->source(s).stress && t.periodic && t.has_derivatives;
+  }
+  [[nodiscard]] bool loss_derivatives(std::size_t s) const {
+    return use_forces(s) || use_stress(s);
+  }
+  // Structure s's predictions at values[at[s]]: the energy, then its forces (3 N, when it has
+  // force labels and derivatives), then its stress (9, when periodic with derivatives).
+  [[nodiscard]] std::vector<std::size_t> layout() const {
+    const std::size_t ns = m_data->size();
+    std::vector<std::size_t> at(ns + 1, 0);
+    for (std::size_t s = 0; s < ns; ++s)
+      at[s + 1] = at[s] + 1 +
+                  (with_forces(s) ? 3 * (*m_data)[s].atoms + ((*m_data)[s].periodic ? 9 : 0) : 0);
+    return at;
+  }
+  static void store(const structure_prediction& p, double* v) {
+    v[0] = p.energy;
+    std::copy(p.forces.begin(), p.forces.end(), v + 1);
+    if (p.stress)
+      for (std::size_t ab = 0; ab < 9; ++ab)
+        v[1 + p.forces.size() + ab] = (*p.stress)[ab / 3][ab % 3];
+  }
+  // Whether m_cache holds the predictions of the current parameters and potential.
+  [[nodiscard]] bool cache_matches() const {
+    const auto& pot = m_eval.potential();
+    return m_cache.valid && m_cache.theta == m_theta && m_cache.scale == pot.energy_scale() &&
+           m_cache.atomic == pot.atomic_energies();
+  }
+
   // Loss (and gradient) of structure s with the normalisation counts n; adds to grad.
-  double structure_loss(std::size_t s, const label_counts& n, scratch& sc, double* grad) {
+  // With `keep`, the prediction is also stored there (layout()).
+  double structure_loss(std::size_t s, const label_counts& n, scratch& sc, double* grad,
+                        double* keep) {
     const auto& ref = m_data->source(s);
     const auto& t = (*m_data)[s];
-    const bool use_f = m_w.forces > 0 && ref.forces && t.has_derivatives;
-    const bool use_s = m_w.stress > 0 && ref.stress && t.periodic && t.has_derivatives;
+    const bool use_f = use_forces(s);
+    const bool use_s = use_stress(s);
     structure_prediction p;
     m_eval.predict(s, sc, p, use_f || use_s);
+    if (keep) store(p, keep);
     const double scale = m_eval.energy_scale();
     const double natoms = static_cast<double>(t.atoms);
     const auto k = factors(s, n);
@@ -266,8 +313,17 @@ template <trainable_potential Potential> class training_objective {
     return loss;
   }
 
-  double evaluate(const std::vector<std::size_t>& batch, double* grad) {
+  // Loss (and gradient) over `batch`; `whole`: the batch is every structure in index order,
+  // and its predictions are kept for errors() where they are what errors() tabulates.
+  double evaluate(const std::vector<std::size_t>& batch, double* grad, bool whole = false) {
     sync();
+    const bool keep = whole && m_cacheable;
+    m_cache.valid = false;
+    std::vector<std::size_t> at;
+    if (keep) {
+      at = layout();
+      m_cache.values.assign(at.back(), 0.0);
+    }
     const auto n = count_labels(batch);
     const std::size_t np = size();
     const std::size_t groups = (batch.size() + group_size - 1) / group_size;
@@ -285,7 +341,8 @@ template <trainable_potential Potential> class training_objective {
         const auto g = static_cast<std::size_t>(gi);
         double* p = part.data() + g * stride;
         for (std::size_t k = g * group_size; k < std::min(batch.size(), (g + 1) * group_size); ++k)
-          p[0] += structure_loss(batch[k], n, sc, grad ? p + 1 : nullptr);
+          p[0] += structure_loss(batch[k], n, sc, grad ? p + 1 : nullptr,
+                                 keep ? m_cache.values.data() + at[batch[k]] : nullptr);
       }
     }
     if (m_dist) {
@@ -307,6 +364,12 @@ template <trainable_potential Potential> class training_objective {
         if (grad) grad[k] += 2.0 * w * m_theta[k];
       }
     }
+    if (keep) {
+      m_cache.theta = m_theta;
+      m_cache.scale = m_eval.potential().energy_scale();
+      m_cache.atomic = m_eval.potential().atomic_energies();
+      m_cache.valid = true;
+    }
     return loss;
   }
 
@@ -315,6 +378,16 @@ template <trainable_potential Potential> class training_objective {
   loss_weights m_w;
   std::vector<double> m_theta;
   const group_distribution* m_dist = nullptr;
+  bool m_cacheable = false;
+  // The predictions of the last whole-set loss evaluation (this process's groups, layout()) and
+  // what they depend on besides the fixed data: the parameters, the energy scale and the
+  // atomic energies. Reused by errors() only when all three are unchanged, so its results are
+  // those of a fresh pass bit for bit.
+  struct {
+    bool valid = false;
+    std::vector<double> theta, atomic, values;
+    double scale = 0.0;
+  } m_cache;
 };
 
 } // namespace annp

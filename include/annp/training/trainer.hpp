@@ -251,8 +251,11 @@ template <class Potential, class Optimizer> class trainer {
     rec.train_forces = detail::rmse_or_nan(t.force);
     rec.train_stress = detail::rmse_or_nan(t.stress);
     if (m_validation) {
-      const auto v = validation_errors().total(); // also brings the validation copy up to date
+      // The loss first: its whole-set pass leaves the predictions that validation_errors() then
+      // tabulates without a second one.
+      vec::copy(m_objective.parameters(), m_validation->parameters());
       rec.validation_loss = m_validation->value();
+      const auto v = validation_errors().total();
       rec.validation_energy = detail::rmse_or_nan(v.energy);
       rec.validation_forces = detail::rmse_or_nan(v.force);
       rec.validation_stress = detail::rmse_or_nan(v.stress);
