@@ -973,6 +973,54 @@ def case_pulay(build, work):
         check('structure 0' in str(e), 'frames of another profile refused, the structure named')
 
 
+def case_point_group(build, work):
+    """A frame's point_group=F switches GPAW's point-group symmetry off (the stacking-fault
+    references): the setting reaches the calculator and the settings text (so a saved SCF state of
+    the other kind is never resumed), survives a round trip through extended XYZ, and is refused
+    where it cannot mean anything."""
+    from annp_pipeline import label
+    prof = label.load_profile('gpaw-pbe')
+    at = bulk('Al', 'fcc', a=4.04)
+    plain = label.frame_settings(at, prof)
+    check('symmetry' not in plain, 'no symmetry setting unless a frame asks')
+    path = os.path.join(work, 'flag.xyz')
+    at.info['point_group'] = False
+    write(path, at)
+    back = read(path)
+    off = label.frame_settings(back, prof)
+    check(off.get('symmetry') == {'point_group': False}, f'point_group=F read back from XYZ: {off.get("symmetry")}')
+    check(label.settings_text(off) != label.settings_text(plain), 'and part of the settings text')
+    at.info['point_group'] = True
+    check('symmetry' not in label.frame_settings(at, prof), 'point_group=T is the default')
+    at.info['point_group'] = 'no'
+    try:
+        label.frame_settings(at, prof)
+        fail('point_group="no" accepted')
+    except label.LabelError as e:
+        check('point_group' in str(e) and "'no'" in str(e), f'a value that is not T/F is named: {e}')
+    at.info['point_group'] = False
+    try:
+        label.frame_settings(at, label.load_profile('emt'))
+        fail('point_group=F accepted for EMT')
+    except label.LabelError as e:
+        check('GPAW' in str(e), f'refused for a calculator that is not GPAW: {e}')
+    # Why: the symmetry operations of the tilted (111) cell mix its third vector into the first two.
+    sys.path.insert(0, os.path.join(ROOT, 'data', 'al', 'v2'))
+    import references
+    tilted = references.fault_cell(4.04, 1.0)
+    check(tilted.info['point_group'] is False and references.fault_cell(4.04, 0.0).info['point_group'] is False,
+          'both stacking-fault cells are computed without point-group symmetry')
+    try:
+        from gpaw.symmetry import Symmetry
+    except ImportError:
+        print('  (GPAW not installed: the grid check is skipped)')
+        return
+    sym = Symmetry(np.zeros(len(tilted), int), tilted.cell, tilted.pbc)
+    sym.analyze(tilted.get_scaled_positions())
+    check(not sym.check_grid(np.array([14, 14, 105])) and sym.check_grid(np.array([105, 105, 105])),
+          'with its symmetry the tilted cell needs 105 grid points along every axis')
+
+
 def case_xyz_frames(build, work):
     a = xyz.format_frame(bulk('Al', 'fcc', a=4.05), energy=-3.5, forces=np.zeros((1, 3)),
                          info={'label_id': 'a'}).encode()

@@ -15,7 +15,7 @@ within +-12 % in volume of the lowest one, as annp-properties fits it):
                   unrelaxed and relaxed
   stacking_fault  intrinsic stacking fault: 9-layer (111) cell whose third vector is tilted by
                   one Shockley partial a/6<112>, against the same cell untilted, unrelaxed and
-                  relaxed (positions; cell fixed)
+                  relaxed (positions; cell fixed); all three without point-group symmetry
 
 Resumable: every finished calculation is appended whole to references.xyz (a labelled frame
 with ref_name and ref_a0) and skipped when rerun; a relaxation writes its steps to
@@ -109,6 +109,9 @@ def fault_cell(a, fraction, layers=9):
     cell[2] += fraction * (cell[0] + cell[1]) / 3
     at.set_cell(cell, scale_atoms=False)
     at.wrap()
+    # Computed without point-group symmetry, tilted and untilted alike (the same grid and k-points):
+    # with it, GPAW would raise the tilted cell's in-plane grid to 105 points (see label.frame_settings).
+    at.info['point_group'] = False
     return at
 
 

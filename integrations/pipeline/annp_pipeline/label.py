@@ -108,6 +108,20 @@ def frame_settings(atoms, profile):
         params['kpts'] = [1, 1, 1] if is_molecule(atoms, profile) else dict(kp)
     if 'pulay_dedecut' in profile and not is_molecule(atoms, profile):
         params.setdefault('mode', {})['dedecut'] = pulay_dedecut(atoms, profile)
+    if 'point_group' in atoms.info:
+        # A frame may switch the point-group symmetry off (GPAW). A cell whose symmetry operations
+        # mix its third vector into the first two (a (111) cell tilted by a Shockley partial) makes
+        # GPAW raise the grid along those two to the third's: 105 x 105 x 105 points where the
+        # untilted cell has 14 x 14 x 105. Without point-group operations the grid stays that of
+        # the plane-wave cutoff, and k-points are reduced by time reversal only.
+        flag = atoms.info['point_group']
+        if not isinstance(flag, (bool, np.bool_)):
+            raise LabelError(f'point_group info must be T or F, got {flag!r}')
+        if not flag:
+            if profile['calculator'] != 'gpaw':
+                raise LabelError(f'point_group=F is a GPAW setting; profile {profile["name"]!r} runs '
+                                 f'{profile["calculator"]}')
+            params['symmetry'] = {'point_group': False}
     if atoms.info.get('config_type') in profile.get('spin_polarized_config_types', []) or (
             atoms.has('initial_magmoms') and np.any(atoms.get_initial_magnetic_moments() != 0)):
         if profile['calculator'] == 'gpaw':
