@@ -117,10 +117,8 @@ def frame_settings(atoms, profile):
         flag = atoms.info['point_group']
         if not isinstance(flag, (bool, np.bool_)):
             raise LabelError(f'point_group info must be T or F, got {flag!r}')
-        if not flag:
-            if profile['calculator'] != 'gpaw':
-                raise LabelError(f'point_group=F is a GPAW setting; profile {profile["name"]!r} runs '
-                                 f'{profile["calculator"]}')
+        # Other calculators compute the frame as it is (symmetry changes the cost, not the result).
+        if not flag and profile['calculator'] == 'gpaw':
             params['symmetry'] = {'point_group': False}
     if atoms.info.get('config_type') in profile.get('spin_polarized_config_types', []) or (
             atoms.has('initial_magmoms') and np.any(atoms.get_initial_magnetic_moments() != 0)):
